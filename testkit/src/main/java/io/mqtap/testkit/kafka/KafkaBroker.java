@@ -1,0 +1,196 @@
+package io.mqtap.testkit.kafka;
+
+import io.mqtap.testkit.Ports;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single-node KRaft Kafka (broker + controller in one) running inside this JVM, bound to 127.0.0.1.
+ * Restartable on the same ports and log dir, so tests can take it away and bring it back.
+ */
+public final class KafkaBroker implements AutoCloseable {
+    private static KafkaBroker shared;
+
+    private final Path logDir;
+    private final boolean ownsLogDir;
+    private final int port;
+    private final int controllerPort;
+    private final Map<String, String> overrides;
+    private KafkaRaftServer server;
+
+    private KafkaBroker(Path logDir, boolean ownsLogDir, int port, Map<String, String> overrides) {
+        this.logDir = logDir;
+        this.ownsLogDir = ownsLogDir;
+        this.port = port;
+        this.controllerPort = Ports.freeLoopbackPort();
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** Formats a fresh temporary log dir and starts a broker on a free port. */
+    public static KafkaBroker start() {
+        return start(Map.of());
+    }
+
+    /** As {@link #start()}, with extra broker properties (e.g. listeners for TLS or SASL tests). */
+    public static KafkaBroker start(Map<String, String> overrides) {
+        try {
+            KafkaBroker b = new KafkaBroker(Files.createTempDirectory("mqtap-kafka-"), true, Ports.freeLoopbackPort(), overrides);
+            b.format();
+            b.startServer();
+            return b;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Failed to create the Kafka log dir", e);
+        }
+    }
+
+    /** One broker per test JVM, stopped when the JVM exits. */
+    public static synchronized KafkaBroker shared() {
+        if (shared == null) {
+            shared = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "kafka-broker-stop"));
+        }
+        return shared;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** An Admin client for this broker; the caller closes it. */
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    public synchronized boolean running() {
+        return server != null;
+    }
+
+    /** Stops the broker, keeping its data, so {@link #restart()} brings the same cluster back. */
+    public synchronized void stop() {
+        if (server == null) return;
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+    }
+
+    public synchronized void restart() {
+        stop();
+        startServer();
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        if (ownsLogDir) deleteRecursively(logDir);
+    }
+
+    private Properties properties() {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("log.dirs", logDir.toString());
+        // single node: every internal topic has one replica
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");
+        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        p.putAll(overrides);
+        return p;
+    }
+
+    // Kafka's Formatter directly: StorageTool needs an argparse4j older than the one Dropwizard brings.
+    private void format() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try {
+            new Formatter()
+                    .setPrintStream(new PrintStream(log, true, StandardCharsets.UTF_8))
+                    .setNodeId(1)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(logDir.toString()))
+                    .setMetadataLogDirectory(logDir.toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setWriteBootstrapSnapshot(true)
+                    .setIgnoreFormatted(true)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Failed to format the Kafka log dir " + logDir + ": " + e.getMessage()
+                    + " " + log.toString(StandardCharsets.UTF_8), e);
+        }
+    }
+
+    private void startServer() {
+        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(properties(), false), Time.SYSTEM);
+        s.startup();
+        server = s;
+        awaitReady(Duration.ofSeconds(60));
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        try (Admin admin = admin()) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (!admin.describeCluster().nodes().get().isEmpty()) return;
+                } catch (Exception e) {
+                    last = new IllegalStateException(e.getMessage(), e);
+                }
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException("Kafka at " + bootstrapServers() + " not ready after " + timeout, last);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp dir left behind is not worth failing a test for
+        }
+    }
+}
