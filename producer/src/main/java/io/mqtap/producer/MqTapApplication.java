@@ -1,0 +1,88 @@
+package io.mqtap.producer;
+
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
+import io.mqtap.producer.capture.ProbeEventSource;
+import io.mqtap.producer.cli.TailCommand;
+import io.mqtap.producer.config.CaptureFactory;
+import io.mqtap.producer.config.LoopbackDefaults;
+import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.health.KafkaHealthCheck;
+import io.mqtap.producer.health.KernelLossHealthCheck;
+import io.mqtap.producer.health.ProbeHealthCheck;
+import io.mqtap.producer.health.SchemaHealthCheck;
+import io.mqtap.producer.kafka.KafkaWiring;
+import io.mqtap.producer.kafka.SchemaGate;
+import io.mqtap.producer.kafka.TopicProvisioner;
+import io.mqtap.producer.metrics.PipelineMetrics;
+import io.mqtap.producer.metrics.PrometheusServlet;
+import io.mqtap.producer.pipeline.CapturePipeline;
+import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+
+/** The mqtap producer: captures every mq_open on this host and publishes it to Kafka. */
+public class MqTapApplication extends Application<MqTapConfiguration> {
+    private CapturePipeline pipeline;
+
+    public static void main(String[] args) throws Exception {
+        new MqTapApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "mqtap";
+    }
+
+    @Override
+    public void initialize(Bootstrap<MqTapConfiguration> bootstrap) {
+        // ${VAR} and ${VAR:-default} in the YAML; an unset variable without a default fails the start, naming it
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        bootstrap.addCommand(new TailCommand());
+    }
+
+    @Override
+    public void run(MqTapConfiguration config, Environment env) {
+        LoopbackDefaults.apply(config.getServerFactory());
+        HostIdentity host = config.getHost().detect();
+        KafkaWiring kafka = new KafkaWiring(config.getKafka(), config.getSchemaRegistry(), host);
+        Producer<String, SpecificRecord> producer = kafka.producer();
+        SchemaGate schema = new SchemaGate(kafka::registerSchemas, 30_000);
+        PipelineMetrics metrics = new PipelineMetrics(env.metrics());
+        CaptureFactory capture = config.getCapture();
+        var pipe = config.getPipeline();
+        pipeline = new CapturePipeline(new CapturePipeline.Parts(host,
+                () -> ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
+                producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema,
+                pipe.getHandoffCapacity(), pipe.getOverflow(), capture.getBatchEvents(),
+                (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
+                Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds())), metrics);
+
+        // topics first, so a missing topic the producer may not create fails the start, not the first send
+        env.lifecycle().manage(new Managed() {
+            @Override
+            public void start() throws Exception {
+                TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka());
+            }
+        });
+        env.lifecycle().manage(pipeline);
+
+        env.healthChecks().register("probe", new ProbeHealthCheck(pipeline::probeState));
+        env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(metrics.captured::getCount, pipeline::lostKernel,
+                config.getHealth().getMaxKernelLossRatio()));
+        env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
+                config.getHealth().getAckTimeout().toNanoseconds()));
+        env.healthChecks().register("schema", new SchemaHealthCheck(schema));
+        env.admin().addServlet("prometheus", new PrometheusServlet(env.metrics())).addMapping("/prometheus");
+    }
+
+    /** The running pipeline, for tests. */
+    public CapturePipeline pipeline() {
+        return pipeline;
+    }
+}

@@ -1,0 +1,23 @@
+package io.mqtap.producer.capture;
+
+import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.ProbeException;
+import java.util.List;
+
+/** Where captured events come from: the kernel probe in production, a scripted source in unit tests. */
+public interface EventSource extends AutoCloseable {
+    /** Adds up to {@code max} ready events to {@code out}, waiting at most the timeout; returns how many. */
+    int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) throws ProbeException;
+
+    /** Events the kernel could not buffer, since the start. */
+    long lostKernel();
+
+    /** Which hook set delivers events ("tracepoint", "kprobe", "fentry"). */
+    String probe();
+
+    /** Stops new events; events already buffered can still be drained. */
+    void detach();
+
+    @Override
+    void close();
+}

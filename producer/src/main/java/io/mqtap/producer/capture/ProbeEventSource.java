@@ -1,0 +1,68 @@
+package io.mqtap.producer.capture;
+
+import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.AttachReport;
+import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.MqOpenProbe;
+import io.mqtap.capture.ProbeException;
+import io.mqtap.capture.ProbeOptions;
+import io.mqtap.capture.RawEvent;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/** The real kernel probe, drained a batch per JNI call into one reused direct buffer. */
+public final class ProbeEventSource implements EventSource {
+    private final MqOpenProbe probe;
+    private final AttachReport report;
+    private final ByteBuffer buffer;
+
+    private ProbeEventSource(MqOpenProbe probe, AttachReport report, int batchEvents) {
+        this.probe = probe;
+        this.report = report;
+        this.buffer = MqOpenProbe.allocateBuffer(batchEvents);
+    }
+
+    /** Loads and attaches; on failure nothing is left loaded. */
+    public static ProbeEventSource open(ProbeOptions options, AttachMode mode, int batchEvents) throws ProbeException {
+        MqOpenProbe probe = MqOpenProbe.open(options);
+        try {
+            return new ProbeEventSource(probe, probe.attach(mode), batchEvents);
+        } catch (ProbeException | RuntimeException e) {
+            probe.close();
+            throw e;
+        }
+    }
+
+    public AttachReport report() {
+        return report;
+    }
+
+    @Override
+    public int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) throws ProbeException {
+        buffer.clear();
+        if (max < buffer.capacity() / RawEvent.SIZE) buffer.limit(max * RawEvent.SIZE);
+        int n = probe.drain(buffer, timeoutMillis);
+        for (int i = 0; i < n; i++) out.add(RawEvent.decode(buffer, i * RawEvent.SIZE));
+        return n;
+    }
+
+    @Override
+    public long lostKernel() {
+        return probe.counters().lostKernel();
+    }
+
+    @Override
+    public String probe() {
+        return report.attached().label();
+    }
+
+    @Override
+    public void detach() {
+        probe.detach();
+    }
+
+    @Override
+    public void close() {
+        probe.close();
+    }
+}

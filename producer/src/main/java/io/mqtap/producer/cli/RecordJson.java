@@ -1,0 +1,93 @@
+package io.mqtap.producer.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericEnumSymbol;
+import org.apache.avro.generic.GenericFixed;
+import org.apache.avro.generic.IndexedRecord;
+
+/**
+ * One Avro record as one line of JSON: field names as in the schema, unions as the plain value or null,
+ * bytes as lowercase hex, nested records as objects, timestamps as their Avro number (micros or millis).
+ */
+public final class RecordJson {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private RecordJson() {}
+
+    public static String toJson(IndexedRecord record) {
+        StringWriter w = new StringWriter(512);
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            write(g, record);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof IndexedRecord r) {
+            g.writeStartObject();
+            for (Schema.Field f : r.getSchema().getFields()) {
+                g.writeFieldName(f.name());
+                write(g, r.get(f.pos()));
+            }
+            g.writeEndObject();
+        } else if (v instanceof ByteBuffer b) {
+            g.writeString(hex(b));
+        } else if (v instanceof GenericFixed f) {
+            g.writeString(hex(ByteBuffer.wrap(f.bytes())));
+        } else if (v instanceof CharSequence || v instanceof GenericEnumSymbol<?>) {
+            g.writeString(v.toString());
+        } else if (v instanceof Integer i) {
+            g.writeNumber(i);
+        } else if (v instanceof Long l) {
+            g.writeNumber(l);
+        } else if (v instanceof Float f) {
+            g.writeNumber(f);
+        } else if (v instanceof Double d) {
+            g.writeNumber(d);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Instant t) {
+            g.writeNumber(t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000);
+        } else if (v instanceof Collection<?> c) {
+            g.writeStartArray();
+            for (Object o : c) write(g, o);
+            g.writeEndArray();
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(e.getKey().toString());
+                write(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (v instanceof GenericContainer) {
+            g.writeString(v.toString());
+        } else {
+            g.writeString(v.toString());
+        }
+    }
+
+    static String hex(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        StringBuilder sb = new StringBuilder(d.remaining() * 2);
+        while (d.hasRemaining()) {
+            int x = d.get() & 0xff;
+            sb.append(HEX[x >> 4]).append(HEX[x & 0xf]);
+        }
+        return sb.toString();
+    }
+}

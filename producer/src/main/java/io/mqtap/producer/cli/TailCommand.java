@@ -1,0 +1,91 @@
+package io.mqtap.producer.cli;
+
+import io.dropwizard.core.cli.Command;
+import io.dropwizard.core.setup.Bootstrap;
+import io.mqtap.registry.RegistryConfig;
+import io.mqtap.registry.serde.AvroDeserializer;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** {@code tail}: prints a topic's records, decoded through the registry, as one JSON object per line. */
+public class TailCommand extends Command {
+    public TailCommand() {
+        super("tail", "Print a topic's records as JSON lines, decoded through the Schema Registry");
+    }
+
+    @Override
+    public void configure(Subparser p) {
+        p.addArgument("--bootstrap-servers").dest("bootstrap").setDefault("127.0.0.1:9092").help("Kafka bootstrap servers");
+        p.addArgument("--schema-registry-url").dest("registry").setDefault("http://127.0.0.1:8081").help("Schema Registry base URL");
+        p.addArgument("--topic").dest("topic").setDefault("mq-open-events").help("topic to read");
+        p.addArgument("--from-beginning").dest("fromBeginning").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
+                .help("start at the oldest record instead of the newest");
+        p.addArgument("--max-records").dest("max").type(Long.class).setDefault(Long.MAX_VALUE).help("stop after this many records");
+        p.addArgument("--timeout-ms").dest("timeout").type(Long.class).setDefault(Long.MAX_VALUE)
+                .help("stop when no record arrived for this long");
+        p.addArgument("--consumer-property").dest("props").nargs("*").setDefault(List.of())
+                .help("extra consumer properties as key=value (security settings)");
+    }
+
+    @Override
+    public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ns.getString("bootstrap"));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "mqtap-tail-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, ns.getBoolean("fromBeginning") ? "earliest" : "latest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        for (Object kv : ns.getList("props")) {
+            String s = kv.toString();
+            int eq = s.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("--consumer-property takes key=value, not '" + s + "'");
+            props.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        Map<String, Object> serde = new HashMap<>(props);
+        serde.put(RegistryConfig.URL, ns.getString("registry"));
+        try (AvroDeserializer<IndexedRecord> values = new AvroDeserializer<>()) {
+            values.configure(serde, false);
+            tail(props, values, ns.getString("topic"), ns.getLong("max"), ns.getLong("timeout"), out);
+        }
+    }
+
+    /** Reads until max records or the idle timeout; an undecodable record is reported on stderr and skipped. */
+    static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
+                     long idleTimeoutMs, PrintStream out) {
+        long n = 0;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            long idleSince = System.currentTimeMillis();
+            while (n < max && System.currentTimeMillis() - idleSince < idleTimeoutMs) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    idleSince = System.currentTimeMillis();
+                    try {
+                        out.println(RecordJson.toJson(values.deserialize(topic, r.value())));
+                    } catch (SerializationException e) {
+                        System.err.printf("mqtap tail: %s offset %d of %s: %s%n", new TopicPartition(r.topic(), r.partition()),
+                                r.offset(), topic, e.getMessage());
+                    }
+                    if (++n >= max) break;
+                }
+                out.flush();
+            }
+        }
+        out.flush();
+        return n;
+    }
+}

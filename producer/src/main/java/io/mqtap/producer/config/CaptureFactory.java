@@ -1,0 +1,119 @@
+package io.mqtap.producer.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.ProbeOptions;
+import io.mqtap.capture.Transport;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The {@code capture} section: which hooks, which transport, how it is drained, and kernel-side filters. */
+public class CaptureFactory {
+    /** auto tries fentry, then kprobe, then the syscall tracepoints. */
+    @NotNull
+    @Pattern(regexp = "(?i)auto|fentry|kprobe|tracepoint", message = "must be one of auto, fentry, kprobe, tracepoint")
+    @JsonProperty
+    private String attachMode = "auto";
+
+    /** perf-buffer (default) or ring-buffer. */
+    @NotNull
+    @Pattern(regexp = "(?i)perf-buffer|ring-buffer", message = "must be perf-buffer or ring-buffer")
+    @JsonProperty
+    private String transport = "perf-buffer";
+
+    /** Perf buffer pages per CPU (a power of two). */
+    @Min(1)
+    @Max(65_536)
+    @JsonProperty
+    private int perCpuPages = 64;
+
+    /** Ring buffer size in bytes (a power of two, a multiple of the page size). */
+    @Min(4096)
+    @JsonProperty
+    private int ringBufferBytes = 4 << 20;
+
+    /** Bytes buffered before the kernel wakes the reader; the drain interval bounds the wait below that. */
+    @Min(0)
+    @JsonProperty
+    private int wakeupBytes = 65_536;
+
+    /** The longest an event waits in the kernel buffer at low rates. */
+    @NotNull
+    @JsonProperty
+    private Duration drainInterval = Duration.milliseconds(10);
+
+    /** The most events one drain hands over (one JNI crossing). */
+    @Min(1)
+    @Max(65_536)
+    @JsonProperty
+    private int batchEvents = 1024;
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    private Filters filters = new Filters();
+
+    public ProbeOptions toOptions() {
+        ProbeOptions.Builder b = ProbeOptions.builder()
+                .transport(parseTransport(transport))
+                .perCpuPages(perCpuPages)
+                .ringBufferBytes(ringBufferBytes)
+                .wakeupBytes(wakeupBytes)
+                .drainIntervalMillis((int) drainInterval.toMilliseconds())
+                .includeUids(filters.includeUids)
+                .excludeUids(filters.excludeUids)
+                .includeComms(filters.includeComms)
+                .excludeComms(filters.excludeComms)
+                .includeCgroupIds(filters.includeCgroupIds)
+                .excludeCgroupIds(filters.excludeCgroupIds);
+        if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
+        return b.build();
+    }
+
+    public AttachMode mode() {
+        return AttachMode.parse(attachMode);
+    }
+
+    static Transport parseTransport(String s) {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "perf-buffer": return Transport.PERF_BUFFER;
+            case "ring-buffer": return Transport.RING_BUFFER;
+            default: throw new IllegalArgumentException("capture.transport: unknown transport '" + s + "' (perf-buffer or ring-buffer)");
+        }
+    }
+
+    /** Kernel-side filters; mqtap's own process is always left out. */
+    public static class Filters {
+        @NotNull @JsonProperty public Set<Long> includeUids = new LinkedHashSet<>();
+        @NotNull @JsonProperty public Set<Long> excludeUids = new LinkedHashSet<>();
+        @NotNull @JsonProperty public Set<String> includeComms = new LinkedHashSet<>();
+        @NotNull @JsonProperty public Set<String> excludeComms = new LinkedHashSet<>();
+        @NotNull @JsonProperty public Set<Long> includeCgroupIds = new LinkedHashSet<>();
+        @NotNull @JsonProperty public Set<Long> excludeCgroupIds = new LinkedHashSet<>();
+        @JsonProperty public String namePrefix;
+    }
+
+    public String getAttachMode() { return attachMode; }
+    public void setAttachMode(String v) { attachMode = v; }
+    public String getTransport() { return transport; }
+    public void setTransport(String v) { transport = v; }
+    public int getPerCpuPages() { return perCpuPages; }
+    public void setPerCpuPages(int v) { perCpuPages = v; }
+    public int getRingBufferBytes() { return ringBufferBytes; }
+    public void setRingBufferBytes(int v) { ringBufferBytes = v; }
+    public int getWakeupBytes() { return wakeupBytes; }
+    public void setWakeupBytes(int v) { wakeupBytes = v; }
+    public Duration getDrainInterval() { return drainInterval; }
+    public void setDrainInterval(Duration v) { drainInterval = v; }
+    public int getBatchEvents() { return batchEvents; }
+    public void setBatchEvents(int v) { batchEvents = v; }
+    public Filters getFilters() { return filters; }
+    public void setFilters(Filters v) { filters = v; }
+}

@@ -1,0 +1,86 @@
+package io.mqtap.producer.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.mqtap.registry.RegistryConfig;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code schemaRegistry} section: where schemas are registered, how to authenticate, and the subject rules. */
+public class SchemaRegistryFactory {
+    /** Comma-separated base URLs of a Confluent-compatible registry (Apicurio: .../apis/ccompat/v7). */
+    @NotEmpty
+    @JsonProperty
+    private String url;
+
+    /** {@code user:password} for HTTP basic auth; use ${ENV_VAR} substitution, never a literal secret. */
+    @JsonProperty
+    private String basicAuthUserInfo;
+
+    @JsonProperty private String trustStore;
+    @JsonProperty private String trustStorePassword;
+    @JsonProperty private String keyStore;
+    @JsonProperty private String keyStorePassword;
+
+    /** topic (default), record, or topic-record. */
+    @NotNull
+    @Pattern(regexp = "(?i)topic|record|topic-record", message = "must be topic, record or topic-record")
+    @JsonProperty
+    private String subjectStrategy = "topic";
+
+    /** Register the schemas at start (true) or require them to be registered already (false). */
+    @JsonProperty
+    private boolean autoRegister = true;
+
+    /** Use the subject's latest registered version instead of the producer's own schema. */
+    @JsonProperty
+    private boolean useLatestVersion = false;
+
+    /** Any other serde or client key, passed through (e.g. schema.registry.request.timeout.ms). */
+    @NotNull
+    @JsonProperty
+    private Map<String, String> properties = new LinkedHashMap<>();
+
+    /** The serde configuration, in the Kafka-style keys the serializers and the client take. */
+    public Map<String, Object> serdeConfig() {
+        Map<String, Object> m = new HashMap<>(properties);
+        m.put(RegistryConfig.URL, url);
+        if (basicAuthUserInfo != null && !basicAuthUserInfo.isEmpty()) m.put(RegistryConfig.BASIC_AUTH_USER_INFO, basicAuthUserInfo);
+        if (trustStore != null) {
+            m.put(RegistryConfig.TRUSTSTORE_LOCATION, trustStore);
+            if (trustStorePassword != null) m.put(RegistryConfig.TRUSTSTORE_PASSWORD, trustStorePassword);
+        }
+        if (keyStore != null) {
+            m.put(RegistryConfig.KEYSTORE_LOCATION, keyStore);
+            if (keyStorePassword != null) m.put(RegistryConfig.KEYSTORE_PASSWORD, keyStorePassword);
+        }
+        m.put(RegistryConfig.VALUE_SUBJECT_NAME_STRATEGY, subjectStrategy.toLowerCase(java.util.Locale.ROOT));
+        m.put(RegistryConfig.AUTO_REGISTER, autoRegister);
+        m.put(RegistryConfig.USE_LATEST_VERSION, useLatestVersion);
+        return m;
+    }
+
+    public String getUrl() { return url; }
+    public void setUrl(String v) { url = v; }
+    public String getBasicAuthUserInfo() { return basicAuthUserInfo; }
+    public void setBasicAuthUserInfo(String v) { basicAuthUserInfo = v; }
+    public String getTrustStore() { return trustStore; }
+    public void setTrustStore(String v) { trustStore = v; }
+    public String getTrustStorePassword() { return trustStorePassword; }
+    public void setTrustStorePassword(String v) { trustStorePassword = v; }
+    public String getKeyStore() { return keyStore; }
+    public void setKeyStore(String v) { keyStore = v; }
+    public String getKeyStorePassword() { return keyStorePassword; }
+    public void setKeyStorePassword(String v) { keyStorePassword = v; }
+    public String getSubjectStrategy() { return subjectStrategy; }
+    public void setSubjectStrategy(String v) { subjectStrategy = v; }
+    public boolean isAutoRegister() { return autoRegister; }
+    public void setAutoRegister(boolean v) { autoRegister = v; }
+    public boolean isUseLatestVersion() { return useLatestVersion; }
+    public void setUseLatestVersion(boolean v) { useLatestVersion = v; }
+    public Map<String, String> getProperties() { return properties; }
+    public void setProperties(Map<String, String> v) { properties = v; }
+}

@@ -1,0 +1,59 @@
+package io.mqtap.producer.core;
+
+import io.mqtap.avro.MqAttr;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.capture.MqOpenEvent;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/** Turns one captured kernel event into the published {@code MqOpen} record, enriched with who and when. */
+public final class MqOpenMapper {
+    private final HostIdentity host;
+    private final BootClock clock;
+    private final ContainerIds containers;
+
+    public MqOpenMapper(HostIdentity host, BootClock clock, ContainerIds containers) {
+        this.host = host;
+        this.clock = clock;
+        this.containers = containers;
+    }
+
+    public MqOpen toRecord(MqOpenEvent e, long sequence) {
+        MqOpen r = new MqOpen();
+        r.setHostname(host.hostname());
+        r.setMachineId(host.machineId());
+        r.setBootId(host.bootId());
+        r.setRunId(host.runId());
+        r.setSequence(sequence);
+        r.setTimestamp(Instant.EPOCH.plusNanos(clock.toEpochMicros(e.bootTimeNs()) * 1000L));
+        r.setBootTimeNs(e.bootTimeNs());
+        r.setProbe(e.probe().label());
+        r.setCpu(e.cpu());
+        r.setPid(e.pid());
+        r.setTid(e.tid());
+        r.setPpid(e.ppid());
+        r.setNsPid(e.nsPid());
+        r.setUid(e.uid());
+        r.setGid(e.gid());
+        r.setComm(e.comm());
+        r.setCgroupId(e.cgroupId());
+        r.setMntNs(e.mntNs());
+        r.setPidNs(e.pidNs());
+        r.setContainerId(containers.resolve(e.cgroupId(), e.pid()));
+        byte[] name = e.name();
+        r.setName(NameCodec.decode(name));
+        r.setNameRaw(ByteBuffer.wrap(name));
+        r.setNameTruncated(e.nameTruncated());
+        r.setNameChanged(e.nameChanged());
+        r.setNameError(e.nameError() == 0 ? null : Errnos.name(e.nameError()));
+        r.setOflag(e.oflag());
+        r.setFlags(OpenFlags.names(e.oflag()));
+        r.setMode(e.mode());
+        r.setAttr(e.hasAttr() ? new MqAttr(e.attrFlags(), e.attrMaxmsg(), e.attrMsgsize(), e.attrCurmsgs()) : null);
+        r.setAttrError(e.attrError() == 0 ? null : Errnos.name(e.attrError()));
+        r.setReturnValue(e.returnValue());
+        r.setErrno(Errnos.ofReturn(e.returnValue()));
+        r.setDurationNs(e.durationNs() > 0 ? e.durationNs() : null);
+        return r;
+    }
+}

@@ -1,0 +1,33 @@
+package io.mqtap.producer.health;
+
+import com.codahale.metrics.health.HealthCheck;
+import io.mqtap.producer.kafka.DeliveryErrors;
+import io.mqtap.producer.kafka.Publisher;
+import java.util.concurrent.TimeUnit;
+
+/** Fails when records wait too long for Kafka's acknowledgement, or a fatal delivery error happened recently. */
+public final class KafkaHealthCheck extends HealthCheck {
+    private static final long FATAL_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(5);
+
+    private final Publisher publisher;
+    private final DeliveryErrors errors;
+    private final long ackTimeoutNanos;
+
+    public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, long ackTimeoutNanos) {
+        this.publisher = publisher;
+        this.errors = errors;
+        this.ackTimeoutNanos = ackTimeoutNanos;
+    }
+
+    @Override
+    protected Result check() {
+        String fatal = errors.fatalWithin(FATAL_WINDOW_NANOS);
+        if (fatal != null) return Result.unhealthy("Kafka refused records in the last 5 minutes: " + fatal);
+        long waited = publisher.unackedForNanos();
+        if (waited > ackTimeoutNanos) {
+            return Result.unhealthy(String.format("%d records have waited %d s for a Kafka acknowledgement",
+                    publisher.inFlight(), TimeUnit.NANOSECONDS.toSeconds(waited)));
+        }
+        return Result.healthy("Kafka acknowledging (" + publisher.inFlight() + " records in flight)");
+    }
+}

@@ -1,0 +1,48 @@
+package io.mqtap.producer.kafka;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.producer.config.KafkaFactory;
+import io.mqtap.producer.config.SchemaRegistryFactory;
+import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.registry.serde.AvroSerializer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The one place that binds mqtap's topics to their serializers and builds the Kafka clients. */
+public final class KafkaWiring {
+    private final KafkaFactory kafka;
+    private final Map<String, Object> producerProps;
+    private final AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
+
+    public KafkaWiring(KafkaFactory kafka, SchemaRegistryFactory registry, HostIdentity host) {
+        this.kafka = kafka;
+        this.producerProps = ProducerSettings.of(kafka, "mqtap-" + host.hostname());
+        values.configure(registry.serdeConfig(), false);
+    }
+
+    /** Keys are the host's machine id as a string; values are Avro in the Confluent wire format. */
+    public Producer<String, SpecificRecord> producer() {
+        return new KafkaProducer<>(producerProps, new StringSerializer(), values);
+    }
+
+    /** Resolves (registering when allowed) both schemas, so the hot path never calls the registry. */
+    public void registerSchemas() {
+        values.schemaId(kafka.getTopic(), MqOpen.getClassSchema());
+        values.schemaId(kafka.getStatsTopic(), MqOpenStats.getClassSchema());
+    }
+
+    /** The producer's connection and security settings, as an Admin client takes them. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> admin = new HashMap<>();
+        producerProps.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) admin.put(k, v);
+        });
+        return admin;
+    }
+}

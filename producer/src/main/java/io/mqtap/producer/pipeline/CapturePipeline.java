@@ -1,0 +1,163 @@
+package io.mqtap.producer.pipeline;
+
+import io.dropwizard.lifecycle.Managed;
+import io.mqtap.capture.ProbeException;
+import io.mqtap.producer.capture.CaptureReader;
+import io.mqtap.producer.capture.EventSource;
+import io.mqtap.producer.core.BootClock;
+import io.mqtap.producer.core.ContainerIds;
+import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.core.MqOpenMapper;
+import io.mqtap.producer.health.ProbeHealthCheck;
+import io.mqtap.producer.kafka.DeliveryErrors;
+import io.mqtap.producer.kafka.Publisher;
+import io.mqtap.producer.kafka.SchemaGate;
+import io.mqtap.producer.metrics.PipelineMetrics;
+import io.mqtap.producer.stats.StatsReporter;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole producer pipeline as one lifecycle: kernel probe -> reader thread -> hand-off -> publisher thread
+ * -> Kafka, plus the periodic stats record. Stopping detaches the probe, drains, publishes and flushes.
+ */
+public final class CapturePipeline implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(CapturePipeline.class);
+
+    /** Opens (loads and attaches) the event source; called at start. */
+    @FunctionalInterface
+    public interface SourceOpener {
+        EventSource open() throws ProbeException;
+    }
+
+    /** Everything the pipeline is built from. */
+    public record Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
+                        String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
+                        OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
+                        Duration shutdownTimeout) {}
+
+    private final Parts parts;
+    private final PipelineMetrics metrics;
+    private final BootClock clock = new BootClock();
+    private final DeliveryErrors errors = new DeliveryErrors();
+    private final Handoff handoff;
+    private final Publisher publisher;
+    private EventSource source;
+    private CaptureReader reader;
+    private Thread readerThread;
+    private Thread publisherThread;
+    private ScheduledExecutorService scheduler;
+    private StatsReporter stats;
+    private volatile String probeProblem = "not started";
+
+    public CapturePipeline(Parts parts, PipelineMetrics metrics) {
+        this.parts = parts;
+        this.metrics = metrics;
+        this.handoff = new Handoff(parts.handoffCapacity(), parts.overflow(), metrics);
+        this.publisher = new Publisher(parts.producer(), parts.topic(), parts.host().machineId(), handoff, metrics,
+                errors, clock, parts.schema());
+        metrics.gauge("handoff.depth", handoff::depth);
+        metrics.gauge("lost.kernel", this::lostKernel);
+        metrics.gauge("inflight", publisher::inFlight);
+        metrics.gauge("sequence", this::lastSequence);
+    }
+
+    @Override
+    public void start() throws ProbeException {
+        source = parts.opener().open();
+        probeProblem = null;
+        reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, new ContainerIds()), handoff, metrics,
+                parts.batchEvents(), parts.drainMillis());
+        publisherThread = start(publisher, "mqtap-publisher");
+        readerThread = start(reader, "mqtap-reader");
+        stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters);
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtap-stats"));
+        long every = parts.statsInterval().toMillis();
+        scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
+        LOG.info("Capturing mq_open with the {} probe; publishing to {} as run {}", source.probe(), parts.topic(), parts.host().runId());
+    }
+
+    private void tick() {
+        clock.resync();
+        // no stats before the schemas are registered: their serializer would fail the same way
+        if (parts.schema().registered()) stats.report();
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        if (reader == null) return;
+        long t0 = System.nanoTime();
+        long deadline = t0 + parts.shutdownTimeout().toNanos();
+        reader.stop();
+        probeProblem = "detached (stopping)";
+        readerThread.join(remainingMillis(deadline));
+        publisherThread.join(remainingMillis(deadline));
+        if (publisherThread.isAlive()) {
+            publisher.abort();
+            publisherThread.join(5_000);
+        }
+        scheduler.shutdownNow();
+        if (parts.schema().registered()) stats.report();
+        parts.producer().flush();
+        parts.producer().close(Duration.ofMillis(Math.max(1_000, remainingMillis(deadline))));
+        source.close();
+        StatsReporter.Counters c = counters();
+        LOG.info("Stopped in {} ms: captured {}, published {}, failed {}, dropped {}, lost in kernel {}, last sequence {}",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), c.captured(), c.published(), c.failed(),
+                c.dropped(), c.lostKernel(), c.sequence());
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    public ProbeHealthCheck.State probeState() {
+        String p = probeProblem;
+        return p == null ? new ProbeHealthCheck.State(true, source.probe()) : new ProbeHealthCheck.State(false, p);
+    }
+
+    /** Cumulative counters of this run, as the stats record carries them. */
+    public StatsReporter.Counters counters() {
+        return new StatsReporter.Counters(source == null ? "none" : source.probe(), metrics.captured.getCount(), lostKernel(),
+                metrics.dropped.getCount(), metrics.published.getCount(), metrics.failed.getCount(), publisher.inFlight(),
+                lastSequence());
+    }
+
+    public long lostKernel() {
+        return source == null ? 0 : source.lostKernel();
+    }
+
+    public long lastSequence() {
+        return reader == null ? -1 : reader.lastSequence();
+    }
+
+    public Publisher publisher() {
+        return publisher;
+    }
+
+    public DeliveryErrors errors() {
+        return errors;
+    }
+
+    public BootClock clock() {
+        return clock;
+    }
+
+    private static Thread start(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.start();
+        return t;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

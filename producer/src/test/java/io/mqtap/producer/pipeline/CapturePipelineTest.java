@@ -1,0 +1,100 @@
+package io.mqtap.producer.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.kafka.SchemaGate;
+import io.mqtap.producer.metrics.PipelineMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline's threads and accounting, with a scripted source and Kafka's MockProducer. */
+class CapturePipelineTest {
+    private final HostIdentity host = new HostIdentity("h", "m", "b", "run-1");
+
+    private CapturePipeline pipeline(FakeEventSource src, MockProducer<String, SpecificRecord> kafka, SchemaGate gate,
+                                     int capacity, OverflowPolicy policy, PipelineMetrics metrics) {
+        return new CapturePipeline(new CapturePipeline.Parts(host, () -> src, kafka, "events", "stats", gate, capacity,
+                policy, 64, 5, Duration.ofSeconds(60), Duration.ofSeconds(20)), metrics);
+    }
+
+    private static MockProducer<String, SpecificRecord> mockKafka() {
+        return new MockProducer<>(true, null, new StringSerializer(), (t, v) -> new byte[0]);
+    }
+
+    @Test
+    void stopPublishesEverythingCapturedWithContiguousSequence() throws Exception {
+        FakeEventSource src = new FakeEventSource();
+        MockProducer<String, SpecificRecord> kafka = mockKafka();
+        PipelineMetrics metrics = new PipelineMetrics(new MetricRegistry());
+        CapturePipeline p = pipeline(src, kafka, new SchemaGate(() -> {}, 100), 1000, OverflowPolicy.BLOCK, metrics);
+        p.start();
+        src.push(0, 5_000);
+        p.stop();
+
+        List<ProducerRecord<String, SpecificRecord>> sent = kafka.history();
+        List<MqOpen> events = sent.stream().filter(r -> r.topic().equals("events")).map(r -> (MqOpen) r.value()).toList();
+        assertThat(events).hasSize(5_000);
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(events.get(i).getSequence()).isEqualTo(i);
+            assertThat(events.get(i).getName()).isEqualTo("q" + i);
+        }
+        assertThat(sent).filteredOn(r -> r.topic().equals("events")).allMatch(r -> r.key().equals("m"));
+        MqOpenStats last = sent.stream().filter(r -> r.topic().equals("stats")).map(r -> (MqOpenStats) r.value())
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(last.getCaptured()).isEqualTo(5_000);
+        assertThat(last.getPublished()).isEqualTo(5_000);
+        assertThat(last.getSequence()).isEqualTo(4_999);
+        assertThat(last.getRunId()).isEqualTo("run-1");
+        assertThat(src.closed).isTrue();
+    }
+
+    @Test
+    void recordsWaitForTheSchemaThenAllGoOut() throws Exception {
+        FakeEventSource src = new FakeEventSource();
+        MockProducer<String, SpecificRecord> kafka = mockKafka();
+        AtomicInteger attempts = new AtomicInteger();
+        SchemaGate gate = new SchemaGate(() -> {
+            if (attempts.incrementAndGet() < 4) throw new IllegalStateException("registry down");
+        }, 50);
+        CapturePipeline p = pipeline(src, kafka, gate, 1000, OverflowPolicy.BLOCK, new PipelineMetrics(new MetricRegistry()));
+        p.start();
+        src.push(0, 300);
+        Thread.sleep(50);
+        p.stop();
+        assertThat(attempts.get()).isGreaterThanOrEqualTo(4);
+        assertThat(kafka.history().stream().filter(r -> r.topic().equals("events")).count()).isEqualTo(300);
+    }
+
+    @Test
+    void dropPolicyCountsWhatDoesNotFitAndLeavesGapsInSequence() throws Exception {
+        FakeEventSource src = new FakeEventSource();
+        MockProducer<String, SpecificRecord> kafka = mockKafka();
+        PipelineMetrics metrics = new PipelineMetrics(new MetricRegistry());
+        // the gate holds the publisher until released, so the hand-off fills
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        SchemaGate gate = new SchemaGate(() -> {
+            if (release.getCount() > 0) throw new IllegalStateException("held");
+        }, 20);
+        CapturePipeline p = pipeline(src, kafka, gate, 100, OverflowPolicy.DROP, metrics);
+        p.start();
+        src.push(0, 1_000);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (metrics.captured.getCount() < 1_000 && System.nanoTime() < deadline) Thread.sleep(10);
+        release.countDown();
+        p.stop();
+        long published = kafka.history().stream().filter(r -> r.topic().equals("events")).count();
+        assertThat(metrics.dropped.getCount()).isPositive();
+        assertThat(published + metrics.dropped.getCount()).isEqualTo(1_000);
+        assertThat(p.lastSequence()).isEqualTo(999);
+    }
+}
