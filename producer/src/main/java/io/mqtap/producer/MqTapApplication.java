@@ -74,9 +74,9 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
 
         env.healthChecks().register("probe", new ProbeHealthCheck(pipeline::probeState));
         env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(metrics.captured::getCount, pipeline::lostKernel,
-                config.getHealth().getMaxKernelLossRatio()));
+                config.getThresholds().getMaxKernelLossRatio()));
         env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
-                config.getHealth().getAckTimeout().toNanoseconds()));
+                config.getThresholds().getAckTimeout().toNanoseconds()));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         env.admin().addServlet("prometheus", new PrometheusServlet(env.metrics())).addMapping("/prometheus");
     }

@@ -5,7 +5,7 @@ import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.mqtap.producer.config.CaptureFactory;
-import io.mqtap.producer.config.HealthFactory;
+import io.mqtap.producer.config.ThresholdsFactory;
 import io.mqtap.producer.config.HostFactory;
 import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.PipelineFactory;
@@ -20,7 +20,7 @@ public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private CaptureFactory capture = new CaptureFactory();
     @Valid @NotNull @JsonProperty private HostFactory host = new HostFactory();
     @Valid @NotNull @JsonProperty private PipelineFactory pipeline = new PipelineFactory();
-    @Valid @NotNull @JsonProperty private HealthFactory health = new HealthFactory();
+    @Valid @NotNull @JsonProperty private ThresholdsFactory thresholds = new ThresholdsFactory();
 
     public MqTapConfiguration() {
         // the admin port shows metrics and health: loopback only unless the config says otherwise
@@ -46,6 +46,6 @@ public class MqTapConfiguration extends Configuration {
     public void setHost(HostFactory v) { host = v; }
     public PipelineFactory getPipeline() { return pipeline; }
     public void setPipeline(PipelineFactory v) { pipeline = v; }
-    public HealthFactory getHealth() { return health; }
-    public void setHealth(HealthFactory v) { health = v; }
+    public ThresholdsFactory getThresholds() { return thresholds; }
+    public void setThresholds(ThresholdsFactory v) { thresholds = v; }
 }

@@ -54,5 +54,5 @@ public class KafkaFactory {
     public int getReplicationFactor() { return replicationFactor; }
     public void setReplicationFactor(int v) { replicationFactor = v; }
     public Map<String, String> getProperties() { return properties; }
-    public void setProperties(Map<String, String> v) { properties = v; }
+    public void setProperties(Map<String, String> v) { properties = v == null ? new LinkedHashMap<>() : v; }
 }

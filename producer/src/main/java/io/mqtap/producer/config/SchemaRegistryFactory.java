@@ -82,5 +82,5 @@ public class SchemaRegistryFactory {
     public boolean isUseLatestVersion() { return useLatestVersion; }
     public void setUseLatestVersion(boolean v) { useLatestVersion = v; }
     public Map<String, String> getProperties() { return properties; }
-    public void setProperties(Map<String, String> v) { properties = v; }
+    public void setProperties(Map<String, String> v) { properties = v == null ? new LinkedHashMap<>() : v; }
 }

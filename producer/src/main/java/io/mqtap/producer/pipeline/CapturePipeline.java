@@ -137,6 +137,10 @@ public final class CapturePipeline implements Managed {
         return reader == null ? -1 : reader.lastSequence();
     }
 
+    public HostIdentity host() {
+        return parts.host();
+    }
+
     public Publisher publisher() {
         return publisher;
     }

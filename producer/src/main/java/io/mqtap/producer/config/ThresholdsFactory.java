@@ -6,8 +6,8 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotNull;
 
-/** The {@code health} section: when the health checks turn red. */
-public class HealthFactory {
+/** The {@code thresholds} section: when the health checks turn red (Dropwizard owns {@code health}). */
+public class ThresholdsFactory {
     /** Share of events lost in the kernel buffer since the last check above which the check fails. */
     @DecimalMin("0.0")
     @DecimalMax("1.0")

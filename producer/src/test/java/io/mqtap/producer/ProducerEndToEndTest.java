@@ -1,0 +1,161 @@
+package io.mqtap.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.producer.core.Errnos;
+import io.mqtap.producer.core.OpenFlags;
+import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.kafka.KafkaBroker;
+import io.mqtap.testkit.mqgen.HelperCall;
+import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The whole service: real probe, real broker, real registry; what the helper does must arrive exactly. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProducerEndToEndTest {
+    private KafkaBroker broker;
+    private SchemaRegistryServer registry;
+    private DropwizardAppExtension<MqTapConfiguration> app;
+    private String runId;
+
+    @BeforeAll
+    void start() throws Exception {
+        Kernel.assumeBpf();
+        broker = KafkaBroker.start();
+        registry = SchemaRegistryServer.shared();
+        app = new DropwizardAppExtension<>(MqTapApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
+                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
+                ConfigOverride.config("schemaRegistry.url", registry.url()));
+        app.before();
+        runId = ((MqTapApplication) app.getApplication()).pipeline().host().runId();
+    }
+
+    @AfterAll
+    void stop() {
+        if (app != null) app.after();
+        if (broker != null) broker.close();
+    }
+
+    @Test
+    void helperCallsArriveWithEveryFieldRightInOrderWithContiguousSequence() throws Exception {
+        String q = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        MqOpenHelper.HelperRun run = MqOpenHelper.run(
+                "name=" + q + " oflag=RDWR|CREAT mode=0640 attr=4,128",
+                "name=" + q + " oflag=RDONLY|CLOEXEC",
+                "name=" + q + " oflag=RDWR|CREAT|EXCL mode=0600",
+                "name=" + q + "-missing oflag=WRONLY|NONBLOCK",
+                "hex=c3289f0a0d1b7f80 oflag=RDONLY",
+                "len=300");
+        List<HelperCall> calls = run.calls();
+        List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                got -> Records.events(got, runId).stream().filter(r -> r.getPid() == run.pid()).count() >= calls.size(),
+                Duration.ofSeconds(60));
+        List<MqOpen> mine = Records.events(rs, runId).stream().filter(r -> r.getPid() == run.pid()).toList();
+        assertThat(mine).hasSize(calls.size());
+        for (int i = 0; i < calls.size(); i++) assertMatches(calls.get(i), mine.get(i));
+
+        // every record of this run, in partition order, numbered 0, 1, 2, ... with no gap
+        List<MqOpen> all = Records.events(rs, runId);
+        for (int i = 0; i < all.size(); i++) assertThat(all.get(i).getSequence()).as("sequence at " + i).isEqualTo(i);
+        assertThat(rs).allMatch(r -> r.key().equals(mine.get(0).getMachineId()));
+    }
+
+    @Test
+    void statsRecordsReconcileWithWhatWasPublished() throws Exception {
+        MqOpenHelper.run("name=stats-" + UUID.randomUUID().toString().substring(0, 8) + " repeat=50 quiet");
+        List<ConsumerRecord<String, MqOpenStats>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-stats",
+                got -> Records.stats(got, runId).stream().anyMatch(s -> s.getPublished() >= 50 && s.getInFlight() == 0),
+                Duration.ofSeconds(60));
+        MqOpenStats s = Records.stats(rs, runId).stream().filter(x -> x.getPublished() >= 50 && x.getInFlight() == 0)
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(s.getProbe()).isEqualTo("tracepoint");
+        assertThat(s.getSequence() + 1).as("every captured event got a sequence").isEqualTo(s.getCaptured());
+        assertThat(s.getPublished() + s.getFailed() + s.getDropped() + s.getInFlight()).isEqualTo(s.getCaptured());
+        assertThat(s.getLostKernel()).isZero();
+        assertThat(s.getDropped()).isZero();
+        assertThat(s.getFailed()).isZero();
+        List<ConsumerRecord<String, MqOpen>> events = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                got -> Records.events(got, runId).size() >= s.getPublished(), Duration.ofSeconds(30));
+        assertThat((long) Records.events(events, runId).size()).isGreaterThanOrEqualTo(s.getPublished());
+    }
+
+    @Test
+    void healthMetricsAndPrometheusOnTheAdminPort() throws Exception {
+        MqOpenHelper.run("name=metrics-probe");
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + app.getAdminPort();
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthcheck")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.body()).contains("\"probe\"").contains("probe attached: tracepoint").contains("schemas registered");
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        String prom = http.send(HttpRequest.newBuilder(URI.create(base + "/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(prom).contains("mqtap_captured_total").contains("mqtap_lost_kernel 0").contains("mqtap_handoff_depth")
+                .contains("mqtap_latency_kernel_to_ack_micros{quantile=\"0.99\"}");
+        String json = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(json).contains("mqtap.published").contains("mqtap.failed");
+    }
+
+    private static void assertMatches(HelperCall c, MqOpen r) {
+        String what = "call " + c.seq() + " (" + c.nameHex() + ")";
+        assertThat(r.getPid()).as(what).isEqualTo(c.pid());
+        assertThat(r.getTid()).as(what).isEqualTo(c.tid());
+        assertThat(r.getUid()).as(what).isEqualTo(c.uid());
+        assertThat(r.getGid()).as(what).isEqualTo(c.gid());
+        assertThat(r.getComm()).as(what).isEqualTo(c.comm());
+        byte[] name = c.name();
+        byte[] raw = bytes(r.getNameRaw());
+        if (name.length > 255) {
+            assertThat(raw).as(what).isEqualTo(java.util.Arrays.copyOf(name, 255));
+            assertThat(r.getNameTruncated()).as(what).isTrue();
+        } else {
+            assertThat(raw).as(what).isEqualTo(name);
+            assertThat(r.getNameTruncated()).as(what).isFalse();
+        }
+        assertThat(io.mqtap.producer.core.NameCodec.encode(r.getName())).as(what + ": name is lossless").isEqualTo(raw);
+        assertThat(r.getOflag()).as(what).isEqualTo(c.oflag());
+        assertThat(r.getFlags()).as(what).isEqualTo(OpenFlags.names(c.oflag()));
+        assertThat(r.getMode()).as(what).isEqualTo(c.mode());
+        if (c.hasAttr()) {
+            assertThat(r.getAttr()).as(what).isNotNull();
+            assertThat(r.getAttr().getMaxmsg()).as(what).isEqualTo(c.attrMaxmsg());
+            assertThat(r.getAttr().getMsgsize()).as(what).isEqualTo(c.attrMsgsize());
+            assertThat(r.getAttr().getFlags()).as(what).isEqualTo(c.attrFlags());
+            assertThat(r.getAttr().getCurmsgs()).as(what).isEqualTo(c.attrCurmsgs());
+        } else {
+            assertThat(r.getAttr()).as(what).isNull();
+        }
+        assertThat(r.getReturnValue()).as(what).isEqualTo(c.ret());
+        assertThat(r.getErrno()).as(what).isEqualTo(c.ret() < 0 ? Errnos.name(c.errno()) : null);
+        assertThat(r.getProbe()).isEqualTo("tracepoint");
+        assertThat(r.getTimestamp().toEpochMilli()).as(what + ": wall clock").isCloseTo(System.currentTimeMillis(),
+                org.assertj.core.data.Offset.offset(120_000L));
+        assertThat(r.getHostname()).isNotEmpty();
+        assertThat(r.getMachineId()).isNotEmpty();
+        assertThat(r.getBootId()).isNotEmpty();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}

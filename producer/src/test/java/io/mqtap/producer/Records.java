@@ -1,0 +1,48 @@
+package io.mqtap.producer;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.registry.RegistryConfig;
+import io.mqtap.registry.serde.AvroDeserializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Reads mqtap's topics back through the registry, as a downstream consumer would. */
+final class Records {
+    private Records() {}
+
+    /** Every record of the topic (from the start) until {@code done} holds for those read, or the timeout. */
+    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> read(String bootstrap, String registryUrl, String topic,
+            Predicate<List<ConsumerRecord<String, T>>> done, Duration timeout) {
+        Map<String, Object> cfg = Map.of("bootstrap.servers", bootstrap, "group.id", "test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest", "enable.auto.commit", false,
+                RegistryConfig.URL, registryUrl, RegistryConfig.SPECIFIC_READER, true);
+        AvroDeserializer<T> values = new AvroDeserializer<>();
+        values.configure(cfg, false);
+        List<ConsumerRecord<String, T>> out = new ArrayList<>();
+        try (KafkaConsumer<String, T> c = new KafkaConsumer<>(cfg, new StringDeserializer(), values)) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(out) && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static List<MqOpen> events(List<ConsumerRecord<String, MqOpen>> rs, String runId) {
+        return rs.stream().map(ConsumerRecord::value).filter(r -> r.getRunId().equals(runId)).toList();
+    }
+
+    static List<MqOpenStats> stats(List<ConsumerRecord<String, MqOpenStats>> rs, String runId) {
+        return rs.stream().map(ConsumerRecord::value).filter(r -> r.getRunId().equals(runId)).toList();
+    }
+}
