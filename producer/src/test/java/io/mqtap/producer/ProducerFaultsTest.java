@@ -1,0 +1,177 @@
+package io.mqtap.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.producer.pipeline.CapturePipeline;
+import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.kafka.KafkaBroker;
+import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What breaks, and what the producer does about it: nothing captured is lost, and nothing duplicated. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProducerFaultsTest {
+    private KafkaBroker broker;
+    private SchemaRegistryServer registry;
+
+    @BeforeAll
+    void start() {
+        Kernel.assumeBpf();
+        broker = KafkaBroker.start();
+        registry = SchemaRegistryServer.shared();
+    }
+
+    @AfterAll
+    void stop() {
+        if (broker != null) broker.close();
+    }
+
+    private DropwizardAppExtension<MqTapConfiguration> app(String registryUrl) throws Exception {
+        DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class,
+                ResourceHelpers.resourceFilePath("test-config.yml"),
+                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
+                ConfigOverride.config("schemaRegistry.url", registryUrl));
+        app.before();
+        return app;
+    }
+
+    private static CapturePipeline pipeline(DropwizardAppExtension<MqTapConfiguration> app) {
+        return ((MqTapApplication) app.getApplication()).pipeline();
+    }
+
+    /** Every record of the run, exactly once, numbered 0..n-1 with no gap. */
+    private List<MqOpen> assertCompleteRun(String runId, long captured) {
+        List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                got -> Records.events(got, runId).size() >= captured, Duration.ofSeconds(90));
+        List<MqOpen> run = Records.events(rs, runId);
+        Set<Long> seen = new HashSet<>();
+        for (MqOpen r : run) assertThat(seen.add(r.getSequence())).as("sequence %d duplicated", r.getSequence()).isTrue();
+        assertThat(run).hasSize((int) captured);
+        for (int i = 0; i < run.size(); i++) assertThat(run.get(i).getSequence()).as("in order, no gap").isEqualTo(i);
+        return run;
+    }
+
+    @Test
+    void brokerAwayForSecondsLosesAndDuplicatesNothing() throws Exception {
+        DropwizardAppExtension<MqTapConfiguration> app = app(registry.url());
+        try {
+            CapturePipeline p = pipeline(app);
+            MqOpenHelper.run("name=warmup");
+            Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, 2_000, 6_000, "outage-" + UUID.randomUUID(), false));
+            Thread.sleep(1_000);
+            broker.stop();
+            Thread.sleep(3_000);
+            broker.restart();
+            MqOpenGenerator.Result made = MqOpenGenerator.await(gen);
+            assertThat(made.calls()).isGreaterThan(5_000);
+            awaitQuiet(p);
+            assertThat(p.counters().failed()).isZero();
+            assertThat(p.counters().lostKernel()).isZero();
+            List<MqOpen> run = assertCompleteRun(p.host().runId(), p.counters().captured());
+            assertThat(run.stream().filter(r -> r.getPid() == made.pid()).count()).isEqualTo(made.calls());
+        } finally {
+            app.after();
+        }
+    }
+
+    @Test
+    void registryDownAtStartTurnsTheSchemaCheckRedThenRecovers() throws Exception {
+        SchemaRegistryServer late = SchemaRegistryServer.notStarted();
+        DropwizardAppExtension<MqTapConfiguration> app = app(late.url());
+        try {
+            MqOpenHelper.HelperRun calls = MqOpenHelper.run("name=before-registry repeat=20 quiet");
+            var schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
+            assertThat(schema.isHealthy()).isFalse();
+            assertThat(schema.getMessage()).startsWith("schemas not registered").contains("127.0.0.1:" + late.port());
+            late.restart();
+            CapturePipeline p = pipeline(app);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (p.counters().published() < 20 && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(app.getEnvironment().healthChecks().runHealthCheck("schema").isHealthy()).isTrue();
+            List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), late.url(), "mq-open-events",
+                    got -> Records.events(got, p.host().runId()).stream().filter(r -> r.getPid() == calls.pid()).count() >= 20,
+                    Duration.ofSeconds(60));
+            assertThat(Records.events(rs, p.host().runId()).stream().filter(r -> r.getPid() == calls.pid()).count())
+                    .as("helper pid %d; run's records: %s", calls.pid(), Records.events(rs, p.host().runId()).stream()
+                            .map(r -> r.getPid() + ":" + r.getComm() + ":" + r.getName()).toList())
+                    .isEqualTo(20);
+        } finally {
+            app.after();
+            late.close();
+        }
+    }
+
+    @Test
+    void sigtermUnderLoadPublishesEverythingCaptured(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.yml");
+        writeConfig(config);
+        try (ProducerProcess producer = ProducerProcess.start("server", config.toString())) {
+            producer.awaitOutput("Started oejs.Server", 120);
+            Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, 20_000, 4_000, "term-" + UUID.randomUUID(), false));
+            Thread.sleep(1_500);
+            producer.terminate();
+            assertThat(producer.waitFor(60)).as(producer.output()).isIn(0, 143);
+            MqOpenGenerator.await(gen);
+            Matcher run = Pattern.compile("as run ([0-9a-f-]{36})").matcher(producer.output());
+            Matcher stopped = Pattern.compile("captured (\\d+), published (\\d+), failed (\\d+), dropped (\\d+), lost in kernel (\\d+)")
+                    .matcher(producer.output());
+            assertThat(run.find() && stopped.find()).as(producer.output()).isTrue();
+            long captured = Long.parseLong(stopped.group(1));
+            assertThat(captured).isGreaterThan(10_000);
+            assertThat(Long.parseLong(stopped.group(2))).as("published").isEqualTo(captured);
+            assertThat(Long.parseLong(stopped.group(3))).as("failed").isZero();
+            assertThat(Long.parseLong(stopped.group(4))).as("dropped").isZero();
+            assertCompleteRun(run.group(1), captured);
+        }
+    }
+
+    @Test
+    void withoutBpfCapabilitiesTheStartFailsNamingThem(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.yml");
+        writeConfig(config);
+        // root without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN: what a container or a hardened unit gives
+        List<String> drop = List.of("setpriv", "--bounding-set", "-bpf,-perfmon,-sys_admin", "--");
+        try (ProducerProcess producer = ProducerProcess.start(drop, Map.of(), "server", config.toString())) {
+            assertThat(producer.waitFor(90)).isNotZero();
+            assertThat(producer.output()).contains("CAP_BPF").contains("CAP_PERFMON");
+        }
+    }
+
+    private void writeConfig(Path config) throws Exception {
+        Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
+                .replace("url: http://127.0.0.1:1\n", "url: " + registry.url() + "\n")
+                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n"));
+    }
+
+    /** Waits until every captured event is published or failed. */
+    private static void awaitQuiet(CapturePipeline p) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            var c = p.counters();
+            if (c.published() + c.failed() + c.dropped() == c.captured() && c.inFlight() == 0) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("pipeline did not settle: " + p.counters());
+    }
+}
