@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.Producer;
 /** The mqtap producer: captures every mq_open on this host and publishes it to Kafka. */
 public class MqTapApplication extends Application<MqTapConfiguration> {
     private CapturePipeline pipeline;
+    private volatile org.eclipse.jetty.server.Server server;
 
     public static void main(String[] args) throws Exception {
         new MqTapApplication().run(args);
@@ -79,6 +80,12 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
                 config.getThresholds().getAckTimeout().toNanoseconds()));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         env.admin().addServlet("prometheus", new PrometheusServlet(env.metrics())).addMapping("/prometheus");
+        env.lifecycle().addServerLifecycleListener(s -> server = s);
+    }
+
+    /** The running Jetty server (null before it started), so an embedding program can stop it. */
+    public org.eclipse.jetty.server.Server server() {
+        return server;
     }
 
     /** The running pipeline, for tests. */

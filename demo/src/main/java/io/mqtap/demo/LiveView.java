@@ -1,0 +1,94 @@
+package io.mqtap.demo;
+
+import io.mqtap.producer.stats.StatsReporter;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.avro.generic.GenericRecord;
+
+/** What the demo shows each second: rates, totals by process and outcome, losses, and the newest records. */
+final class LiveView {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    private static final int LAST = 6;
+
+    private final String header;
+    private final boolean tty;
+    private final Map<String, Long> byOutcome = new TreeMap<>();
+    private final Map<String, Long> byProcess = new TreeMap<>();
+    private final Deque<String> last = new ArrayDeque<>();
+    private long total;
+    private long totalAtLastFrame;
+    private long lastFrameNanos = System.nanoTime();
+
+    LiveView(String header, boolean tty) {
+        this.header = header;
+        this.tty = tty;
+    }
+
+    /** One record read back from Kafka. */
+    synchronized void add(GenericRecord r) {
+        total++;
+        Object errno = r.get("errno");
+        byOutcome.merge(errno == null ? "success" : errno.toString(), 1L, Long::sum);
+        byProcess.merge(String.valueOf(r.get("comm")), 1L, Long::sum);
+        long ret = (Long) r.get("returnValue");
+        Object ts = r.get("timestamp");
+        long micros = ts instanceof Instant i ? i.getEpochSecond() * 1_000_000L + i.getNano() / 1000 : (Long) ts;
+        last.addLast(String.format("  %s  pid %-7s %-15s %-28s %04o  %-24s -> %s", TIME.format(Instant.ofEpochMilli(micros / 1000)),
+                r.get("pid"), r.get("comm"), String.join("|", ((java.util.List<?>) r.get("flags")).stream().map(Object::toString).toList()),
+                (Integer) r.get("mode"), "\"" + abbreviate(String.valueOf(r.get("name"))) + "\"",
+                ret >= 0 ? "fd " + ret : errno));
+        if (last.size() > LAST) last.removeFirst();
+    }
+
+    synchronized long total() {
+        return total;
+    }
+
+    /** Draws one frame: the whole screen on a terminal, one status line otherwise. */
+    synchronized void render(PrintStream out, StatsReporter.Counters c) {
+        long now = System.nanoTime();
+        double rate = (total - totalAtLastFrame) / Math.max(1e-3, (now - lastFrameNanos) / 1e9);
+        totalAtLastFrame = total;
+        lastFrameNanos = now;
+        String counters = String.format("events/s %6.0f   read back %d   captured %d   published %d   kernel-lost %d   dropped %d   failed %d",
+                rate, total, c.captured(), c.published(), c.lostKernel(), c.dropped(), c.failed());
+        if (!tty) {
+            out.println(counters);
+            out.flush();
+            return;
+        }
+        StringBuilder sb = new StringBuilder("\033[H\033[2J");
+        sb.append(header).append("\n\n").append(counters).append("\n\n");
+        sb.append("by outcome:  ").append(top(byOutcome)).append('\n');
+        sb.append("by process:  ").append(top(byProcess)).append("\n\n");
+        sb.append("newest records (read back from Kafka, decoded through the registry):\n");
+        last.forEach(l -> sb.append(l).append('\n'));
+        out.print(sb);
+        out.flush();
+    }
+
+    /** Final counters, printed once at the end. */
+    synchronized String summary(StatsReporter.Counters c) {
+        return String.format("mqtap demo stopped: captured %d, published %d, read back %d, kernel-lost %d, dropped %d, failed %d; by outcome: %s",
+                c.captured(), c.published(), total, c.lostKernel(), c.dropped(), c.failed(), top(byOutcome));
+    }
+
+    private static String top(Map<String, Long> counts) {
+        Map<String, Long> sorted = counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
+                .limit(8).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
+        return sorted.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining("   "));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 22 ? s : s.substring(0, 19) + "...";
+    }
+}
