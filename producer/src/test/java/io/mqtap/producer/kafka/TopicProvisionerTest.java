@@ -1,0 +1,55 @@
+package io.mqtap.producer.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mqtap.producer.config.KafkaFactory;
+import io.mqtap.testkit.kafka.KafkaBroker;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TopicProvisionerTest {
+    private static KafkaBroker broker;
+
+    @BeforeAll
+    static void start() {
+        broker = KafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    private static KafkaFactory kafka(String topic, boolean create) {
+        KafkaFactory k = new KafkaFactory();
+        k.setBootstrapServers(broker.bootstrapServers());
+        k.setTopic(topic);
+        k.setStatsTopic(topic + "-stats");
+        k.setCreateTopics(create);
+        k.setPartitions(3);
+        return k;
+    }
+
+    @Test
+    void createsMissingTopicsWithTheConfiguredPartitionsAndIsIdempotent() throws Exception {
+        Map<String, Object> admin = Map.of("bootstrap.servers", broker.bootstrapServers());
+        TopicProvisioner.ensure(admin, kafka("made", true));
+        TopicProvisioner.ensure(admin, kafka("made", true));
+        try (Admin a = broker.admin()) {
+            var d = a.describeTopics(java.util.List.of("made", "made-stats")).allTopicNames().get();
+            assertThat(d.get("made").partitions()).hasSize(3);
+            assertThat(d).containsKey("made-stats");
+        }
+    }
+
+    @Test
+    void aMissingTopicThatMayNotBeCreatedFailsTheStartNamingIt() {
+        Map<String, Object> admin = Map.of("bootstrap.servers", broker.bootstrapServers());
+        assertThatThrownBy(() -> TopicProvisioner.ensure(admin, kafka("absent", false)))
+                .hasMessageContaining("Kafka topic 'absent' does not exist and kafka.createTopics is false");
+    }
+}
