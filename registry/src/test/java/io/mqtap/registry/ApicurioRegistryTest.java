@@ -1,0 +1,11 @@
+package io.mqtap.registry;
+
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+
+/** The registry contract against a real Apicurio Registry (child process, started once per test JVM). */
+class ApicurioRegistryTest extends SchemaRegistryContract {
+    @Override
+    protected String url() {
+        return SchemaRegistryServer.shared().url();
+    }
+}

@@ -1,0 +1,95 @@
+package io.mqtap.avro.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.avro.gate.CompatibilityGate.Level;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompatibilityGateTest {
+
+    private static final Path SCHEMAS = Path.of("src/main/avro");
+    private static final Path RELEASED = Path.of("src/released");
+
+    @TempDir Path tmp;
+
+    @Test
+    void currentSchemasPassAgainstTheirReleases() throws IOException {
+        assertThat(CompatibilityGate.check(SCHEMAS, RELEASED, Level.FULL_TRANSITIVE)).isEmpty();
+    }
+
+    @Test
+    void generatedClassesCarryTheSchemaFiles() throws IOException {
+        // equal up to the avro.java.string properties the generator adds
+        assertThat(SchemaNormalization.parsingFingerprint64(MqOpen.getClassSchema()))
+                .isEqualTo(SchemaNormalization.parsingFingerprint64(parse(SCHEMAS.resolve("MqOpen.avsc"))));
+        assertThat(SchemaNormalization.parsingFingerprint64(MqOpenStats.getClassSchema()))
+                .isEqualTo(SchemaNormalization.parsingFingerprint64(parse(SCHEMAS.resolve("MqOpenStats.avsc"))));
+        assertThat(MqOpen.getClassSchema().getField("attr").schema().getTypes().get(1).getFullName()).isEqualTo("io.mqtap.avro.MqAttr");
+    }
+
+    @Test
+    void typeChangeFailsNamingTheField() throws IOException {
+        write("MqOpen.avsc", read("MqOpen.avsc").replace("\"name\": \"cpu\", \"type\": \"int\"", "\"name\": \"cpu\", \"type\": \"string\""));
+        List<String> problems = CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD);
+        assertThat(problems).singleElement().asString()
+                .contains("MqOpen.avsc vs released MqOpen-1.avsc", "field MqOpen.cpu", "TYPE_MISMATCH");
+    }
+
+    @Test
+    void newFieldWithoutDefaultFailsBackwardNamingTheField() throws IOException {
+        write("MqOpen.avsc", read("MqOpen.avsc").replaceFirst("\"fields\": \\[",
+                "\"fields\": [\n {\"name\": \"kernelRelease\", \"type\": \"string\", \"doc\": \"uname -r\"},"));
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD)).singleElement().asString()
+                .contains("field MqOpen.kernelRelease", "READER_FIELD_MISSING_DEFAULT_VALUE");
+    }
+
+    @Test
+    void nestedFieldIsNamedByItsPath() throws IOException {
+        write("MqOpen.avsc", read("MqOpen.avsc").replace("{\"name\": \"maxmsg\", \"type\": \"long\"", "{\"name\": \"maxmsg\", \"type\": \"int\""));
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD)).singleElement().asString()
+                .contains("field MqOpen.attr.maxmsg");
+    }
+
+    @Test
+    void removingAFieldWithoutDefaultFailsForwardOnly() throws IOException {
+        write("MqOpenStats.avsc", read("MqOpenStats.avsc").replaceAll("(?m)^\\s*\\{\"name\": \"dropped\".*\\n", ""));
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD)).isEmpty();
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).singleElement().asString()
+                .contains("released schema cannot read data written with the new one", "field MqOpenStats.dropped");
+    }
+
+    @Test
+    void optionalFieldWithDefaultPassesFull() throws IOException {
+        write("MqOpen.avsc", read("MqOpen.avsc").replaceFirst("\"fields\": \\[",
+                "\"fields\": [\n {\"name\": \"kernelRelease\", \"type\": [\"null\", \"string\"], \"default\": null, \"doc\": \"uname -r\"},"));
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).isEmpty();
+    }
+
+    @Test
+    void missingDocIsReported() throws IOException {
+        write("MqOpenStats.avsc", read("MqOpenStats.avsc").replace(", \"doc\": \"Events read out of the kernel buffer since the run began.\"", ""));
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL)).singleElement().asString()
+                .contains("field MqOpenStats.captured has no doc");
+    }
+
+    private String read(String name) throws IOException {
+        return Files.readString(SCHEMAS.resolve(name));
+    }
+
+    private void write(String name, String text) throws IOException {
+        Files.writeString(tmp.resolve(name), text);
+    }
+
+    private static Schema parse(Path p) throws IOException {
+        return new Schema.Parser().parse(p.toFile());
+    }
+}
