@@ -1,0 +1,299 @@
+package io.mqtap.bench.capture;
+
+import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.AttachReport;
+import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.MqOpenProbe;
+import io.mqtap.capture.ProbeCounters;
+import io.mqtap.capture.ProbeOptions;
+import io.mqtap.capture.RawEvent;
+import io.mqtap.capture.Transport;
+import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.mqgen.MqOpenGenerator.Options;
+import io.mqtap.testkit.mqgen.MqOpenGenerator.Result;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./mqtap bench capture}: the cost of capture to the traced program. mq_open_gen calls
+ * mq_open on a missing queue in a loop on one thread, first with nothing attached, then with
+ * mqtap's probe attached and its Java reader draining and decoding every event on another thread
+ * (no Kafka). Then, when bpftrace is installed, the same burst under bpftrace printing four fields.
+ * The last line is {@code capture-ratio=<traced/untraced calls/s> calls=<N> received=<N> lost=<N>}
+ * for the median of the runs.
+ */
+public final class CaptureBench {
+    private CaptureBench() {}
+
+    record Run(double untracedRate, Result traced, long received, long lost, ProbeCounters counters) {
+        double ratio() {
+            return traced.callsPerSec() / untracedRate;
+        }
+    }
+
+    /** full: every event becomes an MqOpenEvent, as the producer does; pid: only the pid is read */
+    static boolean decodeAll = true;
+    /** nice value for the reader thread (0: leave it); negative values need CAP_SYS_NICE */
+    static int readerNice = 0;
+
+    /** Sets the calling thread's nice value (Linux: per thread) with renice(1). */
+    static void renice(int nice) {
+        try {
+            String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString(); // <pid>/task/<tid>
+            String tid = self.substring(self.lastIndexOf('/') + 1);
+            Process p = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p", tid)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor() != 0) System.out.println("note: could not renice the reader thread to " + nice);
+        } catch (IOException | InterruptedException e) {
+            System.out.println("note: could not renice the reader thread: " + e);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        long calls = 1_000_000;
+        int runs = 3;
+        boolean bpftrace = true;
+        ProbeOptions.Builder options = ProbeOptions.builder();
+        AttachMode mode = AttachMode.AUTO;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--calls" -> calls = Long.parseLong(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--transport" -> options.transport(switch (args[++i]) {
+                    case "perf" -> Transport.PERF_BUFFER;
+                    case "ring" -> Transport.RING_BUFFER;
+                    default -> throw usage("--transport takes perf or ring");
+                });
+                case "--per-cpu-pages" -> options.perCpuPages(Integer.parseInt(args[++i]));
+                case "--ring-buffer-bytes" -> options.ringBufferBytes(Integer.parseInt(args[++i]));
+                case "--wakeup-bytes" -> options.wakeupBytes(Integer.parseInt(args[++i]));
+                case "--drain-interval-ms" -> options.drainIntervalMillis(Integer.parseInt(args[++i]));
+                case "--attach" -> mode = AttachMode.parse(args[++i]);
+                case "--no-bpftrace" -> bpftrace = false;
+                case "--reader-nice" -> readerNice = Integer.parseInt(args[++i]);
+                case "--decode" -> decodeAll = switch (args[++i]) {
+                    case "full" -> true;
+                    case "pid" -> false;
+                    default -> throw usage("--decode takes full or pid");
+                };
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> throw usage("unknown argument " + a);
+            }
+        }
+        if (calls < 1_000_000) System.out.println("note: the reference figure is a burst of at least 1,000,000 calls");
+        ProbeOptions opts = options.build();
+
+        System.out.printf(Locale.ROOT, "capture bench: %,d calls per burst, %d runs, %s%n", calls, runs, describe(opts));
+        warmUp(opts, mode);
+        List<Run> results = new ArrayList<>();
+        for (int r = 1; r <= runs; r++) {
+            Result untraced = MqOpenGenerator.run(Options.burst(calls));
+            Run run = traced(opts, mode, calls, untraced.callsPerSec());
+            results.add(run);
+            System.out.printf(Locale.ROOT,
+                    "run %d: untraced %,.0f calls/s; traced %,.0f calls/s; ratio %.3f; received %,d; lost %,d%n",
+                    r, untraced.callsPerSec(), run.traced().callsPerSec(), run.ratio(), run.received(), run.lost());
+        }
+        results.sort(Comparator.comparingDouble(Run::ratio));
+        Run median = results.get(results.size() / 2);
+        System.out.printf(Locale.ROOT, "counters of the median run: %s%n", median.counters());
+        if (bpftrace) bpftraceFigure(calls, median.untracedRate());
+        System.out.printf(Locale.ROOT, "capture-ratio=%.2f calls=%d received=%d lost=%d%n", median.ratio(),
+                median.traced().calls(), median.received(), median.lost());
+    }
+
+    static final String USAGE = """
+            usage: ./mqtap bench capture [--calls N] [--runs R] [--transport perf|ring] [--per-cpu-pages P]
+                   [--ring-buffer-bytes B] [--wakeup-bytes B] [--drain-interval-ms MS] [--attach MODE] [--no-bpftrace]
+                   [--decode full|pid] [--reader-nice N]""";
+
+    private static IllegalArgumentException usage(String why) {
+        return new IllegalArgumentException(why + "\n" + USAGE);
+    }
+
+    static String describe(ProbeOptions o) {
+        return o.transport() == Transport.PERF_BUFFER
+                ? String.format(Locale.ROOT, "perf buffer %d pages/CPU, wakeup %d B, drain %d ms", o.perCpuPages(),
+                        o.wakeupBytes(), o.drainIntervalMillis())
+                : String.format(Locale.ROOT, "ring buffer %d B, wakeup %d B, drain %d ms", o.ringBufferBytes(),
+                        o.wakeupBytes(), o.drainIntervalMillis());
+    }
+
+    /** Compiles the reader's path before measuring: the first traced burst should not pay for the JIT. */
+    private static void warmUp(ProbeOptions opts, AttachMode mode) throws Exception {
+        traced(opts, mode, 300_000, 1);
+    }
+
+    /** The reader: drains and decodes every event, counts those of the generator's pid. */
+    static final class Reader extends Thread {
+        private final MqOpenProbe probe;
+        private final ByteBuffer buf = MqOpenProbe.allocateBuffer(2048);
+        final AtomicLong targetPid = new AtomicLong(-1);
+        final AtomicLong matched = new AtomicLong();
+        final AtomicLong beforePid = new AtomicLong(); // events seen before the pid was known
+        final List<MqOpenEvent> early = new ArrayList<>();
+        volatile boolean stop;
+        volatile Exception failure;
+        long batches, events, maxBatch, maxGapNanos, maxDecodeNanos;
+
+        Reader(MqOpenProbe probe) {
+            super("capture-reader");
+            this.probe = probe;
+        }
+
+        @Override
+        public void run() {
+            if (readerNice != 0) renice(readerNice);
+            try {
+                long last = System.nanoTime();
+                while (!stop) {
+                    int n = probe.drain(buf, 100);
+                    long t = System.nanoTime();
+                    if (n > 0) {
+                        batches++;
+                        events += n;
+                        maxBatch = Math.max(maxBatch, n);
+                    }
+                    long pid = targetPid.get();
+                    long hits = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (!decodeAll && pid >= 0) {
+                            if ((buf.getInt(i * RawEvent.SIZE + RawEvent.PID) & 0xFFFF_FFFFL) == pid) hits++;
+                            continue;
+                        }
+                        MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
+                        if (pid < 0) {
+                            synchronized (early) {
+                                early.add(e);
+                            }
+                        } else if (e.pid() == pid) {
+                            hits++;
+                        }
+                    }
+                    matched.addAndGet(hits);
+                    long done = System.nanoTime();
+                    if (n > 0) maxDecodeNanos = Math.max(maxDecodeNanos, done - t);
+                    // time outside drain: what the kernel buffer has to absorb
+                    maxGapNanos = Math.max(maxGapNanos, t - last - 0);
+                    last = done;
+                }
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        long received() {
+            long pid = targetPid.get();
+            synchronized (early) {
+                return matched.get() + early.stream().filter(e -> e.pid() == pid).count();
+            }
+        }
+    }
+
+    static Run traced(ProbeOptions opts, AttachMode mode, long calls, double untracedRate) throws Exception {
+        try (MqOpenProbe probe = MqOpenProbe.open(opts)) {
+            AttachReport report = probe.attach(mode);
+            if (untracedRate > 1) System.out.println("  attach: " + report.describe().lines().findFirst().orElse(""));
+            Reader reader = new Reader(probe);
+            reader.setDaemon(true);
+            reader.start();
+            ProbeCounters before = probe.counters();
+            Process gen = MqOpenGenerator.start(Options.burst(calls));
+            reader.targetPid.set(gen.pid());
+            Result result = MqOpenGenerator.await(gen);
+            // let the reader catch up with what is buffered
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long lost = 0;
+            while (System.nanoTime() < deadline) {
+                lost = probe.counters().lostTotal() - before.lostTotal();
+                if (reader.received() + lost >= result.calls()) break;
+                Thread.sleep(5);
+            }
+            probe.detach();
+            Thread.sleep(3L * opts.drainIntervalMillis());
+            reader.stop = true;
+            reader.join();
+            if (reader.failure != null) throw reader.failure;
+            ProbeCounters after = probe.counters();
+            if (untracedRate > 1)
+                System.out.printf(Locale.ROOT, "  reader: %,d batches, %.0f events/batch (max %d), longest drain call %.1f ms, longest decode of a batch %.1f ms%n",
+                        reader.batches, reader.batches == 0 ? 0.0 : (double) reader.events / reader.batches, reader.maxBatch,
+                        reader.maxGapNanos / 1e6, reader.maxDecodeNanos / 1e6);
+            return new Run(untracedRate, result, reader.received(), after.lostTotal() - before.lostTotal(), after);
+        }
+    }
+
+    /** The same burst under bpftrace printing four fields of the enter tracepoint to a file. */
+    static void bpftraceFigure(long calls, double untracedRate) throws Exception {
+        String bpftrace = which("bpftrace");
+        if (bpftrace == null) {
+            System.out.println("bpftrace: not installed, no figure");
+            return;
+        }
+        Path out = Files.createTempFile("mqtap-bench-bpftrace", ".txt");
+        // four fields, like a typical one-liner; readiness is seen in the output (BEGIN needs uprobes)
+        String script = "tracepoint:syscalls:sys_enter_mq_open { printf(\"%d %d %s %s\\n\", pid, tid, comm, str(args->u_name)); }";
+        Process bt = new ProcessBuilder(bpftrace, "-o", out.toString(), "-e", script)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String marker = "mqtap-bpftrace-ready-" + ProcessHandle.current().pid();
+            while (!Files.readString(out, StandardCharsets.ISO_8859_1).contains(marker)) {
+                if (!bt.isAlive() || System.nanoTime() > deadline) {
+                    System.out.println("bpftrace: did not start (exit " + (bt.isAlive() ? "none" : bt.exitValue()) + "), no figure");
+                    return;
+                }
+                MqOpenGenerator.run(new Options(1, 0, 0, marker, false));
+                Thread.sleep(200);
+            }
+            Process gen = MqOpenGenerator.start(Options.burst(calls));
+            Result r = MqOpenGenerator.await(gen);
+            Thread.sleep(500);
+            bt.destroy(); // SIGTERM: bpftrace flushes and exits
+            bt.waitFor(30, TimeUnit.SECONDS);
+            String prefix = gen.pid() + " ";
+            long received;
+            try (var lines = Files.lines(out, StandardCharsets.ISO_8859_1)) {
+                received = lines.filter(l -> l.startsWith(prefix)).count();
+            }
+            System.out.printf(Locale.ROOT, "bpftrace %s: traced %,.0f calls/s; ratio %.3f; received %,d of %,d (%d lost)%n",
+                    version(bpftrace), r.callsPerSec(), r.callsPerSec() / untracedRate, received, r.calls(),
+                    r.calls() - received);
+        } finally {
+            if (bt.isAlive()) bt.destroyForcibly();
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static String which(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return null;
+    }
+
+    private static String version(String bpftrace) {
+        try {
+            Process p = new ProcessBuilder(bpftrace, "--version").redirectErrorStream(true).start();
+            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            p.waitFor();
+            return v.replace("bpftrace ", "");
+        } catch (IOException | InterruptedException e) {
+            return "?";
+        }
+    }
+}

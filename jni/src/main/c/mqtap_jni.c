@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * JNI glue for io.mqtap.capture.NativeProbe: argument marshalling only. Functions return
+ * 0/count or -errno; the Java side turns those into typed exceptions. No Java exception is
+ * ever thrown from here, so none can unwind through C frames.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jni.h>
+#include <linux/types.h>
+
+#include "mq_open_event.h"
+#include "mqtap_probe.h"
+
+#define PROBE(h) ((struct mqtap_probe *)(intptr_t)(h))
+
+static int copy_u32s(JNIEnv *env, jlongArray a, uint32_t **out, int *n)
+{
+	jsize len = a ? (*env)->GetArrayLength(env, a) : 0;
+	jlong *v;
+	int i;
+
+	*out = NULL;
+	*n = 0;
+	if (len == 0)
+		return 0;
+	*out = calloc(len, sizeof(uint32_t));
+	v = (*env)->GetLongArrayElements(env, a, NULL);
+	if (!*out || !v)
+		return -ENOMEM;
+	for (i = 0; i < len; i++)
+		(*out)[i] = (uint32_t)v[i];
+	(*env)->ReleaseLongArrayElements(env, a, v, JNI_ABORT);
+	*n = len;
+	return 0;
+}
+
+static int copy_u64s(JNIEnv *env, jlongArray a, uint64_t **out, int *n)
+{
+	jsize len = a ? (*env)->GetArrayLength(env, a) : 0;
+
+	*out = NULL;
+	*n = 0;
+	if (len == 0)
+		return 0;
+	*out = calloc(len, sizeof(uint64_t));
+	if (!*out)
+		return -ENOMEM;
+	(*env)->GetLongArrayRegion(env, a, 0, len, (jlong *)*out);
+	*n = len;
+	return 0;
+}
+
+/* comms arrive as one byte[] of 16-byte NUL-padded slots */
+static int copy_comms(JNIEnv *env, jbyteArray a, char (**out)[16], int *n)
+{
+	jsize len = a ? (*env)->GetArrayLength(env, a) : 0;
+
+	*out = NULL;
+	*n = 0;
+	if (len == 0)
+		return 0;
+	*out = calloc(len / 16, 16);
+	if (!*out)
+		return -ENOMEM;
+	(*env)->GetByteArrayRegion(env, a, 0, len, (jbyte *)*out);
+	*n = len / 16;
+	return 0;
+}
+
+JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
+	JNIEnv *env, jclass cls, jint transport, jint per_cpu_pages, jint ring_buffer_bytes, jint wakeup_bytes,
+	jint drain_interval_ms, jint staging_events, jint self_tgid, jlongArray incl_uids, jlongArray excl_uids, jbyteArray incl_comms,
+	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix)
+{
+	struct mqtap_options o = {
+		.transport = transport,
+		.per_cpu_pages = per_cpu_pages,
+		.ring_buffer_bytes = ring_buffer_bytes,
+		.wakeup_bytes = wakeup_bytes,
+		.drain_interval_ms = drain_interval_ms,
+		.staging_events = staging_events,
+		.self_tgid = (uint32_t)self_tgid,
+	};
+	struct mqtap_probe *p;
+	jsize plen = name_prefix ? (*env)->GetArrayLength(env, name_prefix) : 0;
+	int err = 0;
+
+	err |= copy_u32s(env, incl_uids, &o.include_uids, &o.n_include_uids);
+	err |= copy_u32s(env, excl_uids, &o.exclude_uids, &o.n_exclude_uids);
+	err |= copy_comms(env, incl_comms, &o.include_comms, &o.n_include_comms);
+	err |= copy_comms(env, excl_comms, &o.exclude_comms, &o.n_exclude_comms);
+	err |= copy_u64s(env, incl_cgroups, &o.include_cgroups, &o.n_include_cgroups);
+	err |= copy_u64s(env, excl_cgroups, &o.exclude_cgroups, &o.n_exclude_cgroups);
+	if (plen > (jsize)sizeof(o.name_prefix))
+		plen = sizeof(o.name_prefix);
+	if (plen > 0)
+		(*env)->GetByteArrayRegion(env, name_prefix, 0, plen, (jbyte *)o.name_prefix);
+	o.name_prefix_len = plen;
+	p = err ? NULL : mqtap_probe_new(&o);
+	if (!p) {
+		free(o.include_uids);
+		free(o.exclude_uids);
+		free(o.include_comms);
+		free(o.exclude_comms);
+		free(o.include_cgroups);
+		free(o.exclude_cgroups);
+		return 0;
+	}
+	return (jlong)(intptr_t)p;
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_load(JNIEnv *env, jclass cls, jlong h, jint set)
+{
+	return mqtap_probe_load(PROBE(h), set);
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_attach(JNIEnv *env, jclass cls, jlong h)
+{
+	return mqtap_probe_attach(PROBE(h));
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_detach(JNIEnv *env, jclass cls, jlong h)
+{
+	mqtap_probe_detach(PROBE(h));
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_drain(JNIEnv *env, jclass cls, jlong h, jobject buf,
+							       jint timeout_ms)
+{
+	uint8_t *addr = (*env)->GetDirectBufferAddress(env, buf);
+	jlong cap = (*env)->GetDirectBufferCapacity(env, buf);
+
+	if (!addr || cap < 0)
+		return -EINVAL;
+	return mqtap_probe_drain(PROBE(h), addr, (int)(cap / MQ_OPEN_EVENT_SIZE), timeout_ms);
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_stop(JNIEnv *env, jclass cls, jlong h)
+{
+	mqtap_probe_stop(PROBE(h));
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_counters(JNIEnv *env, jclass cls, jlong h,
+								  jlongArray out)
+{
+	int64_t v[MQTAP_CTR_SLOTS];
+	jsize len = (*env)->GetArrayLength(env, out);
+	int err = mqtap_probe_counters(PROBE(h), v);
+
+	if (err)
+		return err;
+	(*env)->SetLongArrayRegion(env, out, 0, len < MQTAP_CTR_SLOTS ? len : MQTAP_CTR_SLOTS, (jlong *)v);
+	return 0;
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_free(JNIEnv *env, jclass cls, jlong h)
+{
+	mqtap_probe_free(PROBE(h));
+}
+
+JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_error(JNIEnv *env, jclass cls, jlong h)
+{
+	return (*env)->NewStringUTF(env, mqtap_probe_error(PROBE(h)));
+}
+
+JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_log(JNIEnv *env, jclass cls, jlong h)
+{
+	/* the log may hold non-UTF-8 bytes: hand it over as Latin-1-safe ASCII */
+	const char *s = mqtap_probe_log(PROBE(h));
+	size_t n = strlen(s), i;
+	char *c = malloc(n + 1);
+	jstring r;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < n; i++)
+		c[i] = (s[i] & 0x80) ? '?' : s[i];
+	c[n] = 0;
+	r = (*env)->NewStringUTF(env, c);
+	free(c);
+	return r;
+}
+
+JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_errnoName(JNIEnv *env, jclass cls, jint e)
+{
+	return (*env)->NewStringUTF(env, mqtap_errno_name(e));
+}
+
+JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_strerror(JNIEnv *env, jclass cls, jint e)
+{
+	return (*env)->NewStringUTF(env, strerror(e));
+}
+
+#define FIELD(f) (jint) offsetof(struct mq_open_event, f), (jint) sizeof(((struct mq_open_event *)0)->f)
+
+/* The C layout of struct mq_open_event as {offset, size} pairs in the order RawEvent.FIELDS names them. */
+JNIEXPORT jintArray JNICALL Java_io_mqtap_capture_NativeProbe_layout(JNIEnv *env, jclass cls)
+{
+	jint v[] = {
+		(jint)sizeof(struct mq_open_event), 0,
+		FIELD(boot_ns), FIELD(duration_ns), FIELD(cgroup_id), FIELD(ret),
+		FIELD(attr_flags), FIELD(attr_maxmsg), FIELD(attr_msgsize), FIELD(attr_curmsgs),
+		FIELD(pid), FIELD(tid), FIELD(ppid), FIELD(ns_pid), FIELD(uid), FIELD(gid),
+		FIELD(mnt_ns), FIELD(pid_ns), FIELD(cpu), FIELD(oflag), FIELD(mode),
+		FIELD(name_error), FIELD(attr_error), FIELD(name_len), FIELD(name_truncated),
+		FIELD(name_changed), FIELD(has_attr), FIELD(probe), FIELD(reserved), FIELD(comm), FIELD(name),
+	};
+	jsize n = sizeof(v) / sizeof(v[0]);
+	jintArray a = (*env)->NewIntArray(env, n);
+
+	if (a)
+		(*env)->SetIntArrayRegion(env, a, 0, n, v);
+	return a;
+}

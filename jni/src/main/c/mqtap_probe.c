@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The capture core: open the embedded BPF object with one hook set enabled, set its rodata,
+ * load, fill the filter maps, attach, and copy events from the perf or ring buffer into a
+ * caller's buffer, a batch at a time. Every failure leaves "<op> failed: <reason>" in p->err.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <linux/perf_event.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "mq_open_event.h"
+#include "mq_open.skel.h"
+#include "mqtap_probe.h"
+
+#define LOG_CAP (256 * 1024)
+#define TRACEFS "/sys/kernel/tracing"
+
+struct mqtap_probe {
+	struct mqtap_options opts;
+	struct mqtap_bpf *skel;
+	int set;           /* loaded set, 0 when none */
+	int attached;
+	struct bpf_link *enter_link, *exit_link;
+	struct perf_buffer *pb;
+	struct ring_buffer *rb;
+	int epoll_fd;
+	size_t page_size;
+	size_t next_buf;   /* perf buffer to start the next copy from, for fairness */
+	int ncpus;
+	int64_t *percpu;   /* scratch for per-CPU counter reads */
+	pthread_mutex_t counters_lock;
+
+	/* ring buffer copy state: the callback fills out[] and stashes the one that did not fit */
+	uint8_t *rb_out;
+	int rb_cap, rb_n;
+	int has_stash;
+	uint8_t stash[MQ_OPEN_EVENT_SIZE];
+	uint8_t wrap[65536]; /* a perf record that wraps the ring end, made contiguous */
+
+	volatile int stopping;
+	int last_full;        /* the last drain filled the caller's buffer */
+
+	/*
+	 * Staging (opts.staging_events > 0): a native thread moves events from the kernel buffer
+	 * into this ring as they come, so a JVM pause (a GC safepoint stops every Java thread, not
+	 * this one) does not leave the kernel buffer unread. drain() copies from here.
+	 */
+	uint8_t *stage;
+	uint64_t stage_head, stage_tail; /* records written by the pump / taken by drain */
+	pthread_t pump;
+	int pump_running;
+	volatile int pump_stop;
+	pthread_mutex_t stage_lock;
+	pthread_cond_t stage_cond;
+	int64_t received;     /* atomically updated */
+	int64_t lost_records; /* atomically updated */
+
+	char err[4096];
+	char *log;
+	size_t log_len;
+};
+
+/* ---- errors and the libbpf log ---- */
+
+const char *mqtap_errno_name(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case E2BIG: return "E2BIG";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case ENOSYS: return "ENOSYS";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EPROTO: return "EPROTO";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOTDIR: return "ENOTDIR";
+	default: return "E?";
+	}
+}
+
+static void set_err(struct mqtap_probe *p, int err, const char *op, const char *fmt, ...)
+{
+	int n = snprintf(p->err, sizeof(p->err), "%s failed: %s (%s)", op, strerror(err), mqtap_errno_name(err));
+
+	if (fmt && n > 0 && (size_t)n < sizeof(p->err) - 2) {
+		va_list ap;
+
+		strcat(p->err, ": ");
+		va_start(ap, fmt);
+		vsnprintf(p->err + n + 2, sizeof(p->err) - n - 2, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* libbpf's print hook is process-wide: one probe at a time records into its log */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mqtap_probe *log_target;
+
+static int print_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	struct mqtap_probe *p = log_target;
+	char line[2048];
+	int n;
+
+	if (getenv("MQTAP_LIBBPF_DEBUG"))
+		vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG || !p)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (p->log_len + n >= LOG_CAP) /* keep the head: the verifier's first complaint matters most */
+		return 0;
+	memcpy(p->log + p->log_len, line, n);
+	p->log_len += n;
+	p->log[p->log_len] = 0;
+	return 0;
+}
+
+static void log_begin(struct mqtap_probe *p)
+{
+	pthread_mutex_lock(&log_lock);
+	p->log_len = 0;
+	p->log[0] = 0;
+	log_target = p;
+	libbpf_set_print(print_to_log);
+}
+
+static void log_end(void)
+{
+	log_target = NULL;
+	pthread_mutex_unlock(&log_lock);
+}
+
+const char *mqtap_probe_error(const struct mqtap_probe *p) { return p->err; }
+const char *mqtap_probe_log(const struct mqtap_probe *p) { return p->log; }
+
+/* ---- capabilities, for messages a user can act on ---- */
+
+static int has_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+
+static const char *eperm_hint(void)
+{
+	if (!((has_cap(CAP_BPF_BIT) && has_cap(CAP_PERFMON_BIT)) || has_cap(CAP_SYS_ADMIN_BIT)))
+		return "this process lacks CAP_BPF and CAP_PERFMON";
+	return "the capabilities are held (CAP_BPF, CAP_PERFMON), so the kernel itself refuses: "
+	       "kernel lockdown or a security module forbids this program type";
+}
+
+/* ---- load ---- */
+
+static void pump_halt(struct mqtap_probe *p);
+
+static void free_loaded(struct mqtap_probe *p)
+{
+	mqtap_probe_detach(p);
+	pump_halt(p);
+	if (p->pb)
+		perf_buffer__free(p->pb);
+	if (p->rb)
+		ring_buffer__free(p->rb);
+	if (p->epoll_fd >= 0)
+		close(p->epoll_fd);
+	p->pb = NULL;
+	p->rb = NULL;
+	p->epoll_fd = -1;
+	p->has_stash = 0;
+	if (p->skel)
+		mqtap_bpf__destroy(p->skel);
+	p->skel = NULL;
+	p->set = 0;
+}
+
+struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
+{
+	struct mqtap_probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->opts = *opts;
+	p->epoll_fd = -1;
+	p->page_size = sysconf(_SC_PAGESIZE);
+	p->ncpus = libbpf_num_possible_cpus();
+	p->log = malloc(LOG_CAP);
+	p->percpu = calloc(p->ncpus > 0 ? p->ncpus : 1, sizeof(int64_t));
+	if (!p->log || !p->percpu || p->ncpus <= 0) {
+		free(p->log);
+		free(p->percpu);
+		free(p);
+		return NULL;
+	}
+	p->log[0] = 0;
+	pthread_mutex_init(&p->counters_lock, NULL);
+	pthread_mutex_init(&p->stage_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines below are CLOCK_MONOTONIC */
+		pthread_cond_init(&p->stage_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (p->opts.staging_events > 0) {
+		p->stage = malloc((size_t)p->opts.staging_events * MQ_OPEN_EVENT_SIZE);
+		if (!p->stage) {
+			mqtap_probe_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+static void set_autoload(struct mqtap_bpf *s, int set)
+{
+	bpf_program__set_autoload(s->progs.fentry_do_mq_open, set == MQTAP_SET_FENTRY);
+	bpf_program__set_autoload(s->progs.fexit_do_mq_open, set == MQTAP_SET_FENTRY);
+	bpf_program__set_autoload(s->progs.kprobe_do_mq_open, set == MQTAP_SET_KPROBE);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_open, set == MQTAP_SET_KPROBE);
+	bpf_program__set_autoload(s->progs.tp_sys_enter_mq_open, set == MQTAP_SET_TRACEPOINT);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_open, set == MQTAP_SET_TRACEPOINT);
+}
+
+static const char *set_name(int set)
+{
+	return set == MQTAP_SET_FENTRY ? "fentry" : set == MQTAP_SET_KPROBE ? "kprobe" : "tracepoint";
+}
+
+static int fill_filters(struct mqtap_probe *p)
+{
+	const struct mqtap_options *o = &p->opts;
+	int uid_fd = bpf_map__fd(p->skel->maps.uid_filter);
+	int comm_fd = bpf_map__fd(p->skel->maps.comm_filter);
+	int cg_fd = bpf_map__fd(p->skel->maps.cgroup_filter);
+	__u8 v;
+	int i;
+
+	/* include sets first, then OR the exclude bit into the same entries */
+	for (i = 0; i < o->n_include_uids; i++) {
+		v = 1;
+		if (bpf_map_update_elem(uid_fd, &o->include_uids[i], &v, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < o->n_exclude_uids; i++) {
+		v = 0;
+		bpf_map_lookup_elem(uid_fd, &o->exclude_uids[i], &v);
+		v |= 2;
+		if (bpf_map_update_elem(uid_fd, &o->exclude_uids[i], &v, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < o->n_include_comms; i++) {
+		v = 1;
+		if (bpf_map_update_elem(comm_fd, o->include_comms[i], &v, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < o->n_exclude_comms; i++) {
+		v = 0;
+		bpf_map_lookup_elem(comm_fd, o->exclude_comms[i], &v);
+		v |= 2;
+		if (bpf_map_update_elem(comm_fd, o->exclude_comms[i], &v, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < o->n_include_cgroups; i++) {
+		v = 1;
+		if (bpf_map_update_elem(cg_fd, &o->include_cgroups[i], &v, BPF_ANY))
+			return -errno;
+	}
+	for (i = 0; i < o->n_exclude_cgroups; i++) {
+		v = 0;
+		bpf_map_lookup_elem(cg_fd, &o->exclude_cgroups[i], &v);
+		v |= 2;
+		if (bpf_map_update_elem(cg_fd, &o->exclude_cgroups[i], &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static enum bpf_perf_event_ret unused_event_cb(void *ctx, int cpu, struct perf_event_header *e)
+{
+	/* never called: drain reads the rings itself so it can stop exactly when the caller's buffer is full */
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int rb_sample(void *ctx, void *data, size_t size);
+
+static int open_reader(struct mqtap_probe *p)
+{
+	int err;
+
+	if (p->opts.transport == MQTAP_RING_BUFFER) {
+		p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.ringbuf), rb_sample, p, NULL);
+		if (!p->rb) {
+			err = -errno;
+			set_err(p, -err, "ring_buffer__new", NULL);
+			return err;
+		}
+		p->epoll_fd = dup(ring_buffer__epoll_fd(p->rb));
+	} else {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.sample_type = PERF_SAMPLE_RAW,
+			.sample_period = 1,
+			/* wake the reader only past this many bytes; drain's timer picks up the rest */
+			.watermark = 1,
+			.wakeup_watermark = p->opts.wakeup_bytes,
+		};
+		if (p->opts.wakeup_bytes <= 0) {
+			attr.watermark = 0;
+			attr.wakeup_events = 1;
+		}
+		p->pb = perf_buffer__new_raw(bpf_map__fd(p->skel->maps.events), p->opts.per_cpu_pages, &attr,
+					     unused_event_cb, p, NULL);
+		if (!p->pb) {
+			err = -errno;
+			set_err(p, -err, "perf_buffer__new_raw", "%d pages per CPU", p->opts.per_cpu_pages);
+			return err;
+		}
+		p->epoll_fd = dup(perf_buffer__epoll_fd(p->pb));
+	}
+	if (p->epoll_fd < 0) {
+		err = -errno;
+		set_err(p, -err, "dup(epoll fd)", NULL);
+		return err;
+	}
+	return 0;
+}
+
+static void *pump_main(void *arg);
+
+int mqtap_probe_load(struct mqtap_probe *p, int set)
+{
+	struct mqtap_bpf *s;
+	int err, i;
+
+	free_loaded(p);
+	p->err[0] = 0;
+	log_begin(p);
+	s = mqtap_bpf__open();
+	if (!s) {
+		err = -errno;
+		set_err(p, -err, "mqtap_bpf__open", "the embedded BPF object could not be opened");
+		goto out;
+	}
+	p->skel = s;
+	set_autoload(s, set);
+	s->rodata->self_tgid = p->opts.self_tgid;
+	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
+	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
+	s->rodata->uid_include = p->opts.n_include_uids > 0;
+	s->rodata->uid_exclude = p->opts.n_exclude_uids > 0;
+	s->rodata->comm_include = p->opts.n_include_comms > 0;
+	s->rodata->comm_exclude = p->opts.n_exclude_comms > 0;
+	s->rodata->cgroup_include = p->opts.n_include_cgroups > 0;
+	s->rodata->cgroup_exclude = p->opts.n_exclude_cgroups > 0;
+	s->rodata->name_prefix_len = p->opts.name_prefix_len;
+	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
+		((__u8 *)s->rodata->name_prefix)[i] = p->opts.name_prefix[i];
+	/* an unused ring buffer still needs a valid size: one page */
+	err = bpf_map__set_max_entries(s->maps.ringbuf, p->opts.transport == MQTAP_RING_BUFFER
+						    ? (__u32)p->opts.ring_buffer_bytes : (__u32)p->page_size);
+	if (err) {
+		set_err(p, -err, "bpf_map__set_max_entries(ringbuf)", "%d bytes", p->opts.ring_buffer_bytes);
+		goto out;
+	}
+
+	err = mqtap_bpf__load(s);
+	if (err) {
+		if (err == -EPERM)
+			set_err(p, EPERM, "bpf_object__load(mq_open)", "loading the %s programs: %s", set_name(set),
+				eperm_hint());
+		else if (err == -ESRCH || err == -ENOENT)
+			set_err(p, -err, "bpf_object__load(mq_open)",
+				"loading the %s programs: the hook do_mq_open does not exist on this kernel (not in BTF or kallsyms)",
+				set_name(set));
+		else
+			set_err(p, -err, "bpf_object__load(mq_open)", "loading the %s programs; see the verifier log",
+				set_name(set));
+		goto out;
+	}
+	err = fill_filters(p);
+	if (err) {
+		set_err(p, -err, "bpf_map_update_elem(filters)", NULL);
+		goto out;
+	}
+	err = open_reader(p);
+	if (err)
+		goto out;
+	if (p->stage) {
+		p->stage_head = p->stage_tail = 0;
+		p->pump_stop = 0;
+		err = -pthread_create(&p->pump, NULL, pump_main, p);
+		if (err) {
+			set_err(p, -err, "pthread_create(pump)", NULL);
+			goto out;
+		}
+		p->pump_running = 1;
+	}
+	p->set = set;
+out:
+	log_end();
+	if (err) {
+		free_loaded(p);
+		return err < 0 ? err : -err;
+	}
+	return 0;
+}
+
+/* ---- attach ---- */
+
+static int ensure_tracefs(struct mqtap_probe *p)
+{
+	struct stat st;
+
+	if (stat(TRACEFS "/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0)
+		return 0;
+	/* libbpf reads tracepoint ids from tracefs */
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+		int err = errno;
+
+		set_err(p, err, "mount(tracefs, " TRACEFS ")",
+			"tracefs is not mounted and this process could not mount it; mount it with "
+			"`mount -t tracefs nodev " TRACEFS "` (needs CAP_SYS_ADMIN)");
+		return -err;
+	}
+	return 0;
+}
+
+static struct bpf_link *attach_one(struct mqtap_probe *p, struct bpf_program *prog, int *err)
+{
+	struct bpf_link *l = bpf_program__attach(prog);
+
+	*err = l ? 0 : -errno;
+	if (*err) {
+		struct stat st;
+		const char *hint = "";
+
+		if (p->set == MQTAP_SET_KPROBE && stat("/sys/bus/event_source/devices/kprobe", &st) != 0)
+			hint = "kprobes are not available on this kernel (no kprobe PMU; CONFIG_KPROBES is likely unset)";
+		else if (p->set == MQTAP_SET_TRACEPOINT)
+			hint = "is tracefs mounted and does the syscalls:sys_*_mq_open tracepoint exist?";
+		set_err(p, -*err, "bpf_program__attach", "%s: %s", bpf_program__name(prog), hint);
+	}
+	return l;
+}
+
+int mqtap_probe_attach(struct mqtap_probe *p)
+{
+	struct bpf_program *enter, *exit_;
+	int err = 0;
+
+	if (!p->skel) {
+		set_err(p, EINVAL, "attach", "nothing is loaded");
+		return -EINVAL;
+	}
+	if (p->attached)
+		return 0;
+	switch (p->set) {
+	case MQTAP_SET_FENTRY:
+		enter = p->skel->progs.fentry_do_mq_open;
+		exit_ = p->skel->progs.fexit_do_mq_open;
+		break;
+	case MQTAP_SET_KPROBE:
+		enter = p->skel->progs.kprobe_do_mq_open;
+		exit_ = p->skel->progs.kretprobe_do_mq_open;
+		break;
+	default:
+		enter = p->skel->progs.tp_sys_enter_mq_open;
+		exit_ = p->skel->progs.tp_sys_exit_mq_open;
+		err = ensure_tracefs(p);
+		if (err)
+			return err;
+	}
+	log_begin(p);
+	/* exit first: every entry recorded from now on has its exit hook in place */
+	p->exit_link = attach_one(p, exit_, &err);
+	if (!err)
+		p->enter_link = attach_one(p, enter, &err);
+	log_end();
+	if (err) {
+		mqtap_probe_detach(p);
+		return err;
+	}
+	p->attached = 1;
+	return 0;
+}
+
+void mqtap_probe_detach(struct mqtap_probe *p)
+{
+	/* entry first: calls in flight still reach their exit and are emitted */
+	if (p->enter_link)
+		bpf_link__destroy(p->enter_link);
+	if (p->exit_link)
+		bpf_link__destroy(p->exit_link);
+	p->enter_link = p->exit_link = NULL;
+	p->attached = 0;
+}
+
+/* ---- drain ---- */
+
+/* copies one raw event into a fixed-size slot, zeroing what the kernel did not send */
+static void put_event(uint8_t *slot, const uint8_t *raw, size_t raw_size)
+{
+	size_t n = raw_size < MQ_OPEN_EVENT_SIZE ? raw_size : MQ_OPEN_EVENT_SIZE;
+
+	if (n >= MQ_OPEN_EVENT_NAME_OFFSET) {
+		const struct mq_open_event *e = (const void *)raw;
+		size_t want = MQ_OPEN_EVENT_NAME_OFFSET + (e->name_len & 0xff) + 1;
+
+		if (want < n)
+			n = want; /* perf pads raw data to 8 bytes with whatever was there */
+	}
+	memcpy(slot, raw, n);
+	memset(slot + n, 0, MQ_OPEN_EVENT_SIZE - n);
+}
+
+static int perf_copy(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	size_t cnt = perf_buffer__buffer_cnt(p->pb), k;
+	int n = 0;
+
+	for (k = 0; k < cnt && n < cap; k++) {
+		size_t idx = (p->next_buf + k) % cnt, size;
+		struct perf_event_mmap_page *hdr;
+		uint64_t head, tail;
+		uint8_t *data;
+		void *base;
+
+		if (perf_buffer__buffer(p->pb, idx, &base, &size))
+			continue; /* no buffer for an offline CPU */
+		hdr = base;
+		data = (uint8_t *)base + p->page_size;
+		head = __atomic_load_n(&hdr->data_head, __ATOMIC_ACQUIRE);
+		tail = hdr->data_tail;
+		while (tail < head && n < cap) {
+			size_t off = tail % size;
+			struct perf_event_header *eh = (void *)(data + off);
+			uint8_t *rec = (uint8_t *)eh;
+			size_t rsz = eh->size;
+
+			if (rsz == 0)
+				break; /* cannot happen; avoids spinning on a corrupt ring */
+			if (off + rsz > size) {
+				size_t first = size - off;
+
+				if (rsz > sizeof(p->wrap))
+					break;
+				memcpy(p->wrap, data + off, first);
+				memcpy(p->wrap + first, data, rsz - first);
+				rec = p->wrap;
+				eh = (void *)rec;
+			}
+			if (eh->type == PERF_RECORD_SAMPLE) {
+				uint32_t raw_size = *(uint32_t *)(rec + sizeof(*eh));
+
+				put_event(out + (size_t)n * MQ_OPEN_EVENT_SIZE, rec + sizeof(*eh) + 4, raw_size);
+				n++;
+			} else if (eh->type == PERF_RECORD_LOST) {
+				uint64_t lost = *(uint64_t *)(rec + sizeof(*eh) + 8);
+
+				__atomic_add_fetch(&p->lost_records, (int64_t)lost, __ATOMIC_RELAXED);
+			}
+			tail += rsz;
+		}
+		__atomic_store_n(&hdr->data_tail, tail, __ATOMIC_RELEASE);
+	}
+	p->next_buf = (p->next_buf + 1) % (cnt ? cnt : 1);
+	return n;
+}
+
+static int rb_sample(void *ctx, void *data, size_t size)
+{
+	struct mqtap_probe *p = ctx;
+
+	if (p->rb_n >= p->rb_cap) {
+		/* libbpf has consumed this one already: keep it for the next drain */
+		put_event(p->stash, data, size);
+		p->has_stash = 1;
+		return -ENOSPC;
+	}
+	put_event(p->rb_out + (size_t)p->rb_n * MQ_OPEN_EVENT_SIZE, data, size);
+	p->rb_n++;
+	return 0;
+}
+
+static int rb_copy(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	int err;
+
+	p->rb_out = out;
+	p->rb_cap = cap;
+	p->rb_n = 0;
+	if (p->has_stash) {
+		memcpy(out, p->stash, MQ_OPEN_EVENT_SIZE);
+		p->has_stash = 0;
+		p->rb_n = 1;
+	}
+	if (p->rb_n < cap) {
+		err = ring_buffer__consume(p->rb);
+		if (err < 0 && err != -ENOSPC)
+			return err;
+	}
+	return p->rb_n;
+}
+
+static int copy_kernel(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	return p->pb ? perf_copy(p, out, cap) : rb_copy(p, out, cap);
+}
+
+static int copy_ready(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	int n = copy_kernel(p, out, cap);
+
+	if (n > 0)
+		__atomic_add_fetch(&p->received, n, __ATOMIC_RELAXED);
+	return n;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the staging pump ---- */
+
+static void abs_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Waits for the kernel's wakeup (or the drain interval), copies what is ready into free staging space. */
+static void *pump_main(void *arg)
+{
+	struct mqtap_probe *p = arg;
+	uint64_t cap = (uint64_t)p->opts.staging_events;
+	struct epoll_event evs[16];
+	int more = 0;
+
+	pthread_setname_np(pthread_self(), "mqtap-pump");
+	while (!p->pump_stop) {
+		uint64_t head, used, room;
+		int n;
+
+		if (!more) {
+			if (p->rb) {
+				/* a ring buffer polls readable while it holds any data: pause so a batch gathers */
+				struct timespec pause = { 0, 1000000L };
+
+				nanosleep(&pause, NULL);
+			}
+			epoll_wait(p->epoll_fd, evs, 16, p->opts.drain_interval_ms);
+		}
+		pthread_mutex_lock(&p->stage_lock);
+		while ((used = p->stage_head - p->stage_tail) == cap && !p->pump_stop) {
+			/* staging full: the kernel buffer fills next and the program counts what it loses */
+			struct timespec ts;
+
+			abs_deadline(&ts, p->opts.drain_interval_ms);
+			pthread_cond_timedwait(&p->stage_cond, &p->stage_lock, &ts);
+		}
+		head = p->stage_head;
+		pthread_mutex_unlock(&p->stage_lock);
+		if (p->pump_stop)
+			break;
+		room = cap - used;
+		if (room > cap - head % cap)
+			room = cap - head % cap; /* contiguous up to the ring's end */
+		n = copy_kernel(p, p->stage + (head % cap) * MQ_OPEN_EVENT_SIZE, (int)room);
+		more = n > 0 && (uint64_t)n == room;
+		if (n > 0) {
+			pthread_mutex_lock(&p->stage_lock);
+			p->stage_head += n;
+			pthread_cond_broadcast(&p->stage_cond);
+			pthread_mutex_unlock(&p->stage_lock);
+		}
+	}
+	return NULL;
+}
+
+static void pump_halt(struct mqtap_probe *p)
+{
+	if (!p->pump_running)
+		return;
+	pthread_mutex_lock(&p->stage_lock);
+	p->pump_stop = 1;
+	pthread_cond_broadcast(&p->stage_cond);
+	pthread_mutex_unlock(&p->stage_lock);
+	pthread_join(p->pump, NULL);
+	p->pump_running = 0;
+}
+
+static int drain_staged(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_ms)
+{
+	uint64_t scap = (uint64_t)p->opts.staging_events, tail, avail, first;
+	struct timespec deadline;
+	int n;
+
+	abs_deadline(&deadline, timeout_ms);
+	pthread_mutex_lock(&p->stage_lock);
+	while (p->stage_head == p->stage_tail && !p->stopping && timeout_ms > 0) {
+		if (pthread_cond_timedwait(&p->stage_cond, &p->stage_lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	avail = p->stage_head - p->stage_tail;
+	tail = p->stage_tail;
+	pthread_mutex_unlock(&p->stage_lock);
+	n = avail < (uint64_t)cap ? (int)avail : cap;
+	if (n == 0)
+		return 0;
+	first = scap - tail % scap;
+	if (first > (uint64_t)n)
+		first = n;
+	memcpy(out, p->stage + (tail % scap) * MQ_OPEN_EVENT_SIZE, first * MQ_OPEN_EVENT_SIZE);
+	if ((uint64_t)n > first)
+		memcpy(out + first * MQ_OPEN_EVENT_SIZE, p->stage, (n - first) * MQ_OPEN_EVENT_SIZE);
+	pthread_mutex_lock(&p->stage_lock);
+	p->stage_tail += n;
+	pthread_cond_broadcast(&p->stage_cond); /* room for the pump */
+	pthread_mutex_unlock(&p->stage_lock);
+	__atomic_add_fetch(&p->received, n, __ATOMIC_RELAXED);
+	return n;
+}
+
+/*
+ * Batching: unless the last drain filled the caller's buffer (more is surely waiting), sleep
+ * until the kernel's watermark wakeup or the drain interval, whichever comes first, then copy.
+ * A reader that sleeps between batches costs one wakeup per watermark and, when it is woken,
+ * is scheduled ahead of busy tasks; one that spins on small batches competes with them.
+ */
+int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	struct epoll_event evs[16];
+	int n;
+
+	if (!p->pb && !p->rb) {
+		set_err(p, EINVAL, "drain", "nothing is loaded");
+		return -EINVAL;
+	}
+	if (p->stage)
+		return drain_staged(p, out, cap, timeout_ms);
+	if (p->last_full || timeout_ms == 0) {
+		n = copy_ready(p, out, cap);
+		p->last_full = n == cap;
+		if (n > 0 || timeout_ms == 0)
+			return n;
+	}
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int wait, r;
+
+		if (p->stopping)
+			return 0;
+		if (left < 0)
+			left = 0;
+		wait = left < p->opts.drain_interval_ms ? (int)left : p->opts.drain_interval_ms;
+		if (p->rb && wait > 0) {
+			/* a ring buffer polls readable while it holds any data: pause briefly so a batch gathers */
+			struct timespec pause = { 0, (wait < 1 ? wait : 1) * 1000000L };
+
+			nanosleep(&pause, NULL);
+		}
+		r = epoll_wait(p->epoll_fd, evs, 16, wait);
+		if (r < 0 && errno != EINTR) {
+			int err = errno;
+
+			set_err(p, err, "epoll_wait", NULL);
+			return -err;
+		}
+		n = copy_ready(p, out, cap);
+		p->last_full = n == cap;
+		if (n > 0 || p->stopping || deadline - now_ms() <= 0)
+			return n;
+	}
+}
+
+void mqtap_probe_stop(struct mqtap_probe *p)
+{
+	pthread_mutex_lock(&p->stage_lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->stage_cond); /* a drain waiting on staging returns */
+	pthread_mutex_unlock(&p->stage_lock);
+}
+
+/* ---- counters ---- */
+
+static int64_t sum_counter(struct mqtap_probe *p, __u32 idx)
+{
+	int fd = bpf_map__fd(p->skel->maps.counters);
+	int64_t sum = 0;
+	int i;
+
+	if (bpf_map_lookup_elem(fd, &idx, p->percpu))
+		return 0;
+	for (i = 0; i < p->ncpus; i++)
+		sum += p->percpu[i];
+	return sum;
+}
+
+/* runs of the loaded programs the kernel skipped (e.g. while a bpf() syscall on the same CPU had BPF disabled) */
+static int64_t prog_misses(struct mqtap_probe *p)
+{
+	struct bpf_program *prog;
+	int64_t sum = 0;
+
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
+{
+	memset(out, 0, sizeof(int64_t) * MQTAP_CTR_SLOTS);
+	out[MQTAP_CTR_RECEIVED] = __atomic_load_n(&p->received, __ATOMIC_RELAXED);
+	out[MQTAP_CTR_LOST_RECORDS] = __atomic_load_n(&p->lost_records, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->counters_lock);
+	if (p->skel && p->set) {
+		out[MQTAP_CTR_LOST_KERNEL] = sum_counter(p, MQ_OPEN_CTR_LOST);
+		out[MQTAP_CTR_EMITTED] = sum_counter(p, MQ_OPEN_CTR_EMITTED);
+		out[MQTAP_CTR_FILTERED] = sum_counter(p, MQ_OPEN_CTR_FILTERED);
+		out[MQTAP_CTR_NAME_ERRORS] = sum_counter(p, MQ_OPEN_CTR_NAME_ERROR);
+		out[MQTAP_CTR_ATTR_ERRORS] = sum_counter(p, MQ_OPEN_CTR_ATTR_ERROR);
+		out[MQTAP_CTR_EXIT_NO_ENTRY] = sum_counter(p, MQ_OPEN_CTR_NO_ENTRY);
+		out[MQTAP_CTR_ENTRY_DROPPED] = sum_counter(p, MQ_OPEN_CTR_ENTRY_DROP);
+		out[MQTAP_CTR_NAME_CHANGED] = sum_counter(p, MQ_OPEN_CTR_NAME_CHANGED);
+		out[MQTAP_CTR_EXIT_MISSED] = sum_counter(p, MQ_OPEN_CTR_EXIT_MISSED);
+		out[MQTAP_CTR_PROG_MISSES] = prog_misses(p);
+	}
+	pthread_mutex_unlock(&p->counters_lock);
+	return 0;
+}
+
+void mqtap_probe_free(struct mqtap_probe *p)
+{
+	if (!p)
+		return;
+	free_loaded(p);
+	free(p->opts.include_uids);
+	free(p->opts.exclude_uids);
+	free(p->opts.include_comms);
+	free(p->opts.exclude_comms);
+	free(p->opts.include_cgroups);
+	free(p->opts.exclude_cgroups);
+	free(p->percpu);
+	free(p->log);
+	free(p->stage);
+	pthread_mutex_destroy(&p->counters_lock);
+	pthread_mutex_destroy(&p->stage_lock);
+	pthread_cond_destroy(&p->stage_cond);
+	free(p);
+}

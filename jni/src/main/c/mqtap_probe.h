@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The capture core: libbpf loader and buffer reader, free of JNI so it can be read and tested alone. */
+#ifndef MQTAP_PROBE_H
+#define MQTAP_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* must match io.mqtap.capture.AttachMode ordinals of the concrete sets */
+enum mqtap_set { MQTAP_SET_FENTRY = 1, MQTAP_SET_KPROBE = 2, MQTAP_SET_TRACEPOINT = 3 };
+enum mqtap_transport { MQTAP_PERF_BUFFER = 0, MQTAP_RING_BUFFER = 1 };
+
+/* counters(): slots of the array it fills */
+enum mqtap_counter_slot {
+	MQTAP_CTR_LOST_KERNEL = 0,   /* output failures counted in the program (perf and ring buffer) */
+	MQTAP_CTR_LOST_RECORDS = 1,  /* sum of perf PERF_RECORD_LOST counts seen by the reader */
+	MQTAP_CTR_EMITTED = 2,
+	MQTAP_CTR_RECEIVED = 3,      /* events copied out by drain */
+	MQTAP_CTR_FILTERED = 4,
+	MQTAP_CTR_NAME_ERRORS = 5,
+	MQTAP_CTR_ATTR_ERRORS = 6,
+	MQTAP_CTR_EXIT_NO_ENTRY = 7,
+	MQTAP_CTR_ENTRY_DROPPED = 8,
+	MQTAP_CTR_NAME_CHANGED = 9,
+	MQTAP_CTR_EXIT_MISSED = 10,     /* entries whose exit never ran (pairing miss the other way) */
+	MQTAP_CTR_PROG_MISSES = 11,     /* runs the kernel skipped (bpf_prog_info.recursion_misses) */
+	MQTAP_CTR_SLOTS = 12,
+};
+
+struct mqtap_options {
+	int transport;
+	int per_cpu_pages;
+	int ring_buffer_bytes;
+	int wakeup_bytes;
+	int drain_interval_ms;
+	int staging_events;   /* > 0: a native thread keeps the kernel buffer read into a ring this big */
+	uint32_t self_tgid;
+	/* filters: arrays owned by the probe after mqtap_probe_new */
+	uint32_t *include_uids, *exclude_uids;
+	int n_include_uids, n_exclude_uids;
+	char (*include_comms)[16], (*exclude_comms)[16];
+	int n_include_comms, n_exclude_comms;
+	uint64_t *include_cgroups, *exclude_cgroups;
+	int n_include_cgroups, n_exclude_cgroups;
+	uint8_t name_prefix[256];
+	int name_prefix_len;
+};
+
+struct mqtap_probe;
+
+/* Takes ownership of the filter arrays in opts. NULL on allocation failure. */
+struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts);
+/* Opens and loads the object with only `set` enabled, fills the filter maps, opens the reader. 0 or -errno. */
+int mqtap_probe_load(struct mqtap_probe *p, int set);
+/* Attaches the loaded set (exit first, then entry). 0 or -errno. */
+int mqtap_probe_attach(struct mqtap_probe *p);
+/* Destroys the links; maps and reader stay so buffered events can still be drained. */
+void mqtap_probe_detach(struct mqtap_probe *p);
+/* Copies up to cap ready events (MQ_OPEN_EVENT_SIZE each) to out, waiting at most timeout_ms. count or -errno. */
+int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_ms);
+/* Makes a drain in progress return promptly; safe from any thread while the probe lives. */
+void mqtap_probe_stop(struct mqtap_probe *p);
+/* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
+int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
+void mqtap_probe_free(struct mqtap_probe *p);
+
+/* The last failure: "op failed: reason (ENAME): hint", and what libbpf logged meanwhile (verifier log). */
+const char *mqtap_probe_error(const struct mqtap_probe *p);
+const char *mqtap_probe_log(const struct mqtap_probe *p);
+
+const char *mqtap_errno_name(int err);
+
+#endif

@@ -1,0 +1,265 @@
+package io.mqtap.capture;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The mq_open probe: the BPF program loaded into the kernel, attached with one hook set, and the
+ * buffer events arrive in. One reader thread calls {@link #drain}; {@link #counters()} and
+ * {@link #detach()} may be called from any thread; {@link #close()} is idempotent and waits for a
+ * drain in progress to return (it makes it return promptly).
+ *
+ * <pre>{@code
+ * try (MqOpenProbe probe = MqOpenProbe.open(ProbeOptions.defaults())) {
+ *     AttachReport report = probe.attach(AttachMode.AUTO);
+ *     ByteBuffer buf = MqOpenProbe.allocateBuffer(1024);
+ *     int n = probe.drain(buf, 100);
+ *     for (int i = 0; i < n; i++) handle(RawEvent.decode(buf, i * RawEvent.SIZE));
+ * }
+ * }</pre>
+ */
+public final class MqOpenProbe implements AutoCloseable {
+    private static final List<AttachMode> FALLBACK = List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
+
+    private final ProbeOptions options;
+    private final long handle;
+    /** drain, counters and detach share it; load, attach and close take it exclusively */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final List<AttachFailure> loadFailures = new ArrayList<>();
+    private AttachMode loaded;
+    private volatile AttachMode attached;
+    private volatile boolean closed;
+    private volatile ProbeCounters finalCounters;
+
+    private MqOpenProbe(ProbeOptions options, long handle) {
+        this.options = options;
+        this.handle = handle;
+    }
+
+    /**
+     * Opens the embedded BPF object, sets its tunables and filters, and loads the hook set
+     * {@link ProbeOptions#attachMode()} names (AUTO: the first of fentry, kprobe, tracepoint that loads).
+     *
+     * @throws ProbePermissionException without CAP_BPF and CAP_PERFMON
+     * @throws ProbeLoadException when no set loads; carries the verifier log
+     */
+    public static MqOpenProbe open(ProbeOptions options) throws ProbeException {
+        if (!new java.io.File("/sys/kernel/btf/vmlinux").canRead())
+            throw new ProbeLoadException("open", 2 /* ENOENT */,
+                    "no BTF at /sys/kernel/btf/vmlinux: the probe is CO-RE and needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", "");
+        if (!Capabilities.canLoadBpf())
+            throw new ProbePermissionException("open", 1 /* EPERM */, "cannot load the mq_open probe: this process ("
+                    + Capabilities.describe() + ") lacks CAP_BPF and CAP_PERFMON. " + ProbePermissionException.HOW, "");
+        long h = NativeProbe.create(options.transport().ordinal(), options.perCpuPages(), options.ringBufferBytes(),
+                options.effectiveWakeupBytes(), options.drainIntervalMillis(), options.stagingEvents(),
+                (int) ProcessHandle.current().pid(),
+                ProbeOptions.longs(options.includeUids()), ProbeOptions.longs(options.excludeUids()),
+                options.commSlots(options.includeComms()), options.commSlots(options.excludeComms()),
+                ProbeOptions.longs(options.includeCgroupIds()), ProbeOptions.longs(options.excludeCgroupIds()),
+                options.namePrefixBytes());
+        if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
+        MqOpenProbe p = new MqOpenProbe(options, h);
+        try {
+            List<AttachMode> sets = options.attachMode() == AttachMode.AUTO ? FALLBACK : List.of(options.attachMode());
+            ProbeLoadException last = null;
+            for (AttachMode m : sets) {
+                try {
+                    p.load(m);
+                    return p;
+                } catch (ProbeLoadException e) {
+                    last = e;
+                    p.loadFailures.add(new AttachFailure(m, e.errno(), "load: " + firstLine(e.getMessage())));
+                }
+            }
+            throw sets.size() == 1 ? last : combined(last, p.loadFailures);
+        } catch (ProbeException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** A direct buffer in native order for {@code events} records. */
+    public static ByteBuffer allocateBuffer(int events) {
+        if (events < 1) throw new IllegalArgumentException("events: must be >= 1, was " + events);
+        return ByteBuffer.allocateDirect(events * RawEvent.SIZE).order(ByteOrder.nativeOrder());
+    }
+
+    private static ProbeLoadException combined(ProbeLoadException last, List<AttachFailure> failures) {
+        StringBuilder sb = new StringBuilder("no hook set of the mq_open probe loaded");
+        for (AttachFailure f : failures) sb.append("; ").append(f);
+        return last instanceof ProbePermissionException
+                ? new ProbePermissionException(last.operation(), last.errno(), sb.toString(), last.verifierLog())
+                : new ProbeLoadException(last.operation(), last.errno(), sb.toString(), last.verifierLog());
+    }
+
+    /** Loads one concrete set; caller holds the write lock or is the constructor. */
+    private void load(AttachMode m) throws ProbeLoadException {
+        loaded = null;
+        int rc = NativeProbe.load(handle, m.ordinal());
+        if (rc < 0) {
+            String msg = NativeProbe.error(handle);
+            String log = NativeProbe.log(handle);
+            if (-rc == 1 && msg.contains("lacks CAP_BPF"))
+                throw new ProbePermissionException("load", 1, msg + ". " + ProbePermissionException.HOW, log);
+            throw new ProbeLoadException("load", -rc, log.isBlank() ? msg : msg + "\n" + tail(log, 4000), log);
+        }
+        loaded = m;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static String tail(String s, int max) {
+        return s.length() <= max ? s : "..." + s.substring(s.length() - max);
+    }
+
+    /**
+     * Attaches a hook set. AUTO tries fentry, kprobe, then tracepoint (loading each as needed) and
+     * returns which one attached and why each earlier one failed; an explicit mode tries only itself.
+     *
+     * @throws ProbeAttachException when nothing attached; its report says why for each set
+     * @throws ProbeLoadException   when an explicit mode does not load
+     */
+    public AttachReport attach(AttachMode mode) throws ProbeException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            if (attached != null) {
+                if (mode == AttachMode.AUTO || mode == attached) return new AttachReport(attached, loadFailures);
+                throw new IllegalStateException("already attached with " + attached.label() + "; detach first");
+            }
+            List<AttachMode> sets = mode == AttachMode.AUTO ? FALLBACK : List.of(mode);
+            List<AttachFailure> failures = new ArrayList<>();
+            if (mode == AttachMode.AUTO) failures.addAll(loadFailures);
+            AttachFailure last = null;
+            for (AttachMode m : sets) {
+                if (mode == AttachMode.AUTO && failures.stream().anyMatch(f -> f.mode() == m)) continue;
+                if (loaded != m) {
+                    try {
+                        load(m);
+                    } catch (ProbeLoadException e) {
+                        if (mode != AttachMode.AUTO) throw e;
+                        failures.add(last = new AttachFailure(m, e.errno(), "load: " + firstLine(e.getMessage())));
+                        continue;
+                    }
+                }
+                int rc = NativeProbe.attach(handle);
+                if (rc == 0) {
+                    attached = m;
+                    loadFailures.clear();
+                    loadFailures.addAll(failures);
+                    return new AttachReport(m, failures);
+                }
+                failures.add(last = new AttachFailure(m, -rc, "attach: " + NativeProbe.error(handle)));
+            }
+            AttachReport report = new AttachReport(null, failures);
+            throw new ProbeAttachException(last == null ? 0 : last.errno(), report.describe(), report);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeoutMillis} for events and copies as many ready ones as fit into
+     * {@code direct}, as consecutive {@link RawEvent#SIZE}-byte records from offset 0, in one JNI call.
+     * Position and limit are not changed. Kernel wakeups are batched (watermark), so the kernel buffer is
+     * also read every drain interval: an event waits at most about that long at low rates. With staging
+     * on (the default) libmqtap's own thread reads the kernel buffer and this copies from its ring.
+     *
+     * @return the number of records copied; 0 on timeout, or when the probe is closing or closed
+     */
+    public int drain(ByteBuffer direct, int timeoutMillis) throws ProbeException {
+        if (direct == null || !direct.isDirect())
+            throw new IllegalArgumentException("drain: a direct ByteBuffer is needed (MqOpenProbe.allocateBuffer)");
+        if (direct.capacity() < RawEvent.SIZE)
+            throw new IllegalArgumentException("drain: the buffer holds no record; capacity " + direct.capacity()
+                    + " < RawEvent.SIZE " + RawEvent.SIZE);
+        if (timeoutMillis < 0) throw new IllegalArgumentException("drain: timeoutMillis must be >= 0, was " + timeoutMillis);
+        lock.readLock().lock();
+        try {
+            if (closed) return 0;
+            if (loaded == null) throw new IllegalStateException("drain: nothing is loaded");
+            int rc = NativeProbe.drain(handle, direct, timeoutMillis);
+            if (rc < 0) throw new ProbeException("drain", -rc, NativeProbe.error(handle));
+            return rc;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The counters now; after close, the last values. Any thread. */
+    public ProbeCounters counters() {
+        if (closed) return finalCounters == null ? ProbeCounters.ZERO : finalCounters;
+        lock.readLock().lock();
+        try {
+            if (closed) return finalCounters;
+            long[] v = new long[ProbeCounters.SLOTS];
+            NativeProbe.counters(handle, v);
+            return ProbeCounters.of(v);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Stops new events; drain still returns what is buffered. Any thread; idempotent. */
+    public void detach() {
+        lock.readLock().lock();
+        try {
+            if (closed) return;
+            synchronized (this) {
+                NativeProbe.detach(handle);
+                attached = null;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The hook set currently attached, or null. */
+    public AttachMode attachedMode() {
+        return attached;
+    }
+
+    /** The hook set currently loaded (the one open() or the last attach() loaded), or null. */
+    public AttachMode loadedMode() {
+        return loaded;
+    }
+
+    /** Failures of the sets tried before the loaded one (open) or the attached one (attach). */
+    public List<AttachFailure> failures() {
+        return List.copyOf(loadFailures);
+    }
+
+    public ProbeOptions options() {
+        return options;
+    }
+
+    /** Detaches, frees the programs, maps and buffers. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        NativeProbe.stop(handle); // a drain in progress returns now
+        lock.writeLock().lock();
+        try {
+            if (closed) return;
+            long[] v = new long[ProbeCounters.SLOTS];
+            NativeProbe.counters(handle, v);
+            finalCounters = ProbeCounters.of(v);
+            NativeProbe.free(handle);
+            closed = true;
+            attached = null;
+            loaded = null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("probe is closed");
+    }
+}

@@ -1,0 +1,42 @@
+package io.mqtap.capture;
+
+import java.nio.ByteBuffer;
+
+/** The JNI entry points of libmqtap.so. Calls return 0, a count, or -errno; none throws. */
+final class NativeProbe {
+    private NativeProbe() {}
+
+    static {
+        NativeLibrary.load();
+    }
+
+    static native long create(int transport, int perCpuPages, int ringBufferBytes, int wakeupBytes,
+                              int drainIntervalMillis, int stagingEvents, int selfTgid, long[] includeUids, long[] excludeUids,
+                              byte[] includeComms, byte[] excludeComms, long[] includeCgroups,
+                              long[] excludeCgroups, byte[] namePrefix);
+
+    static native int load(long handle, int set);
+
+    static native int attach(long handle);
+
+    static native void detach(long handle);
+
+    static native int drain(long handle, ByteBuffer direct, int timeoutMillis);
+
+    static native void stop(long handle);
+
+    static native int counters(long handle, long[] out);
+
+    static native void free(long handle);
+
+    static native String error(long handle);
+
+    static native String log(long handle);
+
+    static native String errnoName(int errno);
+
+    static native String strerror(int errno);
+
+    /** {size, 0, then offset/size pairs in RawEvent.FIELDS order} of the C struct. */
+    static native int[] layout();
+}

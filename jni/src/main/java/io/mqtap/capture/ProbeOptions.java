@@ -1,0 +1,245 @@
+package io.mqtap.capture;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How a probe is built: transport and its sizes, the drain interval, the hook set to load first,
+ * and the in-kernel filters. Validated by {@link Builder#build()}: a bad value throws
+ * IllegalArgumentException naming the option. mqtap's own process is always excluded in the kernel.
+ */
+public final class ProbeOptions {
+    /** Filter sets share one 1024-entry kernel map per attribute. */
+    public static final int MAX_FILTER_ENTRIES = 1024;
+    public static final int PAGE_SIZE = 4096;
+
+    private final Transport transport;
+    private final int perCpuPages;
+    private final int ringBufferBytes;
+    private final int wakeupBytes;
+    private final int drainIntervalMillis;
+    private final int stagingEvents;
+    private final AttachMode attachMode;
+    private final Set<Long> includeUids, excludeUids;
+    private final Set<String> includeComms, excludeComms;
+    private final Set<Long> includeCgroupIds, excludeCgroupIds;
+    private final byte[] namePrefix;
+
+    private ProbeOptions(Builder b) {
+        transport = b.transport;
+        perCpuPages = b.perCpuPages;
+        ringBufferBytes = b.ringBufferBytes;
+        wakeupBytes = b.wakeupBytes;
+        drainIntervalMillis = b.drainIntervalMillis;
+        stagingEvents = b.stagingEvents;
+        attachMode = b.attachMode;
+        includeUids = Set.copyOf(b.includeUids);
+        excludeUids = Set.copyOf(b.excludeUids);
+        includeComms = Set.copyOf(b.includeComms);
+        excludeComms = Set.copyOf(b.excludeComms);
+        includeCgroupIds = Set.copyOf(b.includeCgroupIds);
+        excludeCgroupIds = Set.copyOf(b.excludeCgroupIds);
+        namePrefix = b.namePrefix.clone();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static ProbeOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder().transport(transport).perCpuPages(perCpuPages).ringBufferBytes(ringBufferBytes)
+                .wakeupBytes(wakeupBytes).drainIntervalMillis(drainIntervalMillis).stagingEvents(stagingEvents)
+                .attachMode(attachMode)
+                .includeUids(includeUids).excludeUids(excludeUids).includeComms(includeComms)
+                .excludeComms(excludeComms).includeCgroupIds(includeCgroupIds).excludeCgroupIds(excludeCgroupIds);
+        b.namePrefix = namePrefix.clone();
+        return b;
+    }
+
+    public Transport transport() { return transport; }
+    public int perCpuPages() { return perCpuPages; }
+    public int ringBufferBytes() { return ringBufferBytes; }
+    /** Bytes buffered before the reader is woken; 0 wakes it on every event. */
+    public int wakeupBytes() { return wakeupBytes; }
+    /** The longest a drain sleeps before looking again, so events below the watermark are not held longer. */
+    public int drainIntervalMillis() { return drainIntervalMillis; }
+    /**
+     * Events a native thread of libmqtap keeps read ahead of {@link MqOpenProbe#drain} (0: none, drain reads
+     * the kernel buffer itself). A GC pause stops every Java thread but not this one, so the kernel buffer
+     * keeps being emptied while the JVM is paused; the kernel only loses events once this is full too.
+     */
+    public int stagingEvents() { return stagingEvents; }
+    /** The hook set {@link MqOpenProbe#open} loads (AUTO: the first that loads, fentry, kprobe, tracepoint). */
+    public AttachMode attachMode() { return attachMode; }
+    public Set<Long> includeUids() { return includeUids; }
+    public Set<Long> excludeUids() { return excludeUids; }
+    public Set<String> includeComms() { return includeComms; }
+    public Set<String> excludeComms() { return excludeComms; }
+    public Set<Long> includeCgroupIds() { return includeCgroupIds; }
+    public Set<Long> excludeCgroupIds() { return excludeCgroupIds; }
+    /** The name prefix as bytes (empty: no prefix filter). */
+    public byte[] namePrefixBytes() { return namePrefix.clone(); }
+
+    /** The wakeup watermark the kernel is given: at most half of one buffer, so a wakeup can happen before it fills. */
+    int effectiveWakeupBytes() {
+        long buffer = transport == Transport.PERF_BUFFER ? (long) perCpuPages * PAGE_SIZE : ringBufferBytes;
+        return (int) Math.min(wakeupBytes, buffer / 2);
+    }
+
+    @Override
+    public String toString() {
+        return "ProbeOptions{transport=" + transport + ", perCpuPages=" + perCpuPages + ", ringBufferBytes="
+                + ringBufferBytes + ", wakeupBytes=" + wakeupBytes + ", drainIntervalMillis=" + drainIntervalMillis
+                + ", stagingEvents=" + stagingEvents + ", attachMode=" + attachMode.label() + ", includeUids=" + includeUids + ", excludeUids=" + excludeUids
+                + ", includeComms=" + includeComms + ", excludeComms=" + excludeComms + ", includeCgroupIds="
+                + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
+                + new String(namePrefix, StandardCharsets.UTF_8) + "}";
+    }
+
+    public static final class Builder {
+        private Transport transport = Transport.PERF_BUFFER;
+        private int perCpuPages = 64;
+        private int ringBufferBytes = 8 << 20;
+        private int wakeupBytes = 65536;
+        private int drainIntervalMillis = 10;
+        private int stagingEvents = 32768;
+        private AttachMode attachMode = AttachMode.AUTO;
+        private Set<Long> includeUids = Set.of(), excludeUids = Set.of();
+        private Set<String> includeComms = Set.of(), excludeComms = Set.of();
+        private Set<Long> includeCgroupIds = Set.of(), excludeCgroupIds = Set.of();
+        private byte[] namePrefix = new byte[0];
+
+        private Builder() {}
+
+        public Builder transport(Transport t) { transport = Objects.requireNonNull(t, "transport"); return this; }
+        /** Perf buffer pages per CPU: a power of two (default 64). */
+        public Builder perCpuPages(int n) { perCpuPages = n; return this; }
+        /** Ring buffer size: a power of two, at least one page (default 8 MiB). */
+        public Builder ringBufferBytes(int n) { ringBufferBytes = n; return this; }
+        /** Wakeup watermark in bytes (default 65536; 0 = wake on every event). */
+        public Builder wakeupBytes(int n) { wakeupBytes = n; return this; }
+        /** Upper bound of one sleep inside drain (default 10 ms). */
+        public Builder drainIntervalMillis(int n) { drainIntervalMillis = n; return this; }
+        /** Events read ahead into native memory by libmqtap's own thread (default 32768, 12.5 MiB; 0 = off). */
+        public Builder stagingEvents(int n) { stagingEvents = n; return this; }
+        public Builder attachMode(AttachMode m) { attachMode = Objects.requireNonNull(m, "attachMode"); return this; }
+        public Builder includeUids(Set<Long> s) { includeUids = copy(s, "includeUids"); return this; }
+        public Builder excludeUids(Set<Long> s) { excludeUids = copy(s, "excludeUids"); return this; }
+        public Builder includeComms(Set<String> s) { includeComms = copy(s, "includeComms"); return this; }
+        public Builder excludeComms(Set<String> s) { excludeComms = copy(s, "excludeComms"); return this; }
+        public Builder includeCgroupIds(Set<Long> s) { includeCgroupIds = copy(s, "includeCgroupIds"); return this; }
+        public Builder excludeCgroupIds(Set<Long> s) { excludeCgroupIds = copy(s, "excludeCgroupIds"); return this; }
+
+        /**
+         * Only names starting with this prefix (UTF-8 bytes), compared with the name the kernel sees:
+         * glibc's mq_open strips the leading '/', so "/orders" is matched as "orders" by glibc callers.
+         */
+        public Builder namePrefix(String prefix) {
+            namePrefix = prefix == null ? new byte[0] : prefix.getBytes(StandardCharsets.UTF_8);
+            return this;
+        }
+
+        public Builder namePrefix(byte[] prefix) {
+            namePrefix = prefix == null ? new byte[0] : prefix.clone();
+            return this;
+        }
+
+        public ProbeOptions build() {
+            if (perCpuPages < 1 || Integer.bitCount(perCpuPages) != 1 || perCpuPages > 65536)
+                throw new IllegalArgumentException("perCpuPages: must be a power of two between 1 and 65536, was " + perCpuPages);
+            if (ringBufferBytes < PAGE_SIZE || Integer.bitCount(ringBufferBytes) != 1 || ringBufferBytes > (1 << 30))
+                throw new IllegalArgumentException("ringBufferBytes: must be a power of two between " + PAGE_SIZE
+                        + " and 1 GiB, was " + ringBufferBytes);
+            if (wakeupBytes < 0)
+                throw new IllegalArgumentException("wakeupBytes: must be >= 0 (0 wakes the reader on every event), was " + wakeupBytes);
+            if (drainIntervalMillis < 1 || drainIntervalMillis > 10_000)
+                throw new IllegalArgumentException("drainIntervalMillis: must be between 1 and 10000, was " + drainIntervalMillis);
+            if (stagingEvents != 0 && (stagingEvents < 64 || stagingEvents > (1 << 22)))
+                throw new IllegalArgumentException("stagingEvents: must be 0 (off) or between 64 and 4194304, was " + stagingEvents);
+            checkIds(includeUids, "includeUids", 0xFFFF_FFFFL);
+            checkIds(excludeUids, "excludeUids", 0xFFFF_FFFFL);
+            checkComms(includeComms, "includeComms");
+            checkComms(excludeComms, "excludeComms");
+            checkIds(includeCgroupIds, "includeCgroupIds", Long.MAX_VALUE);
+            checkIds(excludeCgroupIds, "excludeCgroupIds", Long.MAX_VALUE);
+            checkShared(includeUids, excludeUids, "includeUids/excludeUids");
+            checkShared(includeComms, excludeComms, "includeComms/excludeComms");
+            checkShared(includeCgroupIds, excludeCgroupIds, "includeCgroupIds/excludeCgroupIds");
+            if (namePrefix.length > 255)
+                throw new IllegalArgumentException("namePrefix: at most 255 bytes, was " + namePrefix.length);
+            for (byte b : namePrefix)
+                if (b == 0) throw new IllegalArgumentException("namePrefix: must not contain a NUL byte");
+            return new ProbeOptions(this);
+        }
+
+        private static <T> Set<T> copy(Set<T> s, String option) {
+            if (s == null) throw new IllegalArgumentException(option + ": must not be null (use an empty set)");
+            for (T t : s) if (t == null) throw new IllegalArgumentException(option + ": must not contain null");
+            return new LinkedHashSet<>(s);
+        }
+
+        private static void checkIds(Set<Long> ids, String option, long max) {
+            for (long id : ids)
+                if (id < 0 || id > max)
+                    throw new IllegalArgumentException(option + ": " + id + " is out of range 0.." + max);
+        }
+
+        private static void checkComms(Set<String> comms, String option) {
+            for (String c : comms) {
+                int n = c.getBytes(StandardCharsets.UTF_8).length;
+                if (n == 0 || n > 15)
+                    throw new IllegalArgumentException(option + ": '" + c + "' must be 1 to 15 bytes (the kernel's comm is 15 bytes + NUL)");
+            }
+        }
+
+        private static <T> void checkShared(Set<T> a, Set<T> b, String option) {
+            Set<T> all = new HashSet<>(a);
+            all.addAll(b);
+            if (all.size() > MAX_FILTER_ENTRIES)
+                throw new IllegalArgumentException(option + ": at most " + MAX_FILTER_ENTRIES + " distinct values, was " + all.size());
+        }
+    }
+
+    byte[] commSlots(Set<String> comms) {
+        byte[] out = new byte[comms.size() * 16];
+        int i = 0;
+        for (String c : comms) {
+            byte[] b = c.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(b, 0, out, i * 16, b.length);
+            i++;
+        }
+        return out;
+    }
+
+    static long[] longs(Set<Long> s) {
+        return s.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ProbeOptions p && transport == p.transport && perCpuPages == p.perCpuPages
+                && ringBufferBytes == p.ringBufferBytes && wakeupBytes == p.wakeupBytes
+                && drainIntervalMillis == p.drainIntervalMillis && stagingEvents == p.stagingEvents
+                && attachMode == p.attachMode
+                && includeUids.equals(p.includeUids) && excludeUids.equals(p.excludeUids)
+                && includeComms.equals(p.includeComms) && excludeComms.equals(p.excludeComms)
+                && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
+                && Arrays.equals(namePrefix, p.namePrefix);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
+                includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
+                Arrays.hashCode(namePrefix));
+    }
+}

@@ -1,0 +1,71 @@
+package io.mqtap.capture;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** Test support: drains a probe until enough matching events arrived, decoding each. */
+final class Captured {
+    private Captured() {}
+
+    /** Drains until {@code want} events match or {@code timeoutMillis} passes; returns the matching ones by time. */
+    static List<MqOpenEvent> collect(MqOpenProbe probe, Predicate<MqOpenEvent> match, int want, long timeoutMillis)
+            throws ProbeException {
+        ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
+        List<MqOpenEvent> got = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (got.size() < want && System.currentTimeMillis() < deadline) {
+            int n = probe.drain(buf, 50);
+            for (int i = 0; i < n; i++) {
+                MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
+                if (match.test(e)) got.add(e);
+            }
+        }
+        got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));
+        return got;
+    }
+
+    /**
+     * Runs {@code action} on another thread while draining, so a burst larger than the buffer is
+     * not lost, then drains what is left; returns the action's result and every event seen.
+     */
+    static <T> Result<T> during(MqOpenProbe probe, java.util.concurrent.Callable<T> action) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(action);
+        Thread t = new Thread(task, "captured-action");
+        t.start();
+        ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
+        List<MqOpenEvent> got = new ArrayList<>();
+        while (!task.isDone()) {
+            int n = probe.drain(buf, 20);
+            for (int i = 0; i < n; i++) got.add(RawEvent.decode(buf, i * RawEvent.SIZE));
+        }
+        T value = task.get();
+        got.addAll(drainAll(probe, e -> true));
+        got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));
+        return new Result<>(value, got);
+    }
+
+    record Result<T>(T value, List<MqOpenEvent> events) {
+        List<MqOpenEvent> of(long pid) {
+            return events.stream().filter(e -> e.pid() == pid || e.ppid() == pid).toList();
+        }
+    }
+
+    /** Drains everything buffered now (until a drain comes back empty after the drain interval). */
+    static List<MqOpenEvent> drainAll(MqOpenProbe probe, Predicate<MqOpenEvent> match) throws ProbeException {
+        ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
+        List<MqOpenEvent> got = new ArrayList<>();
+        int n;
+        do {
+            n = probe.drain(buf, 3 * probe.options().drainIntervalMillis());
+            for (int i = 0; i < n; i++) {
+                MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
+                if (match.test(e)) got.add(e);
+            }
+        } while (n > 0);
+        got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));
+        return got;
+    }
+}

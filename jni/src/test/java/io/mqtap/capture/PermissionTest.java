@@ -1,0 +1,44 @@
+package io.mqtap.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Without CAP_BPF and CAP_PERFMON, open() says so and says how to grant them (child JVM run as nobody). */
+class PermissionTest {
+
+    public static final class Child {
+        public static void main(String[] args) {
+            try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.defaults())) {
+                System.out.println("opened " + p.loadedMode());
+            } catch (ProbeException e) {
+                System.out.println(e.getClass().getSimpleName() + " " + e.errno() + " " + e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void anUnprivilegedProcessIsToldWhichCapabilitiesToGrantAndHow() throws Exception {
+        // not kernel conditions: plain assumptions, never failures in CI
+        Assumptions.assumeTrue(Capabilities.has(Capabilities.effective(), Capabilities.CAP_SYS_ADMIN)
+                && Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs root and setpriv to start an unprivileged child");
+        String cp = Path.of(MqOpenProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + ":"
+                + Path.of(Child.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process p = new ProcessBuilder(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=/tmp", "-cp", cp,
+                Child.class.getName())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        Assumptions.assumeTrue(!out.contains("ClassNotFoundException") && !out.contains("AccessDenied"),
+                "the build output is not readable by nobody: " + out);
+        assertThat(out).startsWith("ProbePermissionException 1 cannot load the mq_open probe: ")
+                .contains("lacks CAP_BPF and CAP_PERFMON")
+                .contains("setcap cap_bpf,cap_perfmon+ep")
+                .contains("--cap-add BPF --cap-add PERFMON");
+    }
+}
