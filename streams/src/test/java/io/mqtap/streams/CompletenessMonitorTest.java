@@ -1,0 +1,100 @@
+package io.mqtap.streams;
+
+import static io.mqtap.streams.Events.HOST_A;
+import static io.mqtap.streams.Events.HOST_B;
+import static io.mqtap.streams.Events.RUN;
+import static io.mqtap.streams.Events.T0;
+import static io.mqtap.streams.Events.open;
+import static io.mqtap.streams.Events.stats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.streams.avro.CompletenessKind;
+import io.mqtap.streams.avro.MqOpenCompleteness;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CompletenessMonitorTest {
+    @Test
+    void gapsAreReportedAtOnceAndReconciledWithStats() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+            for (long seq : new long[] {0, 1, 2, 5, 6}) {
+                f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setSequence(seq).build());
+            }
+            List<MqOpenCompleteness> gap = f.completeness.readValuesToList();
+            assertThat(gap).singleElement().satisfies(r -> {
+                assertThat(r.getKind()).isEqualTo(CompletenessKind.GAP);
+                assertThat(r.getMachineId()).isEqualTo(HOST_A);
+                assertThat(r.getRunId()).isEqualTo(RUN);
+                assertThat(r.getFromSequence()).isEqualTo(3L);
+                assertThat(r.getToSequence()).isEqualTo(4L);
+                assertThat(r.getMissing()).isEqualTo(2L);
+                assertThat(r.getComplete()).isFalse();
+            });
+
+            // 3 arrives late (closes part of the gap), 2 arrives twice (a duplicate)
+            f.pipe(open(HOST_A, "app", T0.plusMillis(7)).setSequence(3).build());
+            f.pipe(open(HOST_A, "app", T0.plusMillis(8)).setSequence(2).build());
+            f.stats.pipeInput(HOST_A, stats(HOST_A, RUN, T0.plusSeconds(10), 8, 7));
+            assertThat(f.completeness.readKeyValuesToList()).singleElement().satisfies(kv -> {
+                assertThat(kv.key).isEqualTo(HOST_A);
+                MqOpenCompleteness r = kv.value;
+                assertThat(r.getKind()).isEqualTo(CompletenessKind.RECONCILIATION);
+                assertThat(r.getSeen()).isEqualTo(6L);
+                assertThat(r.getMissing()).isEqualTo(1L); // sequence 4
+                assertThat(r.getHighestSeen()).isEqualTo(6L);
+                assertThat(r.getDuplicates()).isEqualTo(1L);
+                assertThat(r.getProducerSequence()).isEqualTo(8L);
+                assertThat(r.getNotYetSeen()).isEqualTo(2L);
+                assertThat(r.getPublished()).isEqualTo(7L);
+                assertThat(r.getComplete()).isFalse();
+            });
+        }
+    }
+
+    @Test
+    void aRunWithEverythingSeenIsComplete() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+            String run = "33333333-3333-4333-8333-333333333333";
+            for (long seq = 0; seq < 4; seq++) {
+                f.pipe(open(HOST_B, "app", T0.plusMillis(seq)).setRunId(run).setSequence(seq).build());
+            }
+            // another run on the same host does not mix in
+            f.pipe(open(HOST_B, "app", T0.plusMillis(9)).setSequence(0).build());
+            f.stats.pipeInput("any-key", stats(HOST_B, run, T0.plusSeconds(10), 3, 4));
+            assertThat(f.completeness.readValuesToList()).singleElement().satisfies(r -> {
+                assertThat(r.getKind()).isEqualTo(CompletenessKind.RECONCILIATION);
+                assertThat(r.getRunId()).isEqualTo(run);
+                assertThat(r.getSeen()).isEqualTo(4L);
+                assertThat(r.getMissing()).isZero();
+                assertThat(r.getNotYetSeen()).isZero();
+                assertThat(r.getComplete()).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void aRunThatStartsLateIsMissingItsBeginningAndLossCountersMakeItIncomplete() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of("mqtap.completeness.max-gaps", "2"))) {
+            f.pipe(open(HOST_A, "app", T0).setSequence(3).build());
+            f.pipe(open(HOST_A, "app", T0.plusMillis(1)).setSequence(5).build());
+            f.pipe(open(HOST_A, "app", T0.plusMillis(2)).setSequence(7).build());
+            f.pipe(open(HOST_A, "app", T0.plusMillis(3)).setSequence(9).build()); // 4th gap: the oldest is given up
+            f.pipe(open(HOST_A, "app", T0.plusMillis(4)).setSequence(0).build()); // in the given-up gap: a duplicate now
+            var st = stats(HOST_A, RUN, T0.plusSeconds(10), 9, 4);
+            st.setDropped(1);
+            f.stats.pipeInput(HOST_A, st);
+            List<MqOpenCompleteness> out = f.completeness.readValuesToList();
+            assertThat(out).extracting(MqOpenCompleteness::getKind).containsExactly(
+                    CompletenessKind.GAP, CompletenessKind.GAP, CompletenessKind.GAP, CompletenessKind.GAP,
+                    CompletenessKind.RECONCILIATION);
+            assertThat(out.get(0).getFromSequence()).isEqualTo(0L);
+            assertThat(out.get(0).getToSequence()).isEqualTo(2L);
+            MqOpenCompleteness r = out.get(4);
+            assertThat(r.getMissing()).isEqualTo(3 + 1 + 1 + 1);
+            assertThat(r.getDuplicates()).isEqualTo(1L);
+            assertThat(r.getDropped()).isEqualTo(1L);
+            assertThat(r.getComplete()).isFalse();
+        }
+    }
+}

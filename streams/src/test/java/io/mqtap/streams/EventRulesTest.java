@@ -1,0 +1,91 @@
+package io.mqtap.streams;
+
+import static io.mqtap.streams.Events.HOST_A;
+import static io.mqtap.streams.Events.T0;
+import static io.mqtap.streams.Events.created;
+import static io.mqtap.streams.Events.failed;
+import static io.mqtap.streams.Events.named;
+import static io.mqtap.streams.Events.open;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.streams.avro.MqOpenAlert;
+import io.mqtap.streams.avro.MqOpenAlertSeverity;
+import io.mqtap.streams.avro.MqOpenAlertType;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventRulesTest {
+    @Test
+    void namesWithControlOrNonUtf8BytesAlert() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+            f.pipe(named(open(HOST_A, "app", T0), "plain-name".getBytes(), "plain-name").build());
+            f.pipe(named(open(HOST_A, "app", T0).setSequence(1), "caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8), "caf\u00e9").build());
+            f.pipe(named(open(HOST_A, "app", T0).setSequence(2), new byte[] {'a', 0x1b, '[', '2', 'J'}, "a\u001b[2J").build());
+            f.pipe(named(open(HOST_A, "app", T0).setSequence(3), new byte[] {'q', (byte) 0xc3, '(', 'x'}, "q\\xc3(x").build());
+            f.pipe(named(open(HOST_A, "app", T0).setSequence(4), new byte[] {'d', 'e', 'l', 0x7f}, "del\u007f").build());
+
+            List<MqOpenAlert> alerts = f.alerts.readValuesToList();
+            assertThat(alerts).extracting(MqOpenAlert::getType).containsOnly(MqOpenAlertType.SUSPICIOUS_NAME);
+            assertThat(alerts).extracting(MqOpenAlert::getSequence).containsExactly(2L, 3L, 4L);
+            assertThat(alerts.get(0).getMessage()).contains("control byte 0x1b");
+            assertThat(alerts.get(1).getMessage()).contains("not valid UTF-8");
+            assertThat(alerts.get(1).getQueueName()).isEqualTo("q\\xc3(x");
+            assertThat(bytes(alerts.get(1).getNameRaw())).containsExactly('q', (byte) 0xc3, '(', 'x');
+            assertThat(alerts.get(2).getMessage()).contains("control byte 0x7f");
+            assertThat(alerts).allSatisfy(a -> {
+                assertThat(a.getSeverity()).isEqualTo(MqOpenAlertSeverity.WARNING);
+                assertThat(a.getRunId()).isEqualTo(Events.RUN);
+                assertThat(a.getPid()).isEqualTo(1234L);
+                assertThat(a.getTimestamp()).isEqualTo(T0);
+            });
+        }
+    }
+
+    @Test
+    void successfulCreateWithOtherWriteBitAlerts() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+            f.pipe(created(open(HOST_A, "maker", T0).setSequence(1), 0666).build());
+            f.pipe(created(open(HOST_A, "maker", T0).setSequence(2), 0644).build()); // not world-writable
+            f.pipe(failed(created(open(HOST_A, "maker", T0).setSequence(3), 0666), "EEXIST", 17).build()); // not created
+            f.pipe(open(HOST_A, "maker", T0).setSequence(4).setMode(0666).build()); // no O_CREAT: mode unused
+            f.pipe(created(open(HOST_A, "maker", T0).setSequence(5), 0602).build());
+
+            List<MqOpenAlert> alerts = f.alerts.readValuesToList();
+            assertThat(alerts).extracting(MqOpenAlert::getType).containsOnly(MqOpenAlertType.WORLD_WRITABLE_CREATE);
+            assertThat(alerts).extracting(MqOpenAlert::getSequence).containsExactly(1L, 5L);
+            assertThat(alerts).extracting(MqOpenAlert::getMode).containsExactly(0666, 0602);
+            assertThat(alerts.get(0).getMessage()).contains("world-writable mode 0666");
+        }
+    }
+
+    @Test
+    void nameChangedDuringTheCallIsCritical() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+            f.pipe(open(HOST_A, "racer", T0).setSequence(7).setNameChanged(true).build());
+            f.pipe(open(HOST_A, "racer", T0).setSequence(8).build());
+            assertThat(f.alerts.readKeyValuesToList()).singleElement().satisfies(kv -> {
+                assertThat(kv.key).isEqualTo(HOST_A);
+                assertThat(kv.value.getType()).isEqualTo(MqOpenAlertType.NAME_CHANGED);
+                assertThat(kv.value.getSeverity()).isEqualTo(MqOpenAlertSeverity.CRITICAL);
+                assertThat(kv.value.getSequence()).isEqualTo(7L);
+                assertThat(kv.value.getMessage()).contains("TOCTOU");
+            });
+        }
+    }
+
+    @Test
+    void oneEventCanRaiseSeveralAlerts() {
+        var e = named(created(open(HOST_A, "evil", T0), 0777), new byte[] {'x', 0x01}, "x\u0001")
+                .setNameChanged(true).build();
+        assertThat(EventRules.alertsFor(e)).extracting(MqOpenAlert::getType).containsExactly(
+                MqOpenAlertType.SUSPICIOUS_NAME, MqOpenAlertType.WORLD_WRITABLE_CREATE, MqOpenAlertType.NAME_CHANGED);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}

@@ -1,0 +1,190 @@
+package io.mqtap.streams;
+
+import static io.mqtap.streams.Events.HOST_A;
+import static io.mqtap.streams.Events.RUN;
+import static io.mqtap.streams.Events.open;
+import static io.mqtap.streams.Events.stats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.registry.RegistryConfig;
+import io.mqtap.registry.serde.AvroDeserializer;
+import io.mqtap.registry.serde.AvroSerializer;
+import io.mqtap.streams.avro.CompletenessKind;
+import io.mqtap.streams.avro.MqOpenAlert;
+import io.mqtap.streams.avro.MqOpenAlertType;
+import io.mqtap.streams.avro.MqOpenCompleteness;
+import io.mqtap.streams.avro.MqOpenCounts;
+import io.mqtap.testkit.kafka.KafkaBroker;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The application as it runs: a real broker, the real registry, mqtap's serdes on every topic. */
+@Timeout(180)
+class StreamsEndToEndTest {
+    private static final String SUFFIX = Long.toString(System.nanoTime(), 36);
+    private static final String EVENTS = "e2e-events-" + SUFFIX;
+    private static final String STATS = "e2e-stats-" + SUFFIX;
+    private static final String COUNTS = "e2e-counts-" + SUFFIX;
+    private static final String ALERTS = "e2e-alerts-" + SUFFIX;
+    private static final String COMPLETENESS = "e2e-completeness-" + SUFFIX;
+
+    @Test
+    void countsAlertsAndGapsFlowFromRealTopicsToRealTopics() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        SchemaRegistryServer registry = SchemaRegistryServer.shared();
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(EVENTS, 2, (short) 1), new NewTopic(STATS, 1, (short) 1),
+                    new NewTopic(COUNTS, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1),
+                    new NewTopic(COMPLETENESS, 1, (short) 1))).all().get();
+        }
+        Path stateDir = Files.createTempDirectory("mqtap-streams-e2e");
+        Map<String, String> config = new HashMap<>();
+        config.put("application.id", "mqtap-streams-e2e-" + SUFFIX);
+        config.put("bootstrap.servers", broker.bootstrapServers());
+        config.put(RegistryConfig.URL, registry.url());
+        config.put("state.dir", stateDir.toString());
+        config.put("replication.factor", "1");
+        config.put("commit.interval.ms", "200");
+        config.put("mqtap.topic.events", EVENTS);
+        config.put("mqtap.topic.stats", STATS);
+        config.put("mqtap.topic.counts", COUNTS);
+        config.put("mqtap.topic.alerts", ALERTS);
+        config.put("mqtap.topic.completeness", COMPLETENESS);
+        config.put("mqtap.repartition.partitions", "2");
+        config.put("mqtap.grace", "PT0S");
+
+        KafkaStreams streams = MqTapStreamsApp.start(new StreamsSettings(config));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+                assertThat(streams.state()).isNotEqualTo(KafkaStreams.State.ERROR);
+                Thread.sleep(100);
+            }
+            assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+
+            Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(10));
+            Map<String, Object> producerProps = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
+                    RegistryConfig.URL, registry.url());
+            // a record that is not Avro first: the app skips it and goes on
+            try (KafkaProducer<String, String> raw = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+                raw.send(new ProducerRecord<>(EVENTS, HOST_A, "not an Avro record")).get();
+            }
+            try (KafkaProducer<String, Object> producer = new KafkaProducer<>(producerProps)) {
+                // run RUN on host A: sequences 0, 1, 2, 4, 5 in minute 0 (3 is lost); 1 changed its name
+                long[] seqs = {0, 1, 2, 4, 5};
+                for (int i = 0; i < seqs.length; i++) {
+                    MqOpen e = open(HOST_A, "app", t0.plusSeconds(i)).setSequence(seqs[i])
+                            .setNameChanged(seqs[i] == 1).build();
+                    producer.send(new ProducerRecord<>(EVENTS, HOST_A, e));
+                }
+                MqOpenStats st = stats(HOST_A, RUN, t0.plusSeconds(10), 5, 5);
+                producer.send(new ProducerRecord<>(STATS, HOST_A, st));
+                producer.flush();
+                // later events close minute 0; windows are checked for closing at most once a second
+                List<MqOpenCounts> counts = new ArrayList<>();
+                long seq = 6;
+                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                try (KafkaConsumer<String, MqOpenCounts> c = consumer(broker, registry, COUNTS)) {
+                    while (counts.isEmpty() && System.nanoTime() < until) {
+                        producer.send(new ProducerRecord<>(EVENTS, HOST_A,
+                                open(HOST_A, "tick", t0.plus(Duration.ofMinutes(2)).plusMillis(seq)).setSequence(seq++).build()));
+                        producer.flush();
+                        c.poll(Duration.ofMillis(1200)).forEach(r -> counts.add(r.value()));
+                    }
+                }
+                assertThat(counts).as("counts for minute 0").isNotEmpty();
+                MqOpenCounts minute0 = counts.get(0);
+                assertThat(minute0.getMachineId()).isEqualTo(HOST_A);
+                assertThat(minute0.getWindowStart()).isEqualTo(t0);
+                assertThat(minute0.getTotal()).isEqualTo(5);
+                assertThat(minute0.getByOutcome()).isEqualTo(Map.of("success", 5L));
+                assertThat(minute0.getByProcess()).isEqualTo(Map.of("app", 5L));
+            }
+
+            List<MqOpenAlert> alerts = readUntil(broker, registry, ALERTS, l -> !l.isEmpty());
+            assertThat(alerts).singleElement().satisfies(a -> {
+                assertThat(a.getType()).isEqualTo(MqOpenAlertType.NAME_CHANGED);
+                assertThat(a.getSequence()).isEqualTo(1L);
+            });
+            List<MqOpenCompleteness> reports = readUntil(broker, registry, COMPLETENESS,
+                    l -> l.stream().anyMatch(r -> r.getKind() == CompletenessKind.RECONCILIATION));
+            assertThat(reports).filteredOn(r -> r.getKind() == CompletenessKind.GAP).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.getFromSequence()).isEqualTo(3L);
+                        assertThat(r.getToSequence()).isEqualTo(3L);
+                    });
+            assertThat(reports).filteredOn(r -> r.getKind() == CompletenessKind.RECONCILIATION).first()
+                    .satisfies(r -> {
+                        assertThat(r.getMissing()).isEqualTo(1L);
+                        assertThat(r.getSeen()).isGreaterThanOrEqualTo(5L);
+                        assertThat(r.getComplete()).isFalse();
+                    });
+            assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        } finally {
+            streams.close(Duration.ofSeconds(30));
+            streams.cleanUp();
+            try (Stream<Path> s = Files.walk(stateDir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static <T> List<T> readUntil(KafkaBroker broker, SchemaRegistryServer registry, String topic,
+                                         Predicate<List<T>> done) {
+        List<T> out = new ArrayList<>();
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try (KafkaConsumer<String, T> c = consumer(broker, registry, topic)) {
+            while (!done.test(out) && System.nanoTime() < until) {
+                c.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
+            }
+            // anything else already there
+            c.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
+        }
+        return out;
+    }
+
+    private static <T> KafkaConsumer<String, T> consumer(KafkaBroker broker, SchemaRegistryServer registry, String topic) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + topic,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class.getName(),
+                RegistryConfig.URL, registry.url(),
+                RegistryConfig.SPECIFIC_READER, true);
+        KafkaConsumer<String, T> c = new KafkaConsumer<>(props);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+}

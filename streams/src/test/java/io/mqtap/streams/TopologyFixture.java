@@ -1,0 +1,80 @@
+package io.mqtap.streams;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.avro.MqOpenStats;
+import io.mqtap.registry.RegistryConfig;
+import io.mqtap.streams.avro.MqOpenAlert;
+import io.mqtap.streams.avro.MqOpenCompleteness;
+import io.mqtap.streams.avro.MqOpenCounts;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * The topology in a {@link TopologyTestDriver}, with the real Avro serdes against the real registry (one
+ * Apicurio per test JVM): serialization, schema registration and the wire format are part of what is tested.
+ */
+final class TopologyFixture implements AutoCloseable {
+    final TopologyTestDriver driver;
+    final TestInputTopic<String, MqOpen> events;
+    final TestInputTopic<String, MqOpenStats> stats;
+    final TestOutputTopic<String, MqOpenCounts> counts;
+    final TestOutputTopic<String, MqOpenAlert> alerts;
+    final TestOutputTopic<String, MqOpenCompleteness> completeness;
+    private final Path stateDir;
+    // one registry client for the JVM: its cache keeps each subject's registration to one call per run
+    private static MqTapSerdes shared;
+
+    private static synchronized MqTapSerdes serdes(Map<String, String> registryProps) {
+        if (shared == null) {
+            shared = MqTapSerdes.fromSettings(registryProps);
+        }
+        return shared;
+    }
+
+    TopologyFixture(Map<String, String> overrides) throws IOException {
+        String registry = SchemaRegistryServer.shared().url();
+        Map<String, String> config = new HashMap<>();
+        config.put(RegistryConfig.URL, registry);
+        config.put("application.id", "mqtap-streams-test");
+        config.put("bootstrap.servers", "127.0.0.1:9"); // never connected to: the driver has no broker
+        config.put("mqtap.grace", "PT10S");
+        config.putAll(overrides);
+        StreamsSettings settings = new StreamsSettings(config);
+        MqTapSerdes serdes = serdes(settings.registryProperties());
+        stateDir = Files.createTempDirectory("mqtap-streams-ttd");
+        Properties props = settings.streamsProperties();
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(MqTapTopology.build(settings, serdes), props);
+        var keys = Serdes.String();
+        events = driver.createInputTopic(settings.eventsTopic(), keys.serializer(), serdes.mqOpen().serializer());
+        stats = driver.createInputTopic(settings.statsTopic(), keys.serializer(), serdes.stats().serializer());
+        counts = driver.createOutputTopic(settings.countsTopic(), keys.deserializer(), serdes.counts().deserializer());
+        alerts = driver.createOutputTopic(settings.alertsTopic(), keys.deserializer(), serdes.alert().deserializer());
+        completeness = driver.createOutputTopic(settings.completenessTopic(), keys.deserializer(),
+                serdes.completeness().deserializer());
+    }
+
+    void pipe(MqOpen e) {
+        events.pipeInput(e.getMachineId(), e);
+    }
+
+    @Override
+    public void close() throws IOException {
+        driver.close();
+        try (Stream<Path> s = Files.walk(stateDir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
