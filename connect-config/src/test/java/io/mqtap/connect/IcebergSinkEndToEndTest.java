@@ -8,6 +8,7 @@ import io.mqtap.connect.worker.StandaloneConnectWorker;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.registry.serde.AvroDeserializer;
 import io.mqtap.testkit.Ports;
+import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.IOException;
@@ -75,8 +76,10 @@ class IcebergSinkEndToEndTest {
     private static final int EVENTS = 200;
     private static final byte[] POISON = "not an Avro record".getBytes(StandardCharsets.UTF_8);
 
-    /** The publisher under test; the real producer service can be swapped in here. */
+    /** First batch: synthetic records covering every field shape and three UTC days. */
     private static final MqOpenPublisher PUBLISHER = new SyntheticMqOpenPublisher(EVENTS);
+    /** Second batch: real mq_open calls captured by the kernel probe and published by mqtap's producer service. */
+    private static final MqOpenPublisher CAPTURED = new CapturedMqOpenPublisher(EVENTS);
 
     private static KafkaBroker broker;
     private static SchemaRegistryServer registry;
@@ -87,6 +90,7 @@ class IcebergSinkEndToEndTest {
 
     @BeforeAll
     static void startEverything() throws Exception {
+        Kernel.assumeBpf();
         Path target = Path.of(System.getProperty("mqtap.connect.target", "target"));
         Path config = Path.of(System.getProperty("mqtap.connect.config", "config"));
         work = Files.createTempDirectory("mqtap-connect-e2e");
@@ -119,7 +123,7 @@ class IcebergSinkEndToEndTest {
         // committed offsets, writing nothing twice and leaving nothing out
         worker.close();
         keepLog();
-        published += PUBLISHER.publish(broker.bootstrapServers(), registry.url(), TOPIC);
+        published += CAPTURED.publish(broker.bootstrapServers(), registry.url(), TOPIC);
         worker = startWorker(target, config, env, "connect-worker-2.log");
     }
 
@@ -158,7 +162,8 @@ class IcebergSinkEndToEndTest {
     @Test
     void everyPublishedRecordIsInTheTableOnceFieldByField() throws Exception {
         List<MqOpen> truth = readTopic();
-        assertThat(truth).hasSize(published).hasSize(2 * EVENTS);
+        // the captured batch holds the helper's calls and any other mq_open on the host meanwhile
+        assertThat(truth).hasSize(published).hasSizeGreaterThan(2 * EVENTS);
 
         Table table = catalog.loadTable(TABLE);
         List<Record> rows = awaitRows(table, truth.size(), Duration.ofSeconds(120));

@@ -48,7 +48,7 @@ public final class ProbeEventSource implements EventSource {
 
     @Override
     public long lostKernel() {
-        return probe.counters().lostKernel();
+        return probe.counters().lostTotal();
     }
 
     @Override

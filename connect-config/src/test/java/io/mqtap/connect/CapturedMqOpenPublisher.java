@@ -1,0 +1,80 @@
+package io.mqtap.connect;
+
+import io.mqtap.producer.MqTapApplication;
+import io.mqtap.producer.pipeline.CapturePipeline;
+import io.mqtap.producer.stats.StatsReporter;
+import io.mqtap.testkit.mqgen.MqOpenHelper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The real thing: mqtap's producer service, embedded, captures the helper's mq_open calls with the kernel probe
+ * and publishes them; it is stopped (which publishes and flushes everything captured) before this returns.
+ */
+final class CapturedMqOpenPublisher implements MqOpenPublisher {
+    private final int bulkCalls;
+
+    CapturedMqOpenPublisher(int bulkCalls) {
+        this.bulkCalls = bulkCalls;
+    }
+
+    @Override
+    public int publish(String bootstrapServers, String registryUrl, String topic) throws Exception {
+        Path dir = Files.createTempDirectory("mqtap-connect-producer");
+        Path config = dir.resolve("mqtap.yml");
+        Files.writeString(config, String.join("\n",
+                "kafka: {bootstrapServers: '" + bootstrapServers + "', topic: " + topic + "}",
+                "schemaRegistry: {url: '" + registryUrl + "'}",
+                "server:",
+                "  applicationConnectors: [{type: http, port: 0}]",
+                "  adminConnectors: [{type: http, port: 0}]",
+                "  requestLog: {appenders: []}",
+                "logging: {level: WARN}",
+                ""));
+        Embedded app = new Embedded();
+        try {
+            app.run("server", config.toString());
+            String q = "lake-" + UUID.randomUUID().toString().substring(0, 8);
+            // the odd shapes a lake must keep: attr, errors, non-UTF-8 and control bytes, an over-long name
+            MqOpenHelper.HelperRun run = MqOpenHelper.run(
+                    "name=" + q + " oflag=RDWR|CREAT mode=0640 attr=4,128",
+                    "name=" + q + " oflag=RDONLY|CLOEXEC",
+                    "name=" + q + " oflag=RDWR|CREAT|EXCL mode=0600",
+                    "name=" + q + "-missing oflag=WRONLY|NONBLOCK",
+                    "hex=c3289f0a0d1b7f80",
+                    "len=300",
+                    "name=" + q + "-bulk repeat=" + bulkCalls + " quiet");
+            awaitSettled(app.pipeline(), run.totalCalls());
+        } finally {
+            if (app.server() != null) app.server().stop();
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        StatsReporter.Counters c = app.pipeline().counters();
+        if (c.published() != c.captured()) throw new IllegalStateException("the producer did not publish all it captured: " + c);
+        return (int) c.published();
+    }
+
+    private static void awaitSettled(CapturePipeline p, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            StatsReporter.Counters c = p.counters();
+            if (c.captured() >= atLeast && c.published() == c.captured() && c.inFlight() == 0) return;
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the producer did not publish the helper's calls in time: " + p.counters());
+    }
+
+    /** The service embedded in the test JVM; a start failure is thrown, not System.exit. */
+    private static final class Embedded extends MqTapApplication {
+        @Override
+        protected void onFatalError(Throwable t) {
+            throw new IllegalStateException("the producer did not start: " + t.getMessage(), t);
+        }
+    }
+}
