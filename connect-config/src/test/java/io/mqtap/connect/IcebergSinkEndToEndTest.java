@@ -66,7 +66,7 @@ import org.junit.jupiter.api.Timeout;
  * Iceberg's API holds every published record once, field by field, partitioned by day; a record that cannot
  * be read lands in the dead-letter topic.
  */
-@Timeout(240)
+@Timeout(420)
 class IcebergSinkEndToEndTest {
     private static final String TOPIC = "mq-open-events";
     private static final String CONTROL_TOPIC = "mq-open-events-iceberg-control";
