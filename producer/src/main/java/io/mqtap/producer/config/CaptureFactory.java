@@ -28,11 +28,11 @@ public class CaptureFactory {
     @JsonProperty
     private String transport = "perf-buffer";
 
-    /** Perf buffer pages per CPU (a power of two). */
+    /** Perf buffer pages per CPU (a power of two); 256 (1 MiB) absorbs longer reader stalls than 64 (BENCHMARKS.md, Capture). */
     @Min(1)
     @Max(65_536)
     @JsonProperty
-    private int perCpuPages = 64;
+    private int perCpuPages = 256;
 
     /** Ring buffer size in bytes (a power of two, a multiple of the page size). */
     @Min(4096)
