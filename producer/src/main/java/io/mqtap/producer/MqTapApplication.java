@@ -1,6 +1,5 @@
 package io.mqtap.producer;
 
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
@@ -10,6 +9,7 @@ import io.mqtap.producer.capture.ProbeEventSource;
 import io.mqtap.producer.cli.TailCommand;
 import io.mqtap.producer.config.CaptureFactory;
 import io.mqtap.producer.config.LoopbackDefaults;
+import io.mqtap.producer.config.SecretSubstitutor;
 import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.producer.health.KafkaHealthCheck;
 import io.mqtap.producer.health.KernelLossHealthCheck;
@@ -41,9 +41,10 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
 
     @Override
     public void initialize(Bootstrap<MqTapConfiguration> bootstrap) {
-        // ${VAR} and ${VAR:-default} in the YAML; an unset variable without a default fails the start, naming it
+        // ${VAR} and ${VAR:-default} from the environment, ${file:/path} from a secret file; an unset variable
+        // without a default, or an unreadable file, fails the start naming it
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
-                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+                bootstrap.getConfigurationSourceProvider(), new SecretSubstitutor()));
         bootstrap.addCommand(new TailCommand());
     }
 
@@ -62,7 +63,7 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
                 producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema,
                 pipe.getHandoffCapacity(), pipe.getOverflow(), capture.getBatchEvents(),
                 (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
-                Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds())), metrics);
+                Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds()), config.getPrivacy().nameHmac()), metrics);
 
         // topics first, so a missing topic the producer may not create fails the start, not the first send
         env.lifecycle().manage(new Managed() {

@@ -9,6 +9,7 @@ import io.mqtap.producer.config.ThresholdsFactory;
 import io.mqtap.producer.config.HostFactory;
 import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.PipelineFactory;
+import io.mqtap.producer.config.PrivacyFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -21,6 +22,7 @@ public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private HostFactory host = new HostFactory();
     @Valid @NotNull @JsonProperty private PipelineFactory pipeline = new PipelineFactory();
     @Valid @NotNull @JsonProperty private ThresholdsFactory thresholds = new ThresholdsFactory();
+    @Valid @NotNull @JsonProperty private PrivacyFactory privacy = new PrivacyFactory();
 
     public MqTapConfiguration() {
         // the admin port shows metrics and health: loopback only unless the config says otherwise
@@ -48,4 +50,6 @@ public class MqTapConfiguration extends Configuration {
     public void setPipeline(PipelineFactory v) { pipeline = v; }
     public ThresholdsFactory getThresholds() { return thresholds; }
     public void setThresholds(ThresholdsFactory v) { thresholds = v; }
+    public PrivacyFactory getPrivacy() { return privacy; }
+    public void setPrivacy(PrivacyFactory v) { privacy = v; }
 }

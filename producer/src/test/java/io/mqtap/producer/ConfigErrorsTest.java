@@ -59,6 +59,93 @@ class ConfigErrorsTest {
         }
     }
 
+    /** Bad values in every section at once: all are reported together, each naming its key. */
+    private static final String BAD_EVERYWHERE = """
+            kafka:
+              bootstrapServers: ""
+              topic: ""
+              partitions: 0
+              replicationFactor: -2
+              properties:
+                acks: maybe
+                sasl.jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required password="pw-never-shown";
+            schemaRegistry:
+              url: ftp://registry:8081
+              subjectStrategy: by-name
+            capture:
+              transport: udp
+              batchEvents: 0
+              wakeupBytes: -1
+              ringBufferBytes: 1
+            host:
+              machineId: not-hex
+              bootId: yesterday
+            pipeline:
+              handoffCapacity: 0
+            thresholds:
+              maxKernelLossRatio: 2
+            privacy:
+              nameHmacKey: too-short
+            server:
+              applicationConnectors:
+                - type: http
+                  port: 70000
+              adminConnectors:
+                - type: http
+                  port: -5
+            """;
+
+    @Test
+    void everySectionsBadValuesAreNamedWithTheirKeys() throws Exception {
+        // the parse errors stop at the first one, so one file each; all JVMs start at once (each costs seconds)
+        Map<String, String> parseErrors = new java.util.LinkedHashMap<>();
+        parseErrors.put("pipeline:\n  overflow: sideways\n", "at: pipeline.overflow; Cannot construct instance of");
+        parseErrors.put("thresholds:\n  ackTimeout: soon\n", "at: thresholds.ackTimeout; Cannot construct instance of");
+        List<String> yamls = new java.util.ArrayList<>(List.of(BAD_EVERYWHERE));
+        parseErrors.keySet().forEach(k -> yamls.add(GOOD + k));
+        List<ProducerProcess> checks = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < yamls.size(); i++) {
+                Path f = dir.resolve("config-" + i + ".yml");
+                Files.writeString(f, yamls.get(i));
+                checks.add(ProducerProcess.start(List.of(), Map.of(), "check", f.toString()));
+            }
+            ProducerProcess all = checks.get(0);
+            assertThat(all.waitFor(90)).as(all.output()).isNotZero();
+            assertThat(all.output()).contains(
+                    "kafka.bootstrapServers must not be empty",
+                    "kafka.topic must not be empty",
+                    "kafka.partitions must be greater than or equal to 1",
+                    "kafka.replicationFactor must be greater than or equal to -1",
+                    "kafka.properties has a bad value: Invalid value maybe for configuration acks",
+                    "schemaRegistry.url must be one or more http:// or https:// URLs",
+                    "schemaRegistry.subjectStrategy must be topic, record or topic-record",
+                    "capture.transport must be perf-buffer or ring-buffer",
+                    "capture.batchEvents must be greater than or equal to 1",
+                    "capture.wakeupBytes must be greater than or equal to 0",
+                    "capture.ringBufferBytes must be greater than or equal to 4096",
+                    "host.machineId must be 32 lowercase hex digits",
+                    "host.bootId must be a lowercase UUID",
+                    "pipeline.handoffCapacity must be greater than or equal to 1",
+                    "thresholds.maxKernelLossRatio must be less than or equal to 1.0",
+                    "privacy.nameHmacKey must be at least 16 characters",
+                    "server.applicationConnectors[0].port must be between",
+                    "server.adminConnectors[0].port must be between");
+            // a secret in a bad file is never repeated back
+            assertThat(all.output()).doesNotContain("pw-never-shown").doesNotContain("too-short");
+            int i = 1;
+            for (String expected : parseErrors.values()) {
+                ProducerProcess p = checks.get(i++);
+                assertThat(p.waitFor(90)).as(p.output()).isNotZero();
+                assertThat(p.output()).contains(expected);
+            }
+            assertThat(checks.get(1).output()).contains("must be block or drop, not 'sideways'");
+            assertThat(checks.get(2).output()).contains("Invalid duration: soon");
+        } finally {
+            checks.forEach(ProducerProcess::close);
+        }
+    }
+
     @Test
     void aMissingRequiredSectionIsNamed() throws Exception {
         try (ProducerProcess p = check("kafka:\n  bootstrapServers: 127.0.0.1:9092\n", Map.of())) {

@@ -35,6 +35,16 @@ final class ProducerProcess implements AutoCloseable {
         return new ProducerProcess(pb.start(), log);
     }
 
+    /** Runs {@code command args...} as given (a launcher and its own java command line), with the same output capture. */
+    static ProducerProcess startCommand(List<String> command, Map<String, String> env, String... args) throws IOException {
+        Path log = Files.createTempFile("mqtap-producer-", ".log");
+        List<String> cmd = new ArrayList<>(command);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return new ProducerProcess(pb.start(), log);
+    }
+
     static ProducerProcess start(String... args) throws IOException {
         return start(List.of(), Map.of(), args);
     }

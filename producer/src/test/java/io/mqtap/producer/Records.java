@@ -22,9 +22,16 @@ final class Records {
     /** Every record of the topic (from the start) until {@code done} holds for those read, or the timeout. */
     static <T extends SpecificRecord> List<ConsumerRecord<String, T>> read(String bootstrap, String registryUrl, String topic,
             Predicate<List<ConsumerRecord<String, T>>> done, Duration timeout) {
-        Map<String, Object> cfg = Map.of("bootstrap.servers", bootstrap, "group.id", "test-" + UUID.randomUUID(),
+        return read(Map.of(), bootstrap, registryUrl, topic, done, timeout);
+    }
+
+    /** As above, with extra consumer and registry settings (security.protocol, sasl.*, ssl.*, basic.auth.user.info, ...). */
+    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> read(Map<String, Object> extra, String bootstrap,
+            String registryUrl, String topic, Predicate<List<ConsumerRecord<String, T>>> done, Duration timeout) {
+        Map<String, Object> cfg = new java.util.HashMap<>(extra);
+        cfg.putAll(Map.of("bootstrap.servers", bootstrap, "group.id", "test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest", "enable.auto.commit", false,
-                RegistryConfig.URL, registryUrl, RegistryConfig.SPECIFIC_READER, true);
+                RegistryConfig.URL, registryUrl, RegistryConfig.SPECIFIC_READER, true));
         AvroDeserializer<T> values = new AvroDeserializer<>();
         values.configure(cfg, false);
         List<ConsumerRecord<String, T>> out = new ArrayList<>();

@@ -40,6 +40,9 @@ public class TailCommand extends Command {
                 .help("stop when no record arrived for this long");
         p.addArgument("--consumer-property").dest("props").nargs("*").setDefault(List.of())
                 .help("extra consumer properties as key=value (security settings)");
+        p.addArgument("--consumer-config").dest("consumerConfig")
+                .help("a properties file of consumer and registry settings (security.protocol, sasl.jaas.config, ssl.*, "
+                        + "basic.auth.user.info, schema.registry.ssl.*): secrets stay out of the command line");
     }
 
     @Override
@@ -50,6 +53,13 @@ public class TailCommand extends Command {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "mqtap-tail-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, ns.getBoolean("fromBeginning") ? "earliest" : "latest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        if (ns.getString("consumerConfig") != null) {
+            java.util.Properties file = new java.util.Properties();
+            try (var in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(ns.getString("consumerConfig")), StandardCharsets.UTF_8)) {
+                file.load(in);
+            }
+            file.forEach((k, v) -> props.put(k.toString(), v));
+        }
         for (Object kv : ns.getList("props")) {
             String s = kv.toString();
             int eq = s.indexOf('=');

@@ -6,7 +6,11 @@ import io.mqtap.producer.core.HostIdentity;
 /** The {@code host} section: identity overrides; anything left out is read from the host. */
 public class HostFactory {
     @JsonProperty private String hostname;
+    /** As /etc/machine-id holds it: the records' key and the stats' identity. */
+    @jakarta.validation.constraints.Pattern(regexp = "[0-9a-f]{32}", message = "must be 32 lowercase hex digits, as in /etc/machine-id")
     @JsonProperty private String machineId;
+    @jakarta.validation.constraints.Pattern(regexp = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            message = "must be a lowercase UUID, as in /proc/sys/kernel/random/boot_id")
     @JsonProperty private String bootId;
 
     public HostIdentity detect() {

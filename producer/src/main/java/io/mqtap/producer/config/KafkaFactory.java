@@ -38,6 +38,7 @@ public class KafkaFactory {
 
     /** Passed to the KafkaProducer as is, after mqtap's own settings: security.protocol, sasl.*, ssl.*, tuning. */
     @NotNull
+    @ValidProducerProperties
     @JsonProperty
     private Map<String, String> properties = new LinkedHashMap<>();
 

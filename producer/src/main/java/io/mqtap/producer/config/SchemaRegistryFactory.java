@@ -13,6 +13,8 @@ import java.util.Map;
 public class SchemaRegistryFactory {
     /** Comma-separated base URLs of a Confluent-compatible registry (Apicurio: .../apis/ccompat/v7). */
     @NotEmpty
+    @Pattern(regexp = "(?i)\\s*https?://[^\\s,]+(\\s*,\\s*https?://[^\\s,]+)*\\s*",
+            message = "must be one or more http:// or https:// URLs, comma-separated")
     @JsonProperty
     private String url;
 

@@ -11,11 +11,18 @@ public final class MqOpenMapper {
     private final HostIdentity host;
     private final BootClock clock;
     private final ContainerIds containers;
+    private final NameHmac nameHmac;
 
     public MqOpenMapper(HostIdentity host, BootClock clock, ContainerIds containers) {
+        this(host, clock, containers, null);
+    }
+
+    /** With {@code nameHmac} set, {@code name} and {@code nameRaw} carry the keyed hash of the name, not the name. */
+    public MqOpenMapper(HostIdentity host, BootClock clock, ContainerIds containers, NameHmac nameHmac) {
         this.host = host;
         this.clock = clock;
         this.containers = containers;
+        this.nameHmac = nameHmac;
     }
 
     public MqOpen toRecord(MqOpenEvent e, long sequence) {
@@ -41,8 +48,14 @@ public final class MqOpenMapper {
         r.setPidNs(e.pidNs());
         r.setContainerId(containers.resolve(e.cgroupId(), e.pid()));
         byte[] name = e.name();
-        r.setName(NameCodec.decode(name));
-        r.setNameRaw(ByteBuffer.wrap(name));
+        if (nameHmac == null) {
+            r.setName(NameCodec.decode(name));
+            r.setNameRaw(ByteBuffer.wrap(name));
+        } else {
+            byte[] digest = nameHmac.digest(name);
+            r.setName(NameHmac.label(digest));
+            r.setNameRaw(ByteBuffer.wrap(digest));
+        }
         r.setNameTruncated(e.nameTruncated());
         r.setNameChanged(e.nameChanged());
         r.setNameError(e.nameError() == 0 ? null : Errnos.name(e.nameError()));

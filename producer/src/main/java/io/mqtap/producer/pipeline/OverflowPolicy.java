@@ -12,6 +12,9 @@ public enum OverflowPolicy {
 
     @JsonCreator
     public static OverflowPolicy parse(String s) {
-        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        for (OverflowPolicy p : values()) {
+            if (p.name().equalsIgnoreCase(s.trim())) return p;
+        }
+        throw new IllegalArgumentException("must be block or drop, not '" + s + "'");
     }
 }

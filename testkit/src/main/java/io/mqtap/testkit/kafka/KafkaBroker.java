@@ -35,14 +35,19 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    private final List<String> extraListeners;
+    private final List<String> scramCredentials;
     private KafkaRaftServer server;
 
-    private KafkaBroker(Path logDir, boolean ownsLogDir, int port, Map<String, String> overrides) {
+    private KafkaBroker(Path logDir, boolean ownsLogDir, int port, Map<String, String> overrides,
+                        List<String> extraListeners, List<String> scramCredentials) {
         this.logDir = logDir;
         this.ownsLogDir = ownsLogDir;
         this.port = port;
         this.controllerPort = Ports.freeLoopbackPort();
         this.overrides = Map.copyOf(overrides);
+        this.extraListeners = List.copyOf(extraListeners);
+        this.scramCredentials = List.copyOf(scramCredentials);
     }
 
     /** Formats a fresh temporary log dir and starts a broker on a free port. */
@@ -52,8 +57,20 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** As {@link #start()}, with extra broker properties (e.g. listeners for TLS or SASL tests). */
     public static KafkaBroker start(Map<String, String> overrides) {
+        return start(overrides, List.of(), List.of());
+    }
+
+    /**
+     * As {@link #start(Map)}, with listeners served (and advertised) beside the plaintext one the tests and
+     * {@link #admin()} use, e.g. {@code SASL_SSL://127.0.0.1:<port>}, and SCRAM credentials created when the
+     * log dir is formatted, as {@code kafka-storage format --add-scram} takes them, e.g.
+     * {@code SCRAM-SHA-512=[name=alice,password=alice-secret]}. The overrides configure the listeners
+     * (ssl.keystore.*, sasl.enabled.mechanisms, listener.name.sasl_ssl.*.sasl.jaas.config).
+     */
+    public static KafkaBroker start(Map<String, String> overrides, List<String> extraListeners, List<String> scramCredentials) {
         try {
-            KafkaBroker b = new KafkaBroker(Files.createTempDirectory("mqtap-kafka-"), true, Ports.freeLoopbackPort(), overrides);
+            KafkaBroker b = new KafkaBroker(Files.createTempDirectory("mqtap-kafka-"), true, Ports.freeLoopbackPort(), overrides,
+                    extraListeners, scramCredentials);
             b.format();
             b.startServer();
             return b;
@@ -111,8 +128,9 @@ public final class KafkaBroker implements AutoCloseable {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String extra = extraListeners.stream().map(l -> "," + l).reduce("", String::concat);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort + extra);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + extra);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
         p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -146,8 +164,10 @@ public final class KafkaBroker implements AutoCloseable {
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .setWriteBootstrapSnapshot(true)
                     .setIgnoreFormatted(true)
+                    .setScramArguments(scramCredentials)
                     .run();
         } catch (Exception e) {
+            // the message never repeats the SCRAM arguments: they hold passwords
             throw new IllegalStateException("Failed to format the Kafka log dir " + logDir + ": " + e.getMessage()
                     + " " + log.toString(StandardCharsets.UTF_8), e);
         }

@@ -1,0 +1,199 @@
+package io.mqtap.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dropwizard.testing.ResourceHelpers;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.kafka.KafkaBroker;
+import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The producer as an unprivileged user (uid/gid 64123, no supplementary groups) holding only CAP_BPF and
+ * CAP_PERFMON (ambient, bounding set cut to those two, no_new_privs), as deploy/mqtap.service runs it.
+ *
+ * <p>What that needs on this kernel: the BPF load and the perf_event attach work with those two capabilities,
+ * but libbpf reads the tracepoint's id from tracefs, whose root is mode 0700 and whose id files are 0440 root:root.
+ * So tracefs must be mounted with {@code gid=<the service's group>,mode=0750}; without that the start fails
+ * naming tracefs (the first test proves exactly that limit).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LeastPrivilegeTest {
+    private static final int UID = 64123;
+    /** CAP_PERFMON (38) and CAP_BPF (39), as /proc/<pid>/status shows a capability set. */
+    private static final String BPF_AND_PERFMON = "000000c000000000";
+    private static final Path TRACEFS = Path.of("/sys/kernel/tracing");
+
+    private Path dir;
+    private KafkaBroker broker;
+    private SchemaRegistryServer registry;
+    private Path config;
+    private String classpath;
+
+    @BeforeAll
+    void start() throws Exception {
+        Kernel.assumeBpf();
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is missing");
+        ensureTracefsMounted();
+        dir = Files.createTempDirectory("mqtap-lp-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        classpath = readableClasspath(dir.resolve("cp"));
+        broker = KafkaBroker.start();
+        registry = SchemaRegistryServer.shared();
+        config = dir.resolve("config.yml");
+        Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
+                .replace("url: http://127.0.0.1:1\n", "url: " + registry.url() + "\n")
+                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n"));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    @AfterAll
+    void stop() {
+        if (broker != null) broker.close();
+        if (dir != null) deleteRecursively(dir);
+    }
+
+    /** setpriv: the unprivileged ids, only CAP_BPF and CAP_PERFMON, nothing to gain on exec. */
+    private static List<String> unprivileged() {
+        return List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
+                "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all,+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon",
+                "--no-new-privs", "--");
+    }
+
+    @Test
+    void withTracefsRootOnlyTheStartFailsNamingTracefs() throws Exception {
+        assertThat(mountOptions()).as("tracefs as mounted by default").doesNotContain("gid=" + UID);
+        try (ProducerProcess p = producer()) {
+            assertThat(p.waitFor(120)).as(p.output()).isNotZero();
+            // the probe loaded (CAP_BPF and CAP_PERFMON were enough for that); only reaching tracefs failed
+            assertThat(p.output()).contains("tracepoint failed").contains("tracefs").contains("Operation not permitted");
+        }
+    }
+
+    @Test
+    void withTracefsReadableByItsGroupItCapturesAndPublishesWithOnlyBpfAndPerfmon() throws Exception {
+        String before = mountOptions();
+        remountTracefs("gid=" + UID + ",mode=0750");
+        try (ProducerProcess p = producer()) {
+            p.awaitOutput("Capturing mq_open with the tracepoint probe", 120);
+            String status = Files.readString(Path.of("/proc/" + p.process.pid() + "/status"));
+            assertThat(status).containsPattern("Uid:\\s+" + UID + "\\s+" + UID + "\\s+" + UID + "\\s+" + UID)
+                    .contains("CapEff:\t" + BPF_AND_PERFMON).contains("CapPrm:\t" + BPF_AND_PERFMON)
+                    .contains("CapBnd:\t" + BPF_AND_PERFMON).containsPattern("NoNewPrivs:\\s+1");
+            String q = "least-priv-" + UUID.randomUUID().toString().substring(0, 8);
+            MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " oflag=RDWR|CREAT mode=0600");
+            Matcher m = Pattern.compile("as run ([0-9a-f-]{36})").matcher(p.output());
+            assertThat(m.find()).as(p.output()).isTrue();
+            List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                    got -> Records.events(got, m.group(1)).stream().anyMatch(r -> r.getPid() == run.pid()), Duration.ofSeconds(60));
+            assertThat(Records.events(rs, m.group(1)).stream().filter(r -> r.getPid() == run.pid()).map(MqOpen::getName).toList())
+                    .as(p.output()).containsExactly(q);
+            p.terminate();
+            assertThat(p.waitFor(60)).as(p.output()).isIn(0, 143);
+        } finally {
+            remountTracefs(restoreOptions(before));
+        }
+    }
+
+    private ProducerProcess producer() throws IOException {
+        List<String> prefix = new ArrayList<>(unprivileged());
+        prefix.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        prefix.add("-Xmx256m");
+        prefix.add("-cp");
+        prefix.add(classpath);
+        prefix.add(MqTapApplication.class.getName());
+        return ProducerProcess.startCommand(prefix, Map.of(), "server", config.toString());
+    }
+
+    /** The test JVM's classpath copied where uid 64123 can read it (/root and ~/.m2 are not). */
+    private static String readableClasspath(Path cp) throws IOException {
+        Files.createDirectories(cp);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path src = Path.of(entry);
+            if (!Files.exists(src)) continue;
+            Path dst = cp.resolve((i++) + "-" + src.getFileName());
+            if (Files.isDirectory(src)) {
+                try (var paths = Files.walk(src)) {
+                    for (Path s : (Iterable<Path>) paths::iterator) {
+                        Path d = dst.resolve(src.relativize(s).toString());
+                        if (Files.isDirectory(s)) Files.createDirectories(d);
+                        else Files.copy(s, d, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } else {
+                Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
+            }
+            out.add(dst.toString());
+        }
+        run("chmod", "-R", "a+rX", cp.toString());
+        return String.join(File.pathSeparator, out);
+    }
+
+    private static void ensureTracefsMounted() throws Exception {
+        if (!Files.isDirectory(TRACEFS.resolve("events"))) run("mount", "-t", "tracefs", "nodev", TRACEFS.toString());
+    }
+
+    /** tracefs's super options from /proc/self/mountinfo (after the " - tracefs nodev " part). */
+    private static String mountOptions() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && f[4].equals(TRACEFS.toString()) && line.contains(" - tracefs ")) {
+                return line.substring(line.indexOf(" - tracefs ")).split(" ")[4];
+            }
+        }
+        throw new IllegalStateException("tracefs is not mounted at " + TRACEFS);
+    }
+
+    /** Back to the owner group and mode tracefs had (its defaults, gid 0 and 0700, when none were given). */
+    private static String restoreOptions(String before) {
+        Matcher gid = Pattern.compile("gid=(\\d+)").matcher(before);
+        Matcher mode = Pattern.compile("mode=([0-7]+)").matcher(before);
+        return "gid=" + (gid.find() ? gid.group(1) : "0") + ",mode=" + (mode.find() ? mode.group(1) : "0700");
+    }
+
+    private static void remountTracefs(String options) throws Exception {
+        run("mount", "-o", "remount," + options, TRACEFS.toString());
+    }
+
+    private static void run(String... cmd) throws IOException {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path d) {
+        try (var paths = Files.walk(d)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}

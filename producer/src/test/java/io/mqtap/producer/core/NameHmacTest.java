@@ -1,0 +1,63 @@
+package io.mqtap.producer.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.MqOpenEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+/** Queue names replaced by their HMAC-SHA256 when a key is set; as they are otherwise. */
+class NameHmacTest {
+    private static final HostIdentity HOST = new HostIdentity("h", "m", "b", "run-1");
+
+    private static MqOpenEvent event(byte[] name) {
+        return new MqOpenEvent(1_000_000_000L, 0, 100, 100, 1, 100, 0, 0, "t", 1, 2, 3, name, false, 0, false, 02, 0600,
+                false, 0, 0, 0, 0, 3, AttachMode.TRACEPOINT, 1000, 0);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    @Test
+    void matchesTheRfc4231TestVector() {
+        byte[] key = new byte[20];
+        Arrays.fill(key, (byte) 0x0b);
+        byte[] d = new NameHmac(key).digest("Hi There".getBytes(StandardCharsets.US_ASCII));
+        assertThat(HexFormat.of().formatHex(d)).isEqualTo("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        assertThat(NameHmac.label(d)).isEqualTo("hmac-sha256:b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    }
+
+    @Test
+    void theMapperPublishesTheKeyedHashOfTheExactNameBytes() {
+        NameHmac hmac = NameHmac.ofText("0123456789abcdef-site-key");
+        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), hmac);
+        byte[] odd = {(byte) 0xc3, 0x28, '\\', 0x0a, 'q'};
+        MqOpen a = mapper.toRecord(event(odd), 0);
+        MqOpen b = mapper.toRecord(event(odd.clone()), 1);
+        MqOpen other = mapper.toRecord(event("q".getBytes(StandardCharsets.US_ASCII)), 2);
+
+        assertThat(a.getName()).matches("hmac-sha256:[0-9a-f]{64}").isEqualTo(b.getName()).isNotEqualTo(other.getName());
+        assertThat(bytes(a.getNameRaw())).hasSize(32).isEqualTo(hmac.digest(odd)).isEqualTo(bytes(b.getNameRaw()));
+        assertThat(a.getName()).isEqualTo("hmac-sha256:" + HexFormat.of().formatHex(bytes(a.getNameRaw())));
+        // another key, another value: nothing to look up across sites
+        MqOpen elsewhere = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), NameHmac.ofText("another-key-of-16+"))
+                .toRecord(event(odd), 0);
+        assertThat(elsewhere.getName()).isNotEqualTo(a.getName());
+        assertThat(hmac.toString()).doesNotContain("0123456789abcdef");
+    }
+
+    @Test
+    void withoutAKeyNamesAreAsCaptured() {
+        MqOpen r = new MqOpenMapper(HOST, new BootClock(), new ContainerIds()).toRecord(event("app-q".getBytes()), 0);
+        assertThat(r.getName()).isEqualTo("app-q");
+        assertThat(bytes(r.getNameRaw())).isEqualTo("app-q".getBytes());
+    }
+}
