@@ -454,9 +454,20 @@ out:
 static int ensure_tracefs(struct mqtap_probe *p)
 {
 	struct stat st;
+	int stat_err;
 
-	if (stat(TRACEFS "/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0)
+	if (stat(TRACEFS "/events", &st) == 0)
 		return 0;
+	stat_err = errno;
+	if (stat("/sys/kernel/debug/tracing/events", &st) == 0)
+		return 0;
+	if (stat_err == EACCES) {
+		/* mounted, but root-only (0700 by default): a CAP_BPF+CAP_PERFMON service can't read the ids */
+		set_err(p, EACCES, "stat(" TRACEFS "/events)",
+			"tracefs is mounted but this process may not read it; remount it for the service's group: "
+			"`mount -o remount,gid=<group>,mode=0750 " TRACEFS "` (see docs/security.md)");
+		return -EACCES;
+	}
 	/* libbpf reads tracepoint ids from tracefs */
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
 		int err = errno;
