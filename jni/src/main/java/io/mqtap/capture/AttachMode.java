@@ -18,6 +18,10 @@ public enum AttachMode {
     /** syscalls:sys_enter_mq_open and sys_exit_mq_open: the portable fallback (no 32-bit compat calls). */
     TRACEPOINT;
 
+    private static final AttachMode[] VALUES = values();
+    // computed once: label() is called for every published event
+    private final String label = name().toLowerCase(Locale.ROOT);
+
     /** Accepts the names in any case ("auto", "fentry", "kprobe", "tracepoint"). */
     public static AttachMode parse(String s) {
         if (s == null) throw new IllegalArgumentException("attach mode: null; expected one of " + names());
@@ -30,11 +34,11 @@ public enum AttachMode {
 
     /** The lower-case name used in configuration and reports. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 
     static AttachMode ofProbeByte(int b) {
-        return b >= 1 && b <= 3 ? values()[b] : AUTO;
+        return b >= 1 && b <= 3 ? VALUES[b] : AUTO;
     }
 
     private static String names() {

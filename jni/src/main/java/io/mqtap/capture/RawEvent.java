@@ -2,7 +2,6 @@ package io.mqtap.capture;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -112,11 +111,12 @@ public final class RawEvent {
         return b.getInt(at) & 0xFFFF_FFFFL;
     }
 
+    /** comm up to its NUL, lossless: bytes that are not UTF-8 become \\xNN, as the record's schema says. */
     private static String comm(ByteBuffer b, int at) {
         byte[] c = new byte[COMM_LEN];
         b.get(at, c);
         int n = 0;
         while (n < COMM_LEN && c[n] != 0) n++;
-        return new String(c, 0, n, StandardCharsets.UTF_8);
+        return NameCodec.decode(c, 0, n);
     }
 }

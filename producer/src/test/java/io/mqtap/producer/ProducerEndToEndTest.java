@@ -130,7 +130,7 @@ class ProducerEndToEndTest {
             assertThat(raw).as(what).isEqualTo(name);
             assertThat(r.getNameTruncated()).as(what).isFalse();
         }
-        assertThat(io.mqtap.producer.core.NameCodec.encode(r.getName())).as(what + ": name is lossless").isEqualTo(raw);
+        assertThat(io.mqtap.capture.NameCodec.encode(r.getName())).as(what + ": name is lossless").isEqualTo(raw);
         assertThat(r.getOflag()).as(what).isEqualTo(c.oflag());
         assertThat(r.getFlags()).as(what).isEqualTo(OpenFlags.names(c.oflag()));
         assertThat(r.getMode()).as(what).isEqualTo(c.mode());

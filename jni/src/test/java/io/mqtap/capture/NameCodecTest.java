@@ -1,4 +1,4 @@
-package io.mqtap.producer.core;
+package io.mqtap.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

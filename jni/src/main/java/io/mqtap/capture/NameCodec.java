@@ -1,4 +1,4 @@
-package io.mqtap.producer.core;
+package io.mqtap.capture;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
