@@ -27,8 +27,9 @@ public final class ProducerSettings {
         // ~200-byte records: 5 ms of linger fills 64 KiB batches at high rates and costs little latency at low ones
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 65_536);
-        // send() blocks at most this long when the buffer is full or the cluster unknown; the publisher then retries
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        // while the cluster is away send() waits for metadata (back-pressure) for as long as delivery may take;
+        // a shorter wait would fail records the broker could still take (Kafka 4 reports it in the callback)
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000);
         p.putAll(kafka.getProperties());
         return p;
     }

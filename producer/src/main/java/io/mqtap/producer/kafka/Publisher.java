@@ -87,8 +87,8 @@ public final class Publisher implements Runnable {
             } catch (TimeoutException e) {
                 inFlight.decrementAndGet();
                 // the cluster is unreachable or the producer's buffer is full: hold the record (back-pressure)
-                LOG.warn("Kafka has not taken a record for {} ms; holding it ({} events waiting in the hand-off)",
-                        10_000, handoff.depth());
+                LOG.warn("Kafka has not taken a record within max.block.ms; holding it ({} events waiting in the hand-off)",
+                        handoff.depth());
                 if (abort) return false;
             } catch (KafkaException e) {
                 inFlight.decrementAndGet();

@@ -100,6 +100,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                 + " bytes of Avro data end before the record of schema id " + id + " does", e);
         } catch (IOException | AvroRuntimeException | ClassCastException e) {
             throw new SerializationException("Corrupt Avro data" + WireFormat.on(topic) + " for schema id " + id + ": " + e, e);
+        } catch (RuntimeException e) {
+            // Avro's own length limits throw UnsupportedOperationException (a string "longer than 2147483639 bytes"),
+            // and other corrupt input may surface as any runtime exception: a consumer must get a SerializationException
+            throw new SerializationException("Corrupt Avro data" + WireFormat.on(topic) + " for schema id " + id + ": " + e, e);
         }
         try {
             if (!decoder.isEnd()) {

@@ -1,0 +1,290 @@
+package io.mqtap.bench.soak;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mqtap.testkit.Ports;
+import io.mqtap.testkit.kafka.KafkaBrokerProcess;
+import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code ./mqtap bench soak --minutes N [--rate R]}: the producer (its own JVM) under a steady mq_open rate for
+ * N minutes against a broker and a registry (their own processes, 127.0.0.1); samples its RSS (/proc) and heap
+ * (/metrics jvm.memory.heap.used) every few seconds, counts what was lost, and writes
+ * bench/target/soak.csv and bench/target/soak.png. Last line:
+ * {@code soak minutes=<N> rate=<R> calls=<N> published=<N> lost=<N> rss-first-min=<MiB> rss-last-min=<MiB> heap-max=<MiB>}.
+ */
+public final class SoakBench {
+    private static final String PREFIX = "mqtap-soak-";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Sample(double seconds, double rssMiB, double heapMiB, long captured, long published, long lost) {}
+
+    public static void main(String[] args) throws Exception {
+        double minutes = 10;
+        long rate = 20_000;
+        int everySeconds = 5;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
+                case "--rate" -> rate = Long.parseLong(args[++i]);
+                case "--sample-seconds" -> everySeconds = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: ./mqtap bench soak [--minutes N] [--rate R] [--sample-seconds S]");
+                    System.exit(2);
+                }
+            }
+        }
+        Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
+        Path out = root.resolve("bench/target");
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("mqtap-soak-");
+        List<Process> children = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(children, work), "soak-cleanup"));
+        KafkaBrokerProcess broker = null;
+        SchemaRegistryServer registry = null;
+        try {
+            broker = KafkaBrokerProcess.start(work.resolve("kafka"), Ports.freeLoopbackPort(), Ports.freeLoopbackPort(),
+                    System.getProperty("java.class.path"), work.resolve("broker.log"));
+            KafkaBrokerProcess started = broker;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.kill(); // by its PID, also when this JVM is stopped with SIGTERM or Ctrl-C
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "soak-broker-stop"));
+            registry = SchemaRegistryServer.start();
+            int admin = Ports.freeLoopbackPort();
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("kafka", Map.of("bootstrapServers", broker.bootstrapServers(), "topic", "mq-open-events", "statsTopic", "mq-open-stats",
+                    "partitions", 1));
+            c.put("schemaRegistry", Map.of("url", registry.url()));
+            c.put("capture", Map.of("filters", Map.of("namePrefix", PREFIX)));
+            c.put("pipeline", Map.of("statsInterval", "10s"));
+            c.put("server", Map.of("applicationConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", 0)),
+                    "adminConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", admin))));
+            c.put("logging", Map.of("level", "INFO", "loggers", Map.of("org.apache.kafka", "WARN")));
+            Path yml = work.resolve("soak.yml");
+            JSON.writeValue(yml.toFile(), c);
+            Path log = work.resolve("producer.log");
+            Process producer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                    "-cp", producerClasspath(root), "io.mqtap.producer.MqTapApplication", "server", yml.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            children.add(producer);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (metrics(admin) == null) {
+                if (!producer.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("the producer did not start; see " + log);
+                Thread.sleep(250);
+            }
+            say("producer pid %d up; %s min at %d events/s, a sample every %d s", producer.pid(), fmt(minutes), rate, everySeconds);
+            long durationMs = Math.round(minutes * 60_000);
+            Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, rate, durationMs, PREFIX + "q", false));
+            children.add(gen);
+            List<Sample> samples = new ArrayList<>();
+            long t0 = System.nanoTime();
+            while (gen.isAlive()) {
+                samples.add(sample(producer.pid(), admin, t0));
+                Sample s = samples.get(samples.size() - 1);
+                if (samples.size() % 12 == 1) {
+                    say("t=%.0f s RSS %.0f MiB heap %.0f MiB captured %d published %d lost %d", s.seconds(), s.rssMiB(), s.heapMiB(),
+                            s.captured(), s.published(), s.lost());
+                }
+                gen.waitFor(everySeconds, TimeUnit.SECONDS);
+            }
+            MqOpenGenerator.Result g = MqOpenGenerator.await(gen);
+            // let the last events through, then the final sample
+            long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Sample last;
+            do {
+                Thread.sleep(500);
+                last = sample(producer.pid(), admin, t0);
+            } while (last.published() + last.lost() < g.calls() && System.nanoTime() < settle);
+            samples.add(last);
+            final double lastT = last.seconds();
+            producer.destroy();
+            producer.waitFor(60, TimeUnit.SECONDS);
+
+            Path csv = out.resolve("soak.csv");
+            StringBuilder sb = new StringBuilder("seconds,rss_mib,heap_used_mib,captured,published,lost\n");
+            for (Sample s : samples) {
+                sb.append(String.format(Locale.ROOT, "%.1f,%.1f,%.1f,%d,%d,%d%n", s.seconds(), s.rssMiB(), s.heapMiB(), s.captured(),
+                        s.published(), s.lost()));
+            }
+            Files.writeString(csv, sb);
+            Path png = out.resolve("soak.png");
+            plot(samples, png, String.format(Locale.ROOT, "mqtap soak: %d events/s for %s min (%d calls, %d lost)", rate, fmt(minutes),
+                    g.calls(), g.calls() - last.published()));
+            double firstMin = samples.stream().filter(s -> s.seconds() <= 60).mapToDouble(Sample::rssMiB).max().orElse(Double.NaN);
+            double lastMin = samples.stream().filter(s -> s.seconds() >= lastT - 60).mapToDouble(Sample::rssMiB).max().orElse(Double.NaN);
+            double heapMax = samples.stream().mapToDouble(Sample::heapMiB).max().orElse(Double.NaN);
+            say("wrote %s and %s (%d samples); generator: %d calls at %.0f/s", csv, png, samples.size(), g.calls(), g.callsPerSec());
+            System.out.printf(Locale.ROOT, "soak minutes=%s rate=%d calls=%d published=%d lost=%d counted-lost=%d rss-first-min=%.0f "
+                            + "rss-last-min=%.0f heap-max=%.0f%n", fmt(minutes), rate, g.calls(), last.published(), g.calls() - last.published(),
+                    last.lost(), firstMin, lastMin, heapMax);
+        } finally {
+            cleanup(children, work);
+            if (registry != null) registry.close();
+            if (broker != null) broker.close();
+        }
+    }
+
+    private static Sample sample(long pid, int admin, long t0) throws Exception {
+        JsonNode m = metrics(admin);
+        double heap = m == null ? Double.NaN : m.path("gauges").path("jvm.memory.heap.used").path("value").asDouble() / (1 << 20);
+        long captured = m == null ? -1 : m.path("meters").path("mqtap.captured").path("count").asLong();
+        long published = m == null ? -1 : m.path("meters").path("mqtap.published").path("count").asLong();
+        long lost = m == null ? -1 : m.path("gauges").path("mqtap.lost.kernel").path("value").asLong()
+                + m.path("counters").path("mqtap.dropped").path("count").asLong() + m.path("counters").path("mqtap.failed").path("count").asLong();
+        return new Sample((System.nanoTime() - t0) / 1e9, rssMiB(pid), heap, captured, published, lost);
+    }
+
+    private static JsonNode metrics(int admin) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static double rssMiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+        return Double.NaN;
+    }
+
+    /** RSS and heap over time, one PNG, drawn with java.awt (headless). */
+    static void plot(List<Sample> samples, Path png, String title) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int w = 960;
+        int h = 480;
+        int left = 70;
+        int right = 20;
+        int top = 40;
+        int bottom = 50;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        double tMax = Math.max(1, samples.stream().mapToDouble(Sample::seconds).max().orElse(1));
+        double yMax = samples.stream().mapToDouble(s -> Math.max(s.rssMiB(), Double.isNaN(s.heapMiB()) ? 0 : s.heapMiB())).max().orElse(1);
+        yMax = Math.ceil(yMax * 1.15 / 50) * 50;
+        int pw = w - left - right;
+        int ph = h - top - bottom;
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i <= 5; i++) {
+            int y = top + ph - i * ph / 5;
+            g.setColor(new Color(230, 230, 230));
+            g.drawLine(left, y, left + pw, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(Locale.ROOT, "%.0f MiB", yMax * i / 5), 5, y + 4);
+        }
+        for (int i = 0; i <= 10; i++) {
+            int x = left + i * pw / 10;
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(Locale.ROOT, "%.1f", tMax * i / 10 / 60), x - 10, top + ph + 18);
+        }
+        g.drawString("minutes", left + pw / 2 - 20, h - 10);
+        g.drawRect(left, top, pw, ph);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString(title, left, 25);
+        series(g, samples, Sample::rssMiB, new Color(200, 50, 50), tMax, yMax, left, top, pw, ph);
+        series(g, samples, Sample::heapMiB, new Color(40, 90, 200), tMax, yMax, left, top, pw, ph);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.setColor(new Color(200, 50, 50));
+        g.drawString("RSS (VmRSS)", left + 10, top + 16);
+        g.setColor(new Color(40, 90, 200));
+        g.drawString("heap used (jvm.memory.heap.used)", left + 110, top + 16);
+        g.dispose();
+        ImageIO.write(img, "png", png.toFile());
+    }
+
+    private static void series(Graphics2D g, List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f, Color c,
+                               double tMax, double yMax, int left, int top, int pw, int ph) {
+        g.setColor(c);
+        g.setStroke(new BasicStroke(2f));
+        int px = -1;
+        int py = -1;
+        for (Sample s : samples) {
+            double v = f.applyAsDouble(s);
+            if (Double.isNaN(v)) continue;
+            int x = left + (int) Math.round(s.seconds() / tMax * pw);
+            int y = top + ph - (int) Math.round(v / yMax * ph);
+            if (px >= 0) g.drawLine(px, py, x, y);
+            px = x;
+            py = y;
+        }
+    }
+
+    private static String producerClasspath(Path root) throws IOException, InterruptedException {
+        Path file = root.resolve("bench/target/producer-classpath.txt");
+        if (!Files.exists(file)) {
+            Process p = new ProcessBuilder("mvn", "-B", "-ntp", "-q", "-o", "-pl", "producer", "dependency:build-classpath",
+                    "-Dmdep.includeScope=runtime", "-Dmdep.outputFile=" + file).directory(root.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new IllegalStateException("Failed to list the producer's classpath:\n" + out);
+        }
+        return root.resolve("producer/target/classes") + ":" + Files.readString(file).trim();
+    }
+
+    private static void cleanup(List<Process> children, Path work) {
+        for (Process p : children) {
+            if (!p.isAlive()) continue;
+            p.destroy();
+            try {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        if (Files.exists(work)) {
+            try (Stream<Path> s = Files.walk(work)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // best effort
+            }
+        }
+    }
+
+    private static String fmt(double minutes) {
+        return minutes == Math.rint(minutes) ? Long.toString((long) minutes) : Double.toString(minutes);
+    }
+
+    private static void say(String fmt, Object... args) {
+        System.out.println("[" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "] "
+                + String.format(Locale.ROOT, fmt, args));
+        System.out.flush();
+    }
+}

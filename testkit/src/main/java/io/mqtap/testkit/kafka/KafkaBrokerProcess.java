@@ -1,0 +1,155 @@
+package io.mqtap.testkit.kafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single-node KRaft broker as its own JVM on 127.0.0.1 with a fixed port and log dir, so a fault test can
+ * SIGKILL or SIGSTOP it by its PID and start it again on the same data. {@link #main} is the child;
+ * {@link #start} launches it and waits until it answers.
+ */
+public final class KafkaBrokerProcess implements AutoCloseable {
+    private final Path logDir;
+    private final int port;
+    private final int controllerPort;
+    private final String classpath;
+    private final Path log;
+    private Process process;
+
+    private KafkaBrokerProcess(Path logDir, int port, int controllerPort, String classpath, Path log) {
+        this.logDir = logDir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.classpath = classpath;
+        this.log = log;
+    }
+
+    /** Starts a broker JVM (classpath: testkit's runtime classpath, without Dropwizard) and waits until it is ready. */
+    public static KafkaBrokerProcess start(Path logDir, int port, int controllerPort, String classpath, Path log)
+            throws IOException, InterruptedException {
+        KafkaBrokerProcess b = new KafkaBrokerProcess(logDir, port, controllerPort, classpath, log);
+        b.restart();
+        return b;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL by its own PID: no shutdown, unflushed data is whatever the OS page cache kept. */
+    public void kill() throws InterruptedException {
+        if (process == null) return;
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGSTOP / SIGCONT by its own PID: a broker that stops answering without closing its sockets. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String sig) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        if (k.waitFor() != 0) throw new IOException("kill -" + sig + " " + process.pid() + " failed");
+    }
+
+    /** Starts (again) on the same port and log dir; waits up to 120 s for it to answer. */
+    public void restart() throws IOException, InterruptedException {
+        if (alive()) kill();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", classpath, KafkaBrokerProcess.class.getName(), logDir.toString(), Integer.toString(port),
+                Integer.toString(controllerPort));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) throw new IllegalStateException("the broker exited with " + process.exitValue() + "; see " + log);
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) return;
+                } catch (Exception e) {
+                    Thread.sleep(200);
+                }
+            }
+        }
+        kill();
+        throw new IllegalStateException("the broker at " + bootstrapServers() + " was not ready within 120 s; see " + log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process == null || !process.isAlive()) return;
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) kill();
+    }
+
+    /** The child: {@code KafkaBrokerProcess <logDir> <port> <controllerPort>}; formats the dir once, then serves. */
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int port = Integer.parseInt(args[1]);
+        int controller = Integer.parseInt(args[2]);
+        Files.createDirectories(dir);
+        if (!Files.exists(dir.resolve("meta.properties"))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new Formatter().setPrintStream(new PrintStream(out, true, StandardCharsets.UTF_8)).setNodeId(1)
+                    .setClusterId(Uuid.randomUuid().toString()).setDirectories(List.of(dir.toString()))
+                    .setMetadataLogDirectory(dir.toString()).setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION).setWriteBootstrapSnapshot(true)
+                    .setIgnoreFormatted(true).run();
+        }
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
+        p.put("log.dirs", dir.toString());
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        }, "broker-stop"));
+        server.startup();
+        System.out.println("kafka-broker-process ready on 127.0.0.1:" + port);
+        server.awaitShutdown();
+    }
+}
