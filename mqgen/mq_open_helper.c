@@ -7,7 +7,7 @@
  *   name=TEXT | hex=HEX | len=N [fill=C] | null | unmapped   the name (default "mqtap-helper")
  *   oflag=RDONLY|WRONLY|RDWR|CREAT|EXCL|NONBLOCK|CLOEXEC or a number   (default RDONLY)
  *   mode=OCTAL                       (default 0)
- *   attr=MAXMSG,MSGSIZE | attr=FLAGS,MAXMSG,MSGSIZE,CURMSGS            (default: no attr)
+ *   attr=MAXMSG,MSGSIZE | attr=FLAGS,MAXMSG,MSGSIZE,CURMSGS | attr=unmapped   (default: no attr)
  *   as=nobody | as=UID               make the call from a child that setuid()s first
  *   threads=N                        make the call from N threads at once
  *   repeat=N                         make it N times (per thread)
@@ -150,7 +150,9 @@ static void parse(char *line, struct call *c)
 			int n = sscanf(v, "%ld,%ld,%ld,%ld", &a[0], &a[1], &a[2], &a[3]);
 
 			c->has_attr = 1;
-			if (n == 2) {
+			if (!strcmp(v, "unmapped")) {
+				c->has_attr = 2; /* a pointer to a page that is no longer mapped */
+			} else if (n == 2) {
 				c->attr[1] = a[0];
 				c->attr[2] = a[1];
 			} else if (n == 4) {
@@ -255,7 +257,15 @@ static long do_call(struct run *r)
 		munmap(p, 4096);
 		name = p; /* a pointer to a page that is no longer mapped */
 	}
-	ret = syscall(SYS_mq_open, name, c->oflag, c->mode, c->has_attr ? &a : NULL);
+	struct mq_attr *attr = c->has_attr ? &a : NULL;
+
+	if (c->has_attr == 2) {
+		void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		munmap(p, 4096);
+		attr = p;
+	}
+	ret = syscall(SYS_mq_open, name, c->oflag, c->mode, attr);
 	return ret < 0 ? -errno : ret;
 }
 

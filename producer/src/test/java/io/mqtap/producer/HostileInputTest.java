@@ -185,6 +185,24 @@ class HostileInputTest {
     }
 
     @Test
+    void anUnmappedAttrPointerIsRecordedAsItsReadError() throws Exception {
+        String q = unique("attrptr");
+        List<String> steps = List.of(
+                "name=" + q + "-a oflag=RDWR|CREAT mode=0600 attr=unmapped",   // the kernel copies attr: EFAULT
+                "name=" + q + "-b oflag=RDONLY attr=unmapped");                // copied even without O_CREAT: EFAULT
+        MqOpenHelper.HelperRun run = MqOpenHelper.run(Duration.ofSeconds(60), steps);
+        List<MqOpen> got = records(r -> r.getPid() == run.pid(), steps.size());
+        assertThat(got).hasSize(steps.size());
+        for (int i = 0; i < steps.size(); i++) {
+            assertThat(got.get(i).getAttr()).as(steps.get(i)).isNull();
+            assertThat(got.get(i).getAttrError()).as(steps.get(i)).isEqualTo("EFAULT");
+            assertThat(got.get(i).getReturnValue()).as(steps.get(i)).isEqualTo(run.calls().get(i).ret());
+        }
+        assertThat(got).allSatisfy(r -> assertThat(r.getErrno()).isEqualTo("EFAULT"));
+        pipelineKeepsGoing();
+    }
+
+    @Test
     void callsFromManyThreadsAreEachPublishedOnce() throws Exception {
         MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + unique("thr") + " threads=8 repeat=50");
         assertThat(run.calls()).hasSize(400);

@@ -63,7 +63,9 @@ public final class MqOpenMapper {
         r.setOflag(e.oflag());
         r.setFlags(OpenFlags.names(e.oflag()));
         r.setMode(e.mode());
-        r.setAttr(e.hasAttr() ? new MqAttr(e.attrFlags(), e.attrMaxmsg(), e.attrMsgsize(), e.attrCurmsgs()) : null);
+        // an attr pointer that could not be read is null here, with attrError saying why
+        boolean attrRead = e.hasAttr() && e.attrError() == 0;
+        r.setAttr(attrRead ? new MqAttr(e.attrFlags(), e.attrMaxmsg(), e.attrMsgsize(), e.attrCurmsgs()) : null);
         r.setAttrError(e.attrError() == 0 ? null : Errnos.name(e.attrError()));
         r.setReturnValue(e.returnValue());
         r.setErrno(Errnos.ofReturn(e.returnValue()));
