@@ -102,7 +102,13 @@ class ProducerFaultsTest {
         DropwizardAppExtension<MqTapConfiguration> app = app(late.url());
         try {
             MqOpenHelper.HelperRun calls = MqOpenHelper.run("name=before-registry repeat=20 quiet");
+            // the first registration attempt (with the client's own retries) takes a few seconds to fail
             var schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!schema.getMessage().contains("127.0.0.1:" + late.port()) && System.nanoTime() < until) {
+                Thread.sleep(200);
+                schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
+            }
             assertThat(schema.isHealthy()).isFalse();
             assertThat(schema.getMessage()).startsWith("schemas not registered").contains("127.0.0.1:" + late.port());
             late.restart();
@@ -165,13 +171,16 @@ class ProducerFaultsTest {
                 .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n"));
     }
 
-    /** Waits until every captured event is published or failed. */
+    /** Waits until every captured event is published or failed, and nothing more has arrived for a second. */
     private static void awaitQuiet(CapturePipeline p) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        long lastCaptured = -1;
         while (System.nanoTime() < deadline) {
             var c = p.counters();
-            if (c.published() + c.failed() + c.dropped() == c.captured() && c.inFlight() == 0) return;
-            Thread.sleep(100);
+            boolean settled = c.published() + c.failed() + c.dropped() == c.captured() && c.inFlight() == 0;
+            if (settled && c.captured() == lastCaptured) return;
+            lastCaptured = settled ? c.captured() : -1;
+            Thread.sleep(settled ? 1_000 : 100);
         }
         throw new AssertionError("pipeline did not settle: " + p.counters());
     }
