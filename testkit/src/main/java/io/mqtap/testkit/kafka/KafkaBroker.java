@@ -125,6 +125,13 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private Properties properties() {
+        Properties p = singleNode(port, controllerPort, logDir, extraListeners);
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** A combined broker + controller on 127.0.0.1 whose internal topics have one replica. */
+    static Properties singleNode(int port, int controllerPort, Path logDir, List<String> extraListeners) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -146,12 +153,15 @@ public final class KafkaBroker implements AutoCloseable {
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
-        p.putAll(overrides);
         return p;
     }
 
-    // Kafka's Formatter directly: StorageTool needs an argparse4j older than the one Dropwizard brings.
     private void format() {
+        format(logDir, scramCredentials);
+    }
+
+    // Kafka's Formatter directly: StorageTool needs an argparse4j older than the one Dropwizard brings.
+    static void format(Path logDir, List<String> scramCredentials) {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try {
             new Formatter()

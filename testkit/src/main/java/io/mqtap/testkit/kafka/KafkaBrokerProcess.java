@@ -1,9 +1,6 @@
 package io.mqtap.testkit.kafka;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,10 +11,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node KRaft broker as its own JVM on 127.0.0.1 with a fixed port and log dir, so a fault test can
@@ -117,32 +111,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         int port = Integer.parseInt(args[1]);
         int controller = Integer.parseInt(args[2]);
         Files.createDirectories(dir);
-        if (!Files.exists(dir.resolve("meta.properties"))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new Formatter().setPrintStream(new PrintStream(out, true, StandardCharsets.UTF_8)).setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString()).setDirectories(List.of(dir.toString()))
-                    .setMetadataLogDirectory(dir.toString()).setControllerListenerName("CONTROLLER")
-                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION).setWriteBootstrapSnapshot(true)
-                    .setIgnoreFormatted(true).run();
-        }
-        Properties p = new Properties();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-        p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
-        p.put("log.dirs", dir.toString());
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        p.put("num.partitions", "1");
-        p.put("auto.create.topics.enable", "false");
+        // formatted once: a restart serves the same data
+        if (!Files.exists(dir.resolve("meta.properties"))) KafkaBroker.format(dir, List.of());
+        Properties p = KafkaBroker.singleNode(port, controller, dir, List.of());
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.shutdown();
