@@ -240,24 +240,31 @@ class HostileInputTest {
 
     @Test
     void aNameRewrittenByAnotherThreadWhileInFlight() throws Exception {
-        String q = unique("flip");
-        long lostBefore = pipeline().counters().lostKernel();
-        MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " repeat=3000 quiet flip");
-        assertThat(run.totalCalls()).isEqualTo(3000);
-        long lost = pipeline().counters().lostKernel() - lostBefore;
-        List<MqOpen> got = records(r -> r.getPid() == run.pid(), 3000 - lost);
-        // the flipper keeps a core busy: anything the reader missed is counted as lost in the kernel
-        assertThat(got.size() + lost).as("received + counted lost").isGreaterThanOrEqualTo(3000);
-        byte[] original = q.getBytes(StandardCharsets.US_ASCII);
-        byte[] flipped = original.clone();
-        flipped[flipped.length - 1] ^= 1;
-        for (MqOpen r : got) {
-            byte[] raw = bytes(r.getNameRaw());
-            assertThat(Arrays.equals(raw, original) || Arrays.equals(raw, flipped))
-                    .as("name %s is one of the two the caller wrote", HexFormat.of().formatHex(raw)).isTrue();
+        // the race is won or lost by the scheduler: up to 5 rounds of 3,000 calls until both outcomes were seen
+        long flaggedCalls = 0;
+        long plainCalls = 0;
+        for (int round = 0; round < 5 && (flaggedCalls == 0 || plainCalls == 0); round++) {
+            String q = unique("flip");
+            long lostBefore = pipeline().counters().lostKernel();
+            MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " repeat=3000 quiet flip");
+            assertThat(run.totalCalls()).isEqualTo(3000);
+            long lost = pipeline().counters().lostKernel() - lostBefore;
+            List<MqOpen> got = records(r -> r.getPid() == run.pid(), 3000 - lost);
+            // the flipper keeps a core busy: anything the reader missed is counted as lost in the kernel
+            assertThat(got.size() + lost).as("received + counted lost").isGreaterThanOrEqualTo(3000);
+            byte[] original = q.getBytes(StandardCharsets.US_ASCII);
+            byte[] flipped = original.clone();
+            flipped[flipped.length - 1] ^= 1;
+            for (MqOpen r : got) {
+                byte[] raw = bytes(r.getNameRaw());
+                assertThat(Arrays.equals(raw, original) || Arrays.equals(raw, flipped))
+                        .as("name %s is one of the two the caller wrote", HexFormat.of().formatHex(raw)).isTrue();
+            }
+            flaggedCalls += got.stream().filter(MqOpen::getNameChanged).count();
+            plainCalls += got.stream().filter(r -> !r.getNameChanged()).count();
         }
-        assertThat(got.stream().filter(MqOpen::getNameChanged).count()).as("calls flagged nameChanged").isPositive();
-        assertThat(got.stream().filter(r -> !r.getNameChanged()).count()).as("calls not flagged").isPositive();
+        assertThat(flaggedCalls).as("calls flagged nameChanged").isPositive();
+        assertThat(plainCalls).as("calls not flagged").isPositive();
         pipelineKeepsGoing();
     }
 
