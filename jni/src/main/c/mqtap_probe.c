@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ struct mqtap_probe {
 	uint8_t stash[MQ_OPEN_EVENT_SIZE];
 	uint8_t wrap[65536]; /* a perf record that wraps the ring end, made contiguous */
 
-	volatile int stopping;
+	atomic_int stopping; /* set by stop() from any thread, read by drain */
 	int last_full;        /* the last drain filled the caller's buffer */
 
 	/*
@@ -62,11 +63,11 @@ struct mqtap_probe {
 	uint64_t stage_head, stage_tail; /* records written by the pump / taken by drain */
 	pthread_t pump;
 	int pump_running;
-	volatile int pump_stop;
+	atomic_int pump_stop;
 	pthread_mutex_t stage_lock;
 	pthread_cond_t stage_cond;
-	int64_t received;     /* atomically updated */
-	int64_t lost_records; /* atomically updated */
+	_Atomic int64_t received;     /* drain and pump add, counters() reads from any thread */
+	_Atomic int64_t lost_records;
 
 	char err[4096];
 	char *log;
@@ -234,6 +235,10 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 		return NULL;
 	}
 	p->log[0] = 0;
+	atomic_init(&p->stopping, 0);
+	atomic_init(&p->pump_stop, 0);
+	atomic_init(&p->received, 0);
+	atomic_init(&p->lost_records, 0);
 	pthread_mutex_init(&p->counters_lock, NULL);
 	pthread_mutex_init(&p->stage_lock, NULL);
 	{
@@ -431,7 +436,7 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		goto out;
 	if (p->stage) {
 		p->stage_head = p->stage_tail = 0;
-		p->pump_stop = 0;
+		atomic_store(&p->pump_stop, 0);
 		err = -pthread_create(&p->pump, NULL, pump_main, p);
 		if (err) {
 			set_err(p, -err, "pthread_create(pump)", NULL);
@@ -584,6 +589,7 @@ static int perf_copy(struct mqtap_probe *p, uint8_t *out, int cap)
 			continue; /* no buffer for an offline CPU */
 		hdr = base;
 		data = (uint8_t *)base + p->page_size;
+		/* the kernel shares this page: its fields are plain integers, read and written with builtins */
 		head = __atomic_load_n(&hdr->data_head, __ATOMIC_ACQUIRE);
 		tail = hdr->data_tail;
 		while (tail < head && n < cap) {
@@ -612,7 +618,7 @@ static int perf_copy(struct mqtap_probe *p, uint8_t *out, int cap)
 			} else if (eh->type == PERF_RECORD_LOST) {
 				uint64_t lost = *(uint64_t *)(rec + sizeof(*eh) + 8);
 
-				__atomic_add_fetch(&p->lost_records, (int64_t)lost, __ATOMIC_RELAXED);
+				atomic_fetch_add_explicit(&p->lost_records, (int64_t)lost, memory_order_relaxed);
 			}
 			tail += rsz;
 		}
@@ -667,7 +673,7 @@ static int copy_ready(struct mqtap_probe *p, uint8_t *out, int cap)
 	int n = copy_kernel(p, out, cap);
 
 	if (n > 0)
-		__atomic_add_fetch(&p->received, n, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&p->received, n, memory_order_relaxed);
 	return n;
 }
 
@@ -701,7 +707,7 @@ static void *pump_main(void *arg)
 	int more = 0;
 
 	pthread_setname_np(pthread_self(), "mqtap-pump");
-	while (!p->pump_stop) {
+	while (!atomic_load(&p->pump_stop)) {
 		uint64_t head, used, room;
 		int n;
 
@@ -715,7 +721,7 @@ static void *pump_main(void *arg)
 			epoll_wait(p->epoll_fd, evs, 16, p->opts.drain_interval_ms);
 		}
 		pthread_mutex_lock(&p->stage_lock);
-		while ((used = p->stage_head - p->stage_tail) == cap && !p->pump_stop) {
+		while ((used = p->stage_head - p->stage_tail) == cap && !atomic_load(&p->pump_stop)) {
 			/* staging full: the kernel buffer fills next and the program counts what it loses */
 			struct timespec ts;
 
@@ -724,7 +730,7 @@ static void *pump_main(void *arg)
 		}
 		head = p->stage_head;
 		pthread_mutex_unlock(&p->stage_lock);
-		if (p->pump_stop)
+		if (atomic_load(&p->pump_stop))
 			break;
 		room = cap - used;
 		if (room > cap - head % cap)
@@ -746,7 +752,7 @@ static void pump_halt(struct mqtap_probe *p)
 	if (!p->pump_running)
 		return;
 	pthread_mutex_lock(&p->stage_lock);
-	p->pump_stop = 1;
+	atomic_store(&p->pump_stop, 1);
 	pthread_cond_broadcast(&p->stage_cond);
 	pthread_mutex_unlock(&p->stage_lock);
 	pthread_join(p->pump, NULL);
@@ -761,7 +767,7 @@ static int drain_staged(struct mqtap_probe *p, uint8_t *out, int cap, int timeou
 
 	abs_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&p->stage_lock);
-	while (p->stage_head == p->stage_tail && !p->stopping && timeout_ms > 0) {
+	while (p->stage_head == p->stage_tail && !atomic_load(&p->stopping) && timeout_ms > 0) {
 		if (pthread_cond_timedwait(&p->stage_cond, &p->stage_lock, &deadline) == ETIMEDOUT)
 			break;
 	}
@@ -781,7 +787,7 @@ static int drain_staged(struct mqtap_probe *p, uint8_t *out, int cap, int timeou
 	p->stage_tail += n;
 	pthread_cond_broadcast(&p->stage_cond); /* room for the pump */
 	pthread_mutex_unlock(&p->stage_lock);
-	__atomic_add_fetch(&p->received, n, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&p->received, n, memory_order_relaxed);
 	return n;
 }
 
@@ -813,7 +819,7 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 		int64_t left = deadline - now_ms();
 		int wait, r;
 
-		if (p->stopping)
+		if (atomic_load(&p->stopping))
 			return 0;
 		if (left < 0)
 			left = 0;
@@ -833,7 +839,7 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 		}
 		n = copy_ready(p, out, cap);
 		p->last_full = n == cap;
-		if (n > 0 || p->stopping || deadline - now_ms() <= 0)
+		if (n > 0 || atomic_load(&p->stopping) || deadline - now_ms() <= 0)
 			return n;
 	}
 }
@@ -841,7 +847,7 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 void mqtap_probe_stop(struct mqtap_probe *p)
 {
 	pthread_mutex_lock(&p->stage_lock);
-	p->stopping = 1;
+	atomic_store(&p->stopping, 1);
 	pthread_cond_broadcast(&p->stage_cond); /* a drain waiting on staging returns */
 	pthread_mutex_unlock(&p->stage_lock);
 }
@@ -882,8 +888,8 @@ static int64_t prog_misses(struct mqtap_probe *p)
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 {
 	memset(out, 0, sizeof(int64_t) * MQTAP_CTR_SLOTS);
-	out[MQTAP_CTR_RECEIVED] = __atomic_load_n(&p->received, __ATOMIC_RELAXED);
-	out[MQTAP_CTR_LOST_RECORDS] = __atomic_load_n(&p->lost_records, __ATOMIC_RELAXED);
+	out[MQTAP_CTR_RECEIVED] = atomic_load_explicit(&p->received, memory_order_relaxed);
+	out[MQTAP_CTR_LOST_RECORDS] = atomic_load_explicit(&p->lost_records, memory_order_relaxed);
 	pthread_mutex_lock(&p->counters_lock);
 	if (p->skel && p->set) {
 		out[MQTAP_CTR_LOST_KERNEL] = sum_counter(p, MQ_OPEN_CTR_LOST);
