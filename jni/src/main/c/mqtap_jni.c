@@ -186,7 +186,9 @@ JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_log(JNIEnv *env, jcl
 
 JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_errnoName(JNIEnv *env, jclass cls, jint e)
 {
-	return (*env)->NewStringUTF(env, mqtap_errno_name(e));
+	const char *name = mqtap_errno_name(e);
+
+	return name ? (*env)->NewStringUTF(env, name) : NULL;
 }
 
 JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_strerror(JNIEnv *env, jclass cls, jint e)

@@ -76,37 +76,17 @@ struct mqtap_probe {
 
 /* ---- errors and the libbpf log ---- */
 
+/* glibc's table (2.32+) is the one errno table: the Java side asks for it through the JNI library */
 const char *mqtap_errno_name(int e)
 {
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EIO: return "EIO";
-	case E2BIG: return "E2BIG";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EPROTO: return "EPROTO";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOTDIR: return "ENOTDIR";
-	default: return "E?";
-	}
+	return e > 0 ? strerrorname_np(e) : NULL;
 }
 
 static void set_err(struct mqtap_probe *p, int err, const char *op, const char *fmt, ...)
 {
-	int n = snprintf(p->err, sizeof(p->err), "%s failed: %s (%s)", op, strerror(err), mqtap_errno_name(err));
+	const char *name = mqtap_errno_name(err);
+	int n = name ? snprintf(p->err, sizeof(p->err), "%s failed: %s (%s)", op, strerror(err), name)
+		     : snprintf(p->err, sizeof(p->err), "%s failed: %s (E%d)", op, strerror(err), err);
 
 	if (fmt && n > 0 && (size_t)n < sizeof(p->err) - 2) {
 		va_list ap;

@@ -68,6 +68,7 @@ void mqtap_probe_free(struct mqtap_probe *p);
 const char *mqtap_probe_error(const struct mqtap_probe *p);
 const char *mqtap_probe_log(const struct mqtap_probe *p);
 
+/* "ENOENT" for 2; NULL for a number without a name */
 const char *mqtap_errno_name(int err);
 
 #endif

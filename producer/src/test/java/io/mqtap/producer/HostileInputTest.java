@@ -6,7 +6,7 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
-import io.mqtap.producer.core.Errnos;
+import io.mqtap.capture.Errnos;
 import io.mqtap.capture.NameCodec;
 import io.mqtap.producer.core.OpenFlags;
 import io.mqtap.producer.pipeline.CapturePipeline;

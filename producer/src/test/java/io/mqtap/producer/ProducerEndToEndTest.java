@@ -7,7 +7,7 @@ import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
-import io.mqtap.producer.core.Errnos;
+import io.mqtap.capture.Errnos;
 import io.mqtap.producer.core.OpenFlags;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.kafka.KafkaBroker;

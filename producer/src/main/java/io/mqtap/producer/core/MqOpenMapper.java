@@ -2,6 +2,7 @@ package io.mqtap.producer.core;
 
 import io.mqtap.avro.MqAttr;
 import io.mqtap.avro.MqOpen;
+import io.mqtap.capture.Errnos;
 import io.mqtap.capture.MqOpenEvent;
 import io.mqtap.capture.NameCodec;
 import java.nio.ByteBuffer;
