@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jni.h>
 #include <linux/types.h>
 
@@ -194,6 +195,16 @@ JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_errnoName(JNIEnv *en
 JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_strerror(JNIEnv *env, jclass cls, jint e)
 {
 	return (*env)->NewStringUTF(env, strerror(e));
+}
+
+/* the clock the probe stamps events with (bpf_ktime_get_boot_ns); it keeps counting through a suspend */
+JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_bootTimeNanos(JNIEnv *env, jclass cls)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts))
+		return -errno;
+	return (jlong)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
 #define FIELD(f) (jint) offsetof(struct mq_open_event, f), (jint) sizeof(((struct mq_open_event *)0)->f)

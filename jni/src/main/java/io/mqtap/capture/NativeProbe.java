@@ -37,6 +37,9 @@ final class NativeProbe {
 
     static native String strerror(int errno);
 
+    /** clock_gettime(CLOCK_BOOTTIME) in nanoseconds, or -errno. */
+    static native long bootTimeNanos();
+
     /** {size, 0, then offset/size pairs in RawEvent.FIELDS order} of the C struct. */
     static native int[] layout();
 }
