@@ -128,15 +128,16 @@ JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_detach(JNIEnv *env, jcl
 	mqtap_probe_detach(PROBE(h));
 }
 
+/* max_events: what the caller's limit allows; never more than the buffer's capacity holds */
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_drain(JNIEnv *env, jclass cls, jlong h, jobject buf,
-							       jint timeout_ms)
+							       jint max_events, jint timeout_ms)
 {
 	uint8_t *addr = (*env)->GetDirectBufferAddress(env, buf);
 	jlong cap = (*env)->GetDirectBufferCapacity(env, buf);
 
-	if (!addr || cap < 0)
+	if (!addr || cap < 0 || max_events < 1 || max_events > cap / MQ_OPEN_EVENT_SIZE)
 		return -EINVAL;
-	return mqtap_probe_drain(PROBE(h), addr, (int)(cap / MQ_OPEN_EVENT_SIZE), timeout_ms);
+	return mqtap_probe_drain(PROBE(h), addr, max_events, timeout_ms);
 }
 
 JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_stop(JNIEnv *env, jclass cls, jlong h)

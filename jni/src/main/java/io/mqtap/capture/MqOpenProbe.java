@@ -165,7 +165,7 @@ public final class MqOpenProbe implements AutoCloseable {
     }
 
     /**
-     * Waits at most {@code timeoutMillis} for events and copies as many ready ones as fit into
+     * Waits at most {@code timeoutMillis} for events and copies as many ready ones as fit below the limit of
      * {@code direct}, as consecutive {@link RawEvent#SIZE}-byte records from offset 0, in one JNI call.
      * Position and limit are not changed. Kernel wakeups are batched (watermark), so the kernel buffer is
      * also read every drain interval: an event waits at most about that long at low rates. With staging
@@ -176,15 +176,15 @@ public final class MqOpenProbe implements AutoCloseable {
     public int drain(ByteBuffer direct, int timeoutMillis) throws ProbeException {
         if (direct == null || !direct.isDirect())
             throw new IllegalArgumentException("drain: a direct ByteBuffer is needed (MqOpenProbe.allocateBuffer)");
-        if (direct.capacity() < RawEvent.SIZE)
-            throw new IllegalArgumentException("drain: the buffer holds no record; capacity " + direct.capacity()
+        if (direct.limit() < RawEvent.SIZE)
+            throw new IllegalArgumentException("drain: the buffer holds no record; limit " + direct.limit()
                     + " < RawEvent.SIZE " + RawEvent.SIZE);
         if (timeoutMillis < 0) throw new IllegalArgumentException("drain: timeoutMillis must be >= 0, was " + timeoutMillis);
         lock.readLock().lock();
         try {
             if (closed) return 0;
             if (loaded == null) throw new IllegalStateException("drain: nothing is loaded");
-            int rc = NativeProbe.drain(handle, direct, timeoutMillis);
+            int rc = NativeProbe.drain(handle, direct, direct.limit() / RawEvent.SIZE, timeoutMillis);
             if (rc < 0) throw new ProbeException("drain", -rc, NativeProbe.error(handle));
             return rc;
         } finally {

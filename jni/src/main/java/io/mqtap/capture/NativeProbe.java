@@ -21,7 +21,8 @@ final class NativeProbe {
 
     static native void detach(long handle);
 
-    static native int drain(long handle, ByteBuffer direct, int timeoutMillis);
+    /** Fills at most maxEvents records from offset 0; maxEvents must fit in the buffer's capacity. */
+    static native int drain(long handle, ByteBuffer direct, int maxEvents, int timeoutMillis);
 
     static native void stop(long handle);
 

@@ -1,0 +1,60 @@
+package io.mqtap.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.mqgen.MqGen;
+import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.mqgen.MqOpenHelper.HelperRun;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A drain stops at the buffer's limit. */
+class DrainAndCloseKernelTest {
+    private static final Set<String> HELPER = Set.of("mq_open_helper");
+    private static final int CALLS = 50, LIMIT = 3;
+
+    @BeforeEach
+    void kernel() {
+        Kernel.assumeBpf();
+        Kernel.assume(MqGen.available(MqGen.HELPER), "mq_open_helper is not built");
+    }
+
+    /** The calls are all buffered before the first drain, so every drain could fill the whole buffer. */
+    private static void drainsStopAtTheLimit(ProbeOptions options) throws Exception {
+        try (MqOpenProbe p = MqOpenProbe.open(options)) {
+            p.attach(AttachMode.AUTO);
+            HelperRun run = MqOpenHelper.run("name=mqtap-t-limit repeat=" + CALLS + " quiet");
+            ByteBuffer buf = MqOpenProbe.allocateBuffer(64);
+            buf.limit(LIMIT * RawEvent.SIZE);
+            List<Integer> sizes = new ArrayList<>();
+            int got = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got < CALLS && System.nanoTime() < deadline) {
+                int n = p.drain(buf, 50);
+                sizes.add(n);
+                for (int i = 0; i < n; i++) if (RawEvent.decode(buf, i * RawEvent.SIZE).pid() == run.pid()) got++;
+            }
+            assertThat(got).as("every call arrives").isEqualTo(CALLS);
+            assertThat(sizes).as("records per drain").allMatch(n -> n <= LIMIT).contains(LIMIT);
+            assertThat(buf.limit()).as("the limit is left as it was").isEqualTo(LIMIT * RawEvent.SIZE);
+        }
+    }
+
+    @Test
+    void aDrainFillsOnlyUpToTheLimitStaged() throws Exception {
+        drainsStopAtTheLimit(ProbeOptions.builder().includeComms(HELPER).build());
+    }
+
+    @Test
+    void aDrainFillsOnlyUpToTheLimitRingBufferUnstaged() throws Exception {
+        // the ring buffer path keeps the one record that did not fit for the next drain
+        drainsStopAtTheLimit(ProbeOptions.builder().transport(Transport.RING_BUFFER).stagingEvents(0)
+                .includeComms(HELPER).build());
+    }
+}
