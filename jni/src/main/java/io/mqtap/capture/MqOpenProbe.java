@@ -28,6 +28,7 @@ public final class MqOpenProbe implements AutoCloseable {
     private final long handle;
     /** drain, counters and detach share it; load, attach and close take it exclusively */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Object closeLock = new Object();
     private final List<AttachFailure> loadFailures = new ArrayList<>();
     private AttachMode loaded;
     private volatile AttachMode attached;
@@ -239,23 +240,25 @@ public final class MqOpenProbe implements AutoCloseable {
         return options;
     }
 
-    /** Detaches, frees the programs, maps and buffers. Idempotent. */
+    /** Detaches, frees the programs, maps and buffers. Idempotent; a concurrent close waits for the first. */
     @Override
     public void close() {
-        if (closed) return;
-        NativeProbe.stop(handle); // a drain in progress returns now
-        lock.writeLock().lock();
-        try {
+        // one closer at a time: stop() below must never reach a handle another close has freed
+        synchronized (closeLock) {
             if (closed) return;
-            long[] v = new long[ProbeCounters.SLOTS];
-            NativeProbe.counters(handle, v);
-            finalCounters = ProbeCounters.of(v);
-            NativeProbe.free(handle);
-            closed = true;
-            attached = null;
-            loaded = null;
-        } finally {
-            lock.writeLock().unlock();
+            NativeProbe.stop(handle); // a drain in progress returns now and releases the read lock
+            lock.writeLock().lock();
+            try {
+                long[] v = new long[ProbeCounters.SLOTS];
+                NativeProbe.counters(handle, v);
+                finalCounters = ProbeCounters.of(v);
+                NativeProbe.free(handle);
+                closed = true;
+                attached = null;
+                loaded = null;
+            } finally {
+                lock.writeLock().unlock();
+            }
         }
     }
 

@@ -10,11 +10,15 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A drain stops at the buffer's limit. */
+/** A drain stops at the buffer's limit, and closes from several threads at once free the probe once. */
 class DrainAndCloseKernelTest {
     private static final Set<String> HELPER = Set.of("mq_open_helper");
     private static final int CALLS = 50, LIMIT = 3;
@@ -56,5 +60,34 @@ class DrainAndCloseKernelTest {
         // the ring buffer path keeps the one record that did not fit for the next drain
         drainsStopAtTheLimit(ProbeOptions.builder().transport(Transport.RING_BUFFER).stagingEvents(0)
                 .includeComms(HELPER).build());
+    }
+
+    @Test
+    void concurrentClosesWithADrainWaitingFreeOnce() throws Exception {
+        int closers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(closers + 1);
+        try {
+            for (int round = 0; round < 5; round++) {
+                MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().includeComms(HELPER).build());
+                p.attach(AttachMode.AUTO);
+                Future<Integer> drain = pool.submit(() -> p.drain(MqOpenProbe.allocateBuffer(8), 10_000));
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<?>> closes = new ArrayList<>();
+                for (int i = 0; i < closers; i++) closes.add(pool.submit(() -> {
+                    go.await();
+                    p.close();
+                    // every close returns only once the probe is closed
+                    assertThat(p.attachedMode()).isNull();
+                    assertThat(p.loadedMode()).isNull();
+                    return null;
+                }));
+                go.countDown();
+                for (Future<?> c : closes) c.get(10, TimeUnit.SECONDS);
+                assertThat(drain.get(10, TimeUnit.SECONDS)).as("the waiting drain returns empty").isZero();
+                assertThat(p.counters()).isNotNull();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
