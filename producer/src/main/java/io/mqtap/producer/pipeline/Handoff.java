@@ -2,6 +2,8 @@ package io.mqtap.producer.pipeline;
 
 import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.metrics.PipelineMetrics;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -12,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * When it is full the {@link OverflowPolicy} decides: wait (back-pressure into the kernel buffer) or drop and count.
  */
 public final class Handoff {
-    private static final List<MqOpen> END = List.of();
+    /** Compared by identity: a list of its own, never one the JDK shares (List.of() is a singleton). */
+    private static final List<MqOpen> END = Collections.unmodifiableList(new ArrayList<>(0));
 
     private final LinkedBlockingQueue<List<MqOpen>> batches = new LinkedBlockingQueue<>();
     private final Semaphore room;
