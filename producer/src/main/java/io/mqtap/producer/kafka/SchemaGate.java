@@ -17,19 +17,34 @@ public final class SchemaGate {
         void registerAll() throws Exception;
     }
 
+    /** Waits between attempts; Thread::sleep outside tests. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    private static final long FIRST_BACKOFF_MILLIS = 100;
+
     private final Registration registration;
     private final long maxBackoffMillis;
+    private final Sleeper sleeper;
     private volatile boolean registered;
     private volatile String problem = "not registered yet";
 
     public SchemaGate(Registration registration, long maxBackoffMillis) {
+        this(registration, maxBackoffMillis, Thread::sleep);
+    }
+
+    SchemaGate(Registration registration, long maxBackoffMillis, Sleeper sleeper) {
+        if (maxBackoffMillis < 1) throw new IllegalArgumentException("maxBackoffMillis must be >= 1, was " + maxBackoffMillis);
         this.registration = registration;
         this.maxBackoffMillis = maxBackoffMillis;
+        this.sleeper = sleeper;
     }
 
     /** Blocks until registered (true) or until {@code giveUp} says stop (false). */
     public boolean await(BooleanSupplier giveUp) throws InterruptedException {
-        long backoff = 100;
+        long backoff = Math.min(FIRST_BACKOFF_MILLIS, maxBackoffMillis);
         while (!registered) {
             try {
                 registration.registerAll();
@@ -42,7 +57,7 @@ public final class SchemaGate {
                 }
                 problem = String.valueOf(e.getMessage());
                 if (giveUp.getAsBoolean()) return false;
-                Thread.sleep(backoff);
+                sleeper.sleep(backoff);
                 backoff = Math.min(maxBackoffMillis, backoff * 2);
             }
         }
