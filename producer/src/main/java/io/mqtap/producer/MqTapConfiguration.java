@@ -11,10 +11,17 @@ import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.PipelineFactory;
 import io.mqtap.producer.config.PrivacyFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
+import io.mqtap.producer.config.StartChecks;
+import jakarta.validation.GroupSequence;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
-/** mqtap's configuration file: one section per part of the pipeline, plus Dropwizard's server/logging/metrics. */
+/**
+ * mqtap's configuration file: one section per part of the pipeline, plus Dropwizard's server/logging/metrics.
+ * Each field's constraints are checked first, then what the start itself would refuse ({@link StartChecks}).
+ */
+@GroupSequence({MqTapConfiguration.class, StartChecks.Group.class})
+@StartChecks(groups = StartChecks.Group.class)
 public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private KafkaFactory kafka;
     @Valid @NotNull @JsonProperty private SchemaRegistryFactory schemaRegistry;

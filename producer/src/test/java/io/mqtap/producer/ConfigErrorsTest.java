@@ -59,6 +59,22 @@ class ConfigErrorsTest {
         }
     }
 
+    @Test
+    void whatTheStartWouldRefuseFailsTheCheck() throws Exception {
+        String yaml = GOOD + "capture:\n  perCpuPages: 48\n  batchEvents: 2048\n"
+                + "pipeline:\n  handoffCapacity: 1024\n";
+        try (ProducerProcess p = check(yaml, Map.of())) {
+            assertThat(p.waitFor(60)).as(p.output()).isNotZero();
+            assertThat(p.output()).contains("capture.perCpuPages must be a power of two between 1 and 65536, was 48")
+                    .contains("pipeline.handoffCapacity must be at least capture.batchEvents (2048), was 1024");
+        }
+        String ring = GOOD + "capture:\n  transport: ring-buffer\n  ringBufferBytes: 12288\n";
+        try (ProducerProcess p = check(ring, Map.of())) {
+            assertThat(p.waitFor(60)).as(p.output()).isNotZero();
+            assertThat(p.output()).contains("capture.ringBufferBytes must be a power of two between 4096 and 1 GiB, was 12288");
+        }
+    }
+
     /** Bad values in every section at once: all are reported together, each naming its key. */
     private static final String BAD_EVERYWHERE = """
             kafka:

@@ -1,0 +1,82 @@
+package io.mqtap.producer.config;
+
+import io.mqtap.producer.MqTapConfiguration;
+import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintValidator;
+import jakarta.validation.ConstraintValidatorContext;
+import jakarta.validation.Payload;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.Map;
+
+/**
+ * What the start would refuse, checked when the file is loaded, so {@code check} and {@code server} agree: the
+ * probe options as {@link io.mqtap.capture.ProbeOptions} builds them, and the sections' agreement with each other.
+ * Runs after every field's own constraints held (see the group sequence on {@link MqTapConfiguration}).
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Constraint(validatedBy = StartChecks.Validator.class)
+public @interface StartChecks {
+    String message() default "would fail at start";
+    Class<?>[] groups() default {};
+    Class<? extends Payload>[] payload() default {};
+
+    /** The group these checks run in, after the default one. */
+    interface Group {}
+
+    final class Validator implements ConstraintValidator<StartChecks, MqTapConfiguration> {
+        /** ProbeOptions' option names that differ from the capture section's keys. */
+        private static final Map<String, String> KEYS = Map.ofEntries(
+                Map.entry("drainIntervalMillis", "drainInterval"),
+                Map.entry("includeUids", "filters.includeUids"),
+                Map.entry("excludeUids", "filters.excludeUids"),
+                Map.entry("includeUids/excludeUids", "filters.excludeUids"),
+                Map.entry("includeComms", "filters.includeComms"),
+                Map.entry("excludeComms", "filters.excludeComms"),
+                Map.entry("includeComms/excludeComms", "filters.excludeComms"),
+                Map.entry("includeCgroupIds", "filters.includeCgroupIds"),
+                Map.entry("excludeCgroupIds", "filters.excludeCgroupIds"),
+                Map.entry("includeCgroupIds/excludeCgroupIds", "filters.excludeCgroupIds"),
+                Map.entry("namePrefix", "filters.namePrefix"));
+
+        @Override
+        public boolean isValid(MqTapConfiguration config, ConstraintValidatorContext ctx) {
+            ctx.disableDefaultConstraintViolation();
+            boolean ok = true;
+            try {
+                config.getCapture().toOptions();
+            } catch (IllegalArgumentException e) {
+                String msg = String.valueOf(e.getMessage());
+                int colon = msg.indexOf(": ");
+                String option = colon > 0 ? msg.substring(0, colon) : "";
+                String key = "capture." + KEYS.getOrDefault(option, option);
+                violation(ctx, key, colon > 0 ? msg.substring(colon + 2) : msg);
+                ok = false;
+            }
+            int batch = config.getCapture().getBatchEvents();
+            int handoff = config.getPipeline().getHandoffCapacity();
+            if (handoff < batch) {
+                violation(ctx, "pipeline.handoffCapacity",
+                        "must be at least capture.batchEvents (" + batch + "), was " + handoff);
+                ok = false;
+            }
+            return ok;
+        }
+
+        private static void violation(ConstraintValidatorContext ctx, String path, String reason) {
+            var builder = ctx.buildConstraintViolationWithTemplate(escape(reason));
+            String[] nodes = path.split("\\.");
+            var node = builder.addPropertyNode(nodes[0]);
+            for (int i = 1; i < nodes.length; i++) node = node.addPropertyNode(nodes[i]);
+            node.addConstraintViolation();
+        }
+
+        /** The text is not a message template: no {...} or ${...} evaluation. */
+        private static String escape(String s) {
+            return s.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}").replace("$", "\\$");
+        }
+    }
+}
