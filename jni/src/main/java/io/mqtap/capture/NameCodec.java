@@ -6,13 +6,14 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 /**
  * Kernel bytes to a lossless string: valid UTF-8 stays as it is; every other byte, and the backslash
  * itself, becomes {@code \xNN}, so the original bytes can always be recovered from the string.
  */
 public final class NameCodec {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final HexFormat HEX = HexFormat.of();
 
     private NameCodec() {}
 
@@ -75,6 +76,6 @@ public final class NameCodec {
     }
 
     private static void escape(StringBuilder sb, byte b) {
-        sb.append("\\x").append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+        sb.append("\\x").append(HEX.toHexDigits(b));
     }
 }

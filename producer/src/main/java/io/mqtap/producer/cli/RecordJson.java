@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
@@ -21,7 +22,7 @@ import org.apache.avro.generic.IndexedRecord;
  */
 public final class RecordJson {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final HexFormat HEX = HexFormat.of();
 
     private RecordJson() {}
 
@@ -82,12 +83,8 @@ public final class RecordJson {
     }
 
     static String hex(ByteBuffer b) {
-        ByteBuffer d = b.duplicate();
-        StringBuilder sb = new StringBuilder(d.remaining() * 2);
-        while (d.hasRemaining()) {
-            int x = d.get() & 0xff;
-            sb.append(HEX[x >> 4]).append(HEX[x & 0xf]);
-        }
-        return sb.toString();
+        byte[] bytes = new byte[b.remaining()];
+        b.duplicate().get(bytes);
+        return HEX.formatHex(bytes);
     }
 }

@@ -2,6 +2,7 @@ package io.mqtap.producer.core;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -14,7 +15,7 @@ public final class NameHmac {
     /** The prefix of a hashed {@code name}, followed by 64 lowercase hex digits. */
     public static final String PREFIX = "hmac-sha256:";
     private static final String ALGORITHM = "HmacSHA256";
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final HexFormat HEX = HexFormat.of();
 
     private final SecretKeySpec key;
     // Mac is stateful; one per thread (in practice only the reader thread hashes)
@@ -39,9 +40,7 @@ public final class NameHmac {
 
     /** {@code hmac-sha256:<64 hex digits>} of a digest. */
     public static String label(byte[] digest) {
-        StringBuilder sb = new StringBuilder(PREFIX.length() + digest.length * 2).append(PREFIX);
-        for (byte b : digest) sb.append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
-        return sb.toString();
+        return PREFIX + HEX.formatHex(digest);
     }
 
     private Mac newMac() {
