@@ -143,35 +143,6 @@ static void log_end(void)
 const char *mqtap_probe_error(const struct mqtap_probe *p) { return p->err; }
 const char *mqtap_probe_log(const struct mqtap_probe *p) { return p->log; }
 
-/* ---- capabilities, for messages a user can act on ---- */
-
-static int has_cap(int cap)
-{
-	char line[256];
-	unsigned long long eff = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff >> cap) & 1;
-}
-
-#define CAP_SYS_ADMIN_BIT 21
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
-
-static const char *eperm_hint(void)
-{
-	if (!((has_cap(CAP_BPF_BIT) && has_cap(CAP_PERFMON_BIT)) || has_cap(CAP_SYS_ADMIN_BIT)))
-		return "this process lacks CAP_BPF and CAP_PERFMON";
-	return "the capabilities are held (CAP_BPF, CAP_PERFMON), so the kernel itself refuses: "
-	       "kernel lockdown or a security module forbids this program type";
-}
-
 /* ---- load ---- */
 
 static void pump_halt(struct mqtap_probe *p);
@@ -394,9 +365,9 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 
 	err = mqtap_bpf__load(s);
 	if (err) {
+		/* EPERM: the Java side says why (capabilities missing, or the kernel refusing despite them) */
 		if (err == -EPERM)
-			set_err(p, EPERM, "bpf_object__load(mq_open)", "loading the %s programs: %s", set_name(set),
-				eperm_hint());
+			set_err(p, EPERM, "bpf_object__load(mq_open)", "loading the %s programs", set_name(set));
 		else if (err == -ESRCH || err == -ENOENT)
 			set_err(p, -err, "bpf_object__load(mq_open)",
 				"loading the %s programs: the hook do_mq_open does not exist on this kernel (not in BTF or kallsyms)",

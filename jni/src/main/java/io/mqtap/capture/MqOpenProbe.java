@@ -51,9 +51,10 @@ public final class MqOpenProbe implements AutoCloseable {
         if (!new java.io.File("/sys/kernel/btf/vmlinux").canRead())
             throw new ProbeLoadException("open", 2 /* ENOENT */,
                     "no BTF at /sys/kernel/btf/vmlinux: the probe is CO-RE and needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", "");
-        if (!Capabilities.canLoadBpf())
+        List<String> missing = Capabilities.missingForProbe();
+        if (!missing.isEmpty())
             throw new ProbePermissionException("open", 1 /* EPERM */, "cannot load the mq_open probe: this process ("
-                    + Capabilities.describe() + ") lacks CAP_BPF and CAP_PERFMON. " + ProbePermissionException.HOW, "");
+                    + Capabilities.describe() + ") lacks " + String.join(" and ", missing) + ". " + ProbePermissionException.HOW, "");
         long h = NativeProbe.create(options.transport().ordinal(), options.perCpuPages(), options.ringBufferBytes(),
                 options.effectiveWakeupBytes(), options.drainIntervalMillis(), options.stagingEvents(),
                 (int) ProcessHandle.current().pid(),
@@ -103,8 +104,17 @@ public final class MqOpenProbe implements AutoCloseable {
         if (rc < 0) {
             String msg = NativeProbe.error(handle);
             String log = NativeProbe.log(handle);
-            if (-rc == 1 && msg.contains("lacks CAP_BPF"))
-                throw new ProbePermissionException("load", 1, msg + ". " + ProbePermissionException.HOW, log);
+            if (-rc == 1) {
+                List<String> missing = Capabilities.missingForProbe();
+                if (!missing.isEmpty())
+                    throw new ProbePermissionException("load", 1, msg + ": this process lacks " + String.join(" and ", missing)
+                            + ". " + ProbePermissionException.HOW, log);
+                msg += Capabilities.effective().isPresent()
+                        ? ": the capabilities are held (CAP_BPF, CAP_PERFMON), so the kernel itself refuses: "
+                          + "kernel lockdown or a security module forbids this program type"
+                        : ": this process's capabilities could not be read; it may lack CAP_BPF and CAP_PERFMON, "
+                          + "or kernel lockdown or a security module forbids this program type";
+            }
             throw new ProbeLoadException("load", -rc, log.isBlank() ? msg : msg + "\n" + tail(log, 4000), log);
         }
         loaded = m;
