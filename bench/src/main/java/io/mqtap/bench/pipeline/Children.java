@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every child process the benchmark starts, so each is stopped by its own pid (SIGTERM, then SIGKILL after a
- * grace period, descendants first) at the end of the run, on failure, and on Ctrl-C.
+ * Every child process the benchmark starts, so each is stopped by its own pid at the end of the run, on failure,
+ * and on Ctrl-C: the newest first; SIGTERM to the child, then to its descendants; after a grace period, SIGKILL to
+ * the descendants, then to the child.
  */
 final class Children {
     private static final List<Process> RUNNING = new ArrayList<>();
