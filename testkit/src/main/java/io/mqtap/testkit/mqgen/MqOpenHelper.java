@@ -1,5 +1,9 @@
 package io.mqtap.testkit.mqgen;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class MqOpenHelper {
+    /** Every field of a call or summary line must be there, and nothing unknown: the C program and this agree. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
     private MqOpenHelper() {}
 
     /** What one helper run did. {@code pid} is the helper process; steps with {@code as=} run in children. */
@@ -52,12 +61,9 @@ public final class MqOpenHelper {
         List<HelperSummary> summaries = new ArrayList<>();
         for (String line : new String(out, StandardCharsets.UTF_8).split("\n")) {
             if (line.isBlank()) continue;
-            Map<String, Object> m = Json.object(line);
-            if (Boolean.TRUE.equals(m.get("summary")))
-                summaries.add(new HelperSummary(HelperCall.l(m, "pid"), HelperCall.l(m, "calls"),
-                        HelperCall.l(m, "ok"), HelperCall.l(m, "failed")));
-            else
-                calls.add(HelperCall.of(m));
+            JsonNode m = JSON.readTree(line);
+            if (m.path("summary").asBoolean()) summaries.add(JSON.treeToValue(m, HelperSummary.class));
+            else calls.add(JSON.treeToValue(m, HelperCall.class));
         }
         return new HelperRun(p.pid(), calls, summaries, stderr);
     }
