@@ -1,5 +1,7 @@
 package io.mqtap.connect.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
 
 /**
  * A standalone Kafka Connect worker ({@code ConnectStandalone}) run as its own JVM: the worker classpath and
@@ -25,9 +27,7 @@ import java.util.regex.Pattern;
  * hook does the same if the caller never gets there.
  */
 public final class StandaloneConnectWorker implements AutoCloseable {
-    private static final Pattern RUNNING = Pattern.compile("\"state\"\\s*:\\s*\"RUNNING\"");
-    private static final Pattern FAILED = Pattern.compile("\"state\"\\s*:\\s*\"FAILED\"");
-    private static final Pattern ANY_STATE = Pattern.compile("\"state\"\\s*:");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
     private final Path logFile;
@@ -120,12 +120,16 @@ public final class StandaloneConnectWorker implements AutoCloseable {
                         .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
                 last = r.statusCode() + " " + r.body();
                 if (r.statusCode() == 200) {
-                    if (FAILED.matcher(r.body()).find()) {
+                    // {"connector": {"state": ...}, "tasks": [{"id": 0, "state": ...}, ...]}
+                    JsonNode status = JSON.readTree(r.body());
+                    List<String> states = new ArrayList<>();
+                    states.add(status.path("connector").path("state").asText());
+                    StreamSupport.stream(status.path("tasks").spliterator(), false)
+                            .forEach(t -> states.add(t.path("state").asText()));
+                    if (states.contains("FAILED")) {
                         throw new IllegalStateException("connector " + connector + " failed: " + r.body());
                     }
-                    boolean hasTask = r.body().contains("\"tasks\":[{");
-                    long running = RUNNING.matcher(r.body()).results().count();
-                    if (hasTask && running == ANY_STATE.matcher(r.body()).results().count()) {
+                    if (states.size() > 1 && states.stream().allMatch("RUNNING"::equals)) {
                         return;
                     }
                 }
