@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dropwizard.testing.ResourceHelpers;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.ReadableClasspath;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ class LeastPrivilegeTest {
         ensureTracefsMounted();
         dir = Files.createTempDirectory("mqtap-lp-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        classpath = readableClasspath(dir.resolve("cp"));
+        classpath = ReadableClasspath.ofThisJvm(dir.resolve("cp")); // readable by uid 64123
         broker = KafkaBroker.start();
         registry = SchemaRegistryServer.shared();
         config = dir.resolve("config.yml");
@@ -125,32 +124,6 @@ class LeastPrivilegeTest {
         prefix.add(classpath);
         prefix.add(MqTapApplication.class.getName());
         return ProducerProcess.startCommand(prefix, Map.of(), "server", config.toString());
-    }
-
-    /** The test JVM's classpath copied where uid 64123 can read it (/root and ~/.m2 are not). */
-    private static String readableClasspath(Path cp) throws IOException {
-        Files.createDirectories(cp);
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path src = Path.of(entry);
-            if (!Files.exists(src)) continue;
-            Path dst = cp.resolve((i++) + "-" + src.getFileName());
-            if (Files.isDirectory(src)) {
-                try (var paths = Files.walk(src)) {
-                    for (Path s : (Iterable<Path>) paths::iterator) {
-                        Path d = dst.resolve(src.relativize(s).toString());
-                        if (Files.isDirectory(s)) Files.createDirectories(d);
-                        else Files.copy(s, d, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            } else {
-                Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
-            }
-            out.add(dst.toString());
-        }
-        run("chmod", "-R", "a+rX", cp.toString());
-        return String.join(File.pathSeparator, out);
     }
 
     private static void ensureTracefsMounted() throws Exception {
