@@ -1,48 +1,58 @@
 package io.mqtap.demo;
 
+import java.util.Locale;
+import net.sourceforge.argparse4j.ArgumentParsers;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.ArgumentParserException;
+import net.sourceforge.argparse4j.inf.ArgumentType;
+import net.sourceforge.argparse4j.inf.Namespace;
+
 /** The demo's command line: {@code [--duration <seconds>] [--json] [--generate|--no-generate] [--rate <calls/s>]}. */
 record DemoOptions(long durationSeconds, boolean json, boolean generate, int rate) {
 
     static DemoOptions parse(String... args) {
-        long duration = 0;
-        boolean json = false;
-        boolean generate = true;
-        int rate = 50;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--duration" -> duration = positive("--duration", value(args, ++i));
-                case "--json" -> json = true;
-                case "--generate" -> generate = true;
-                case "--no-generate" -> generate = false;
-                case "--rate" -> rate = (int) positive("--rate", value(args, ++i));
-                case "-h", "--help" -> throw new IllegalArgumentException(usage());
-                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + usage());
-            }
-        }
-        return new DemoOptions(duration, json, generate, rate);
-    }
-
-    static String usage() {
-        return """
-                usage: ./mqtap demo [--duration <seconds>] [--json] [--no-generate] [--rate <calls/s>]
-                  --duration S     stop by itself after S seconds (default: run until Ctrl-C)
-                  --json           print each record read back from Kafka as one JSON line on stdout, nothing else
-                  --no-generate    do not run the built-in generator of mq_open calls (default: on)
-                  --rate R         generator calls per second (default 50)""";
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value\n" + usage());
-        return args[i];
-    }
-
-    private static long positive(String opt, String v) {
+        ArgumentParser parser = parser();
         try {
-            long n = Long.parseLong(v);
-            if (n > 0) return n;
-        } catch (NumberFormatException e) {
-            // fall through to the message below
+            Namespace ns = parser.parseArgs(args);
+            if (ns.getBoolean("help")) throw new IllegalArgumentException(parser.formatHelp());
+            return new DemoOptions(ns.getLong("duration"), ns.getBoolean("json"), ns.getBoolean("generate"),
+                    (int) (long) ns.getLong("rate"));
+        } catch (ArgumentParserException e) {
+            // the caller prints the message and exits 2
+            throw new IllegalArgumentException(e.getMessage() + "\n" + parser.formatUsage(), e);
         }
-        throw new IllegalArgumentException(opt + " takes a positive whole number, not '" + v + "'");
+    }
+
+    static ArgumentParser parser() {
+        // -h is ours, not argparse4j's: it would print the help itself before the caller does
+        ArgumentParser p = ArgumentParsers.newFor("./mqtap demo").addHelp(false).locale(Locale.ROOT)
+                .terminalWidthDetection(false).defaultFormatWidth(110).build()
+                .description("live mq_open events through a local Kafka and Schema Registry");
+        p.addArgument("-h", "--help").action(Arguments.storeTrue()).help("show this help and exit");
+        p.addArgument("--duration").metavar("S").type(positive(Integer.MAX_VALUE)).setDefault(0L)
+                .help("stop by itself after S seconds (default: run until Ctrl-C)");
+        p.addArgument("--json").action(Arguments.storeTrue())
+                .help("print each record read back from Kafka as one JSON line on stdout, nothing else");
+        p.addArgument("--generate").dest("generate").action(Arguments.storeTrue()).setDefault(true)
+                .help("run the built-in generator of mq_open calls (the default)");
+        p.addArgument("--no-generate").dest("generate").action(Arguments.storeFalse())
+                .help("do not run the built-in generator");
+        p.addArgument("--rate").metavar("R").type(positive(Integer.MAX_VALUE)).setDefault(50L)
+                .help("generator calls per second (default 50)");
+        return p;
+    }
+
+    /** A whole number from 1 to max, or an error naming the option and the value. */
+    private static ArgumentType<Long> positive(long max) {
+        return (parser, arg, value) -> {
+            try {
+                long n = Long.parseLong(value);
+                if (n > 0 && n <= max) return n;
+            } catch (NumberFormatException e) {
+                // the message below says what is wanted
+            }
+            throw new ArgumentParserException(arg.textualName() + " takes a positive whole number, not '" + value + "'", parser);
+        };
     }
 }

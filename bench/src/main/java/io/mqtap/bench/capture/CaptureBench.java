@@ -1,5 +1,6 @@
 package io.mqtap.bench.capture;
 
+import io.mqtap.bench.BenchArgs;
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.AttachReport;
 import io.mqtap.capture.MqOpenEvent;
@@ -22,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
  * {@code ./mqtap bench capture}: the cost of capture to the traced program. mq_open_gen calls
@@ -59,40 +63,20 @@ public final class CaptureBench {
     }
 
     public static void main(String[] args) throws Exception {
-        long calls = 1_000_000;
-        int runs = 3;
-        boolean bpftrace = true;
-        ProbeOptions.Builder options = ProbeOptions.builder();
-        AttachMode mode = AttachMode.AUTO;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--calls" -> calls = Long.parseLong(args[++i]);
-                case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--transport" -> options.transport(switch (args[++i]) {
-                    case "perf" -> Transport.PERF_BUFFER;
-                    case "ring" -> Transport.RING_BUFFER;
-                    default -> throw usage("--transport takes perf or ring");
-                });
-                case "--per-cpu-pages" -> options.perCpuPages(Integer.parseInt(args[++i]));
-                case "--ring-buffer-bytes" -> options.ringBufferBytes(Integer.parseInt(args[++i]));
-                case "--wakeup-bytes" -> options.wakeupBytes(Integer.parseInt(args[++i]));
-                case "--drain-interval-ms" -> options.drainIntervalMillis(Integer.parseInt(args[++i]));
-                case "--attach" -> mode = AttachMode.parse(args[++i]);
-                case "--no-bpftrace" -> bpftrace = false;
-                case "--reader-nice" -> readerNice = Integer.parseInt(args[++i]);
-                case "--decode" -> decodeAll = switch (args[++i]) {
-                    case "full" -> true;
-                    case "pid" -> false;
-                    default -> throw usage("--decode takes full or pid");
-                };
-                case "-h", "--help" -> {
-                    System.out.println(USAGE);
-                    return;
-                }
-                default -> throw usage("unknown argument " + a);
-            }
-        }
+        Namespace ns = parser().parseArgsOrFail(args);
+        long calls = ns.getLong("calls");
+        int runs = ns.getInt("runs");
+        boolean bpftrace = ns.getBoolean("bpftrace");
+        readerNice = ns.getInt("reader_nice");
+        decodeAll = ns.getString("decode").equals("full");
+        AttachMode mode = AttachMode.parse(ns.getString("attach"));
+        ProbeOptions.Builder options = ProbeOptions.builder()
+                .transport(ns.getString("transport").equals("ring") ? Transport.RING_BUFFER : Transport.PERF_BUFFER);
+        // unset options keep ProbeOptions' defaults
+        if (ns.getInt("per_cpu_pages") != null) options.perCpuPages(ns.getInt("per_cpu_pages"));
+        if (ns.getInt("ring_buffer_bytes") != null) options.ringBufferBytes(ns.getInt("ring_buffer_bytes"));
+        if (ns.getInt("wakeup_bytes") != null) options.wakeupBytes(ns.getInt("wakeup_bytes"));
+        if (ns.getInt("drain_interval_ms") != null) options.drainIntervalMillis(ns.getInt("drain_interval_ms"));
         if (calls < 1_000_000) System.out.println("note: the reference figure is a burst of at least 1,000,000 calls");
         ProbeOptions opts = options.build();
 
@@ -115,13 +99,21 @@ public final class CaptureBench {
                 median.traced().calls(), median.received(), median.lost());
     }
 
-    static final String USAGE = """
-            usage: ./mqtap bench capture [--calls N] [--runs R] [--transport perf|ring] [--per-cpu-pages P]
-                   [--ring-buffer-bytes B] [--wakeup-bytes B] [--drain-interval-ms MS] [--attach MODE] [--no-bpftrace]
-                   [--decode full|pid] [--reader-nice N]""";
-
-    private static IllegalArgumentException usage(String why) {
-        return new IllegalArgumentException(why + "\n" + USAGE);
+    static ArgumentParser parser() {
+        ArgumentParser p = BenchArgs.parser("capture", "mq_open calls/s untraced vs. traced by mqtap's Java reader (no Kafka)");
+        p.addArgument("--calls").metavar("N").type(Long.class).setDefault(1_000_000L).help("calls per burst (default 1000000)");
+        p.addArgument("--runs").metavar("R").type(Integer.class).setDefault(3).help("untraced/traced pairs (default 3)");
+        p.addArgument("--transport").choices("perf", "ring").setDefault("perf").help("kernel buffer (default perf)");
+        p.addArgument("--per-cpu-pages").metavar("P").type(Integer.class).help("perf buffer pages per CPU");
+        p.addArgument("--ring-buffer-bytes").metavar("B").type(Integer.class).help("ring buffer size");
+        p.addArgument("--wakeup-bytes").metavar("B").type(Integer.class).help("bytes before the kernel wakes the reader");
+        p.addArgument("--drain-interval-ms").metavar("MS").type(Integer.class).help("longest wait for a drain");
+        p.addArgument("--attach").metavar("MODE").setDefault("auto").help("auto, fentry, kprobe or tracepoint (default auto)");
+        p.addArgument("--no-bpftrace").dest("bpftrace").action(Arguments.storeFalse()).help("skip the bpftrace comparison");
+        p.addArgument("--decode").choices("full", "pid").setDefault("full")
+                .help("decode every event (full, default) or only its pid");
+        p.addArgument("--reader-nice").metavar("N").type(Integer.class).setDefault(0).help("nice value of the reader thread");
+        return p;
     }
 
     static String describe(ProbeOptions o) {

@@ -3,6 +3,7 @@ package io.mqtap.bench.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mqtap.avro.MqOpen;
+import io.mqtap.bench.BenchArgs;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.registry.SchemaRegistryClient;
 import io.mqtap.registry.serde.AvroDeserializer;
@@ -33,6 +34,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -76,18 +80,13 @@ public final class FaultsBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int rate = 3_000;
-        List<String> only = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rate" -> rate = Integer.parseInt(args[++i]);
-                case "--only" -> only.add(args[++i]);
-                default -> {
-                    System.err.println("usage: ./mqtap bench faults [--rate N] [--only SCENARIO]...");
-                    System.exit(2);
-                }
-            }
-        }
+        ArgumentParser parser = BenchArgs.parser("faults", "failure scenarios, each reconciled against the generator's calls");
+        parser.addArgument("--rate").metavar("N").type(Integer.class).setDefault(3_000).help("calls/s (default 3000)");
+        parser.addArgument("--only").metavar("SCENARIO").action(Arguments.append()).setDefault(new ArrayList<String>())
+                .help("run only this scenario (repeatable)");
+        Namespace ns = parser.parseArgsOrFail(args);
+        int rate = ns.getInt("rate");
+        List<String> only = ns.getList("only");
         Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
         Path work = Files.createTempDirectory("mqtap-faults-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(work), "faults-cleanup"));

@@ -1,5 +1,6 @@
 package io.mqtap.bench.pipeline;
 
+import io.mqtap.bench.BenchArgs;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.BufferedReader;
@@ -20,6 +21,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -38,18 +42,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@code pipeline cpu-ratio=<x.xx> events-per-sec=<N> lost=<N>}.
  */
 public final class PipelineBench {
-    static final String USAGE = """
-            usage: ./mqtap bench pipeline [--quick] [--max-rate N] [--step-seconds S] [--cpu-seconds S]
-                                          [--latency-seconds S] [--idle-seconds S] [--set key=value]...
-                                          [--producer-jvm-opts "..."] [--no-flat-out-reference]
-              --quick             shorter phases (about 2 minutes instead of 3 to 5)
-              --max-rate N        highest rate the search tries, calls/s (default: as fast as the generator goes)
-              --set key=value     a producer config override, e.g. --set kafka.properties.linger.ms=20
-                                  or --set capture.transport=ring-buffer (also given to ProducerPerformance
-                                  when it is a kafka.properties.* key)
-              --producer-jvm-opts JVM options of the mqtap processes; {label} becomes the process's label, e.g.
-                                  "-XX:StartFlightRecording=filename=/tmp/mqtap-{label}.jfr,settings=profile,dumponexit=true\"""";
-
     private static final String TOPIC = "mq-open-events";
     private static final String PP_TOPIC = "producer-perf";
     private static final String NAME_PREFIX = "mqtap-pbench-";
@@ -79,7 +71,7 @@ public final class PipelineBench {
         try {
             o = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage() + "\n" + USAGE);
+            System.err.println(e.getMessage() + "\n" + Options.parser().formatUsage());
             System.exit(2);
             return;
         }
@@ -603,47 +595,59 @@ public final class PipelineBench {
             return m;
         }
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (String a : args) {
-                if (a.equals("--quick")) {
-                    o.quick = true;
-                    o.stepSeconds = 3;
-                    o.cpuSeconds = 5;
-                    o.latencySeconds = 5;
-                    o.idleSeconds = 5;
-                    o.bisections = 2;
-                    o.ppFlatRecords = 300_000;
-                    o.ppWarmupSeconds = 3;
-                }
-            }
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--quick" -> { }
-                    case "--max-rate" -> o.maxRate = Long.parseLong(value(args, ++i, a));
-                    case "--step-seconds" -> o.stepSeconds = Integer.parseInt(value(args, ++i, a));
-                    case "--cpu-seconds" -> o.cpuSeconds = Integer.parseInt(value(args, ++i, a));
-                    case "--latency-seconds" -> o.latencySeconds = Integer.parseInt(value(args, ++i, a));
-                    case "--idle-seconds" -> o.idleSeconds = Integer.parseInt(value(args, ++i, a));
-                    case "--bisections" -> o.bisections = Integer.parseInt(value(args, ++i, a));
-                    case "--no-flat-out-reference" -> o.flatOutReference = false;
-                    case "--producer-jvm-opts" -> o.producerJvmOpts = List.of(value(args, ++i, a).trim().split("\\s+"));
-                    case "--set" -> {
-                        String kv = value(args, ++i, a);
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) throw new IllegalArgumentException("--set wants key=value, got " + kv);
-                        o.sets.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + a);
-                }
-            }
-            return o;
+        static ArgumentParser parser() {
+            ArgumentParser p = BenchArgs.parser("pipeline",
+                    "the generator, a Kafka broker and mqtap together: CPU per event against ProducerPerformance, the "
+                    + "highest lossless rate, kernel-to-ack latency");
+            p.addArgument("--quick").action(Arguments.storeTrue()).help("shorter phases (about 2 minutes instead of 3 to 5)");
+            p.addArgument("--max-rate").metavar("N").type(Long.class)
+                    .help("highest rate the search tries, calls/s (default: as fast as the generator goes)");
+            p.addArgument("--step-seconds").metavar("S").type(Integer.class).help("length of a search step");
+            p.addArgument("--cpu-seconds").metavar("S").type(Integer.class).help("length of the CPU window");
+            p.addArgument("--latency-seconds").metavar("S").type(Integer.class).help("length of each latency run");
+            p.addArgument("--idle-seconds").metavar("S").type(Integer.class).help("length of the idle window");
+            p.addArgument("--bisections").metavar("N").type(Integer.class).help("bisection steps of the rate search");
+            p.addArgument("--no-flat-out-reference").dest("flat_out_reference").action(Arguments.storeFalse())
+                    .help("skip ProducerPerformance's flat-out reference run");
+            p.addArgument("--producer-jvm-opts").metavar("\"...\"")
+                    .help("JVM options of the mqtap processes; {label} becomes the process's label, e.g. "
+                          + "\"-XX:StartFlightRecording=filename=/tmp/mqtap-{label}.jfr,settings=profile,dumponexit=true\"");
+            p.addArgument("--set").metavar("key=value").action(Arguments.append())
+                    .help("a producer config override, e.g. --set kafka.properties.linger.ms=20 or --set "
+                          + "capture.transport=ring-buffer (also given to ProducerPerformance when it is a kafka.properties.* key)");
+            return p;
         }
 
-        private static String value(String[] args, int i, String name) {
-            if (i >= args.length) throw new IllegalArgumentException(name + " needs a value");
-            return args[i];
+        static Options parse(String[] args) {
+            Namespace ns = parser().parseArgsOrFail(args);
+            Options o = new Options();
+            if (ns.getBoolean("quick")) {
+                o.quick = true;
+                o.stepSeconds = 3;
+                o.cpuSeconds = 5;
+                o.latencySeconds = 5;
+                o.idleSeconds = 5;
+                o.bisections = 2;
+                o.ppFlatRecords = 300_000;
+                o.ppWarmupSeconds = 3;
+            }
+            // an option given explicitly wins over --quick's value
+            if (ns.get("max_rate") != null) o.maxRate = ns.getLong("max_rate");
+            if (ns.get("step_seconds") != null) o.stepSeconds = ns.getInt("step_seconds");
+            if (ns.get("cpu_seconds") != null) o.cpuSeconds = ns.getInt("cpu_seconds");
+            if (ns.get("latency_seconds") != null) o.latencySeconds = ns.getInt("latency_seconds");
+            if (ns.get("idle_seconds") != null) o.idleSeconds = ns.getInt("idle_seconds");
+            if (ns.get("bisections") != null) o.bisections = ns.getInt("bisections");
+            o.flatOutReference = ns.getBoolean("flat_out_reference");
+            if (ns.getString("producer_jvm_opts") != null)
+                o.producerJvmOpts = List.of(ns.getString("producer_jvm_opts").trim().split("\\s+"));
+            List<String> sets = ns.getList("set");
+            for (String kv : sets == null ? List.<String>of() : sets) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("--set wants key=value, got " + kv);
+                o.sets.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            return o;
         }
     }
 }

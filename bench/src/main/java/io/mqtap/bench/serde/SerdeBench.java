@@ -1,8 +1,11 @@
 package io.mqtap.bench.serde;
 
+import io.mqtap.bench.BenchArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
@@ -30,23 +33,17 @@ public final class SerdeBench {
     private SerdeBench() {}
 
     public static void main(String[] args) throws RunnerException {
-        int rounds = 2;
-        int warmups = 3;
-        int iterations = 5;
-        int seconds = 1;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("unknown option or missing value: " + a + " (use --rounds, --warmup, --iterations, --seconds)");
-            }
-            switch (a) {
-                case "--rounds", "--forks" -> rounds = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmups = Integer.parseInt(args[++i]);
-                case "--iterations" -> iterations = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + a + " (use --rounds, --warmup, --iterations, --seconds)");
-            }
-        }
+        ArgumentParser parser = BenchArgs.parser("serde", "framed MqOpen serialization vs. plain SpecificDatumWriter (JMH)");
+        parser.addArgument("--rounds", "--forks").dest("rounds").metavar("N").type(Integer.class).setDefault(2)
+                .help("forks per benchmark (default 2)");
+        parser.addArgument("--warmup").metavar("N").type(Integer.class).setDefault(3).help("warm-up iterations (default 3)");
+        parser.addArgument("--iterations").metavar("N").type(Integer.class).setDefault(5).help("measured iterations (default 5)");
+        parser.addArgument("--seconds").metavar("S").type(Integer.class).setDefault(1).help("seconds per iteration (default 1)");
+        Namespace ns = parser.parseArgsOrFail(args);
+        int rounds = ns.getInt("rounds");
+        int warmups = ns.getInt("warmup");
+        int iterations = ns.getInt("iterations");
+        int seconds = ns.getInt("seconds");
         Side framed = new Side("framed");
         Side plain = new Side("plain");
         for (int round = 0; round < rounds; round++) {

@@ -2,6 +2,7 @@ package io.mqtap.bench.soak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mqtap.bench.BenchArgs;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBrokerProcess;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
@@ -30,6 +31,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
  * {@code ./mqtap bench soak --minutes N [--rate R]}: the producer (its own JVM) under a steady mq_open rate for
@@ -46,20 +49,14 @@ public final class SoakBench {
     record Sample(double seconds, double rssMiB, double heapMiB, long captured, long published, long lost) {}
 
     public static void main(String[] args) throws Exception {
-        double minutes = 10;
-        long rate = 20_000;
-        int everySeconds = 5;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
-                case "--rate" -> rate = Long.parseLong(args[++i]);
-                case "--sample-seconds" -> everySeconds = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("usage: ./mqtap bench soak [--minutes N] [--rate R] [--sample-seconds S]");
-                    System.exit(2);
-                }
-            }
-        }
+        ArgumentParser parser = BenchArgs.parser("soak", "a steady rate for a long time: memory, loss and latency over time");
+        parser.addArgument("--minutes").metavar("N").type(Double.class).setDefault(10.0).help("how long (default 10)");
+        parser.addArgument("--rate").metavar("R").type(Long.class).setDefault(20_000L).help("calls/s (default 20000)");
+        parser.addArgument("--sample-seconds").metavar("S").type(Integer.class).setDefault(5).help("sampling period (default 5)");
+        Namespace ns = parser.parseArgsOrFail(args);
+        double minutes = ns.getDouble("minutes");
+        long rate = ns.getLong("rate");
+        int everySeconds = ns.getInt("sample_seconds");
         Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
         Path out = root.resolve("bench/target");
         Files.createDirectories(out);
