@@ -118,7 +118,8 @@ class LoopbackAndNameHmacTest {
         List<String> out = new ArrayList<>();
         String hexPort = String.format(Locale.ROOT, "%04X", port);
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+            List<String> lines = Files.readAllLines(Path.of(table)); // read once: sockets come and go between two reads
+            for (String line : lines.subList(1, lines.size())) {
                 String[] f = line.trim().split("\\s+");
                 String[] local = f[1].split(":");
                 if (local[1].equals(hexPort) && f[3].equals("0A")) out.add(local[0]);
