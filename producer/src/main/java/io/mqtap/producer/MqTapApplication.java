@@ -19,7 +19,7 @@ import io.mqtap.producer.kafka.KafkaWiring;
 import io.mqtap.producer.kafka.SchemaGate;
 import io.mqtap.producer.kafka.TopicProvisioner;
 import io.mqtap.producer.metrics.PipelineMetrics;
-import io.mqtap.producer.metrics.PrometheusServlet;
+import io.mqtap.producer.metrics.PrometheusMetrics;
 import io.mqtap.producer.pipeline.CapturePipeline;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -80,7 +80,8 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
                 config.getThresholds().getAckTimeout().toNanoseconds()));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
-        env.admin().addServlet("prometheus", new PrometheusServlet(env.metrics())).addMapping("/prometheus");
+        PrometheusMetrics prometheus = new PrometheusMetrics(env.metrics(), metrics, pipeline::probeState, schema::registered);
+        env.admin().addServlet("prometheus", prometheus.servlet()).addMapping("/prometheus");
         env.lifecycle().addServerLifecycleListener(s -> server = s);
     }
 

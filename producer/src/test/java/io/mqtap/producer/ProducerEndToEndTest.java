@@ -108,8 +108,9 @@ class ProducerEndToEndTest {
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
         String prom = http.send(HttpRequest.newBuilder(URI.create(base + "/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(prom).contains("mqtap_captured_total").contains("mqtap_lost_kernel 0").contains("mqtap_handoff_depth")
-                .contains("mqtap_latency_kernel_to_ack_micros{quantile=\"0.99\"}");
+        assertThat(prom).contains("mqtap_events_captured_total").contains("mqtap_events_lost_total{stage=\"kernel\",} 0.0")
+                .contains("mqtap_handoff_depth").contains("mqtap_delivery_latency_seconds_bucket")
+                .contains("mqtap_probe_attached{mode=\"tracepoint\",} 1.0").contains("mqtap_schema_registry_up 1.0");
         String json = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(json).contains("mqtap.published").contains("mqtap.failed");
     }

@@ -140,7 +140,7 @@ public final class Publisher implements Runnable {
         public void onCompletion(RecordMetadata md, Exception e) {
             if (e == null) {
                 metrics.published.mark();
-                metrics.latencyMicros.update((clock.nowBootNs() - bootNs) / 1000L);
+                metrics.delivered((clock.nowBootNs() - bootNs) / 1000L);
                 lastAckNanos = System.nanoTime();
             } else {
                 metrics.failed.inc();
