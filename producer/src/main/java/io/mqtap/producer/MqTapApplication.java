@@ -11,6 +11,8 @@ import io.mqtap.producer.config.CaptureFactory;
 import io.mqtap.producer.config.LoopbackDefaults;
 import io.mqtap.producer.config.SecretSubstitutor;
 import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.core.Workloads;
+import io.mqtap.producer.kubernetes.PodInformer;
 import io.mqtap.producer.health.KafkaHealthCheck;
 import io.mqtap.producer.health.KernelLossHealthCheck;
 import io.mqtap.producer.health.ProbeHealthCheck;
@@ -58,12 +60,15 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         PipelineMetrics metrics = new PipelineMetrics(env.metrics());
         CaptureFactory capture = config.getCapture();
         var pipe = config.getPipeline();
+        PodInformer pods = config.getKubernetes().podInformer();
+        if (pods != null) env.lifecycle().manage(pods);
+        Workloads workloads = new Workloads(config.getKubernetes().cgroups(), pods);
         pipeline = new CapturePipeline(new CapturePipeline.Parts(host,
                 () -> ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
                 producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema,
                 pipe.getHandoffCapacity(), pipe.getOverflow(), capture.getBatchEvents(),
                 (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
-                Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds()), config.getPrivacy().nameHmac()), metrics);
+                Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds()), config.getPrivacy().nameHmac(), workloads), metrics);
 
         // topics first, so a missing topic the producer may not create fails the start, not the first send
         env.lifecycle().manage(new Managed() {

@@ -8,6 +8,7 @@ import io.mqtap.producer.config.CaptureFactory;
 import io.mqtap.producer.config.ThresholdsFactory;
 import io.mqtap.producer.config.HostFactory;
 import io.mqtap.producer.config.KafkaFactory;
+import io.mqtap.producer.config.KubernetesFactory;
 import io.mqtap.producer.config.PipelineFactory;
 import io.mqtap.producer.config.PrivacyFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
@@ -30,6 +31,7 @@ public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private PipelineFactory pipeline = new PipelineFactory();
     @Valid @NotNull @JsonProperty private ThresholdsFactory thresholds = new ThresholdsFactory();
     @Valid @NotNull @JsonProperty private PrivacyFactory privacy = new PrivacyFactory();
+    @Valid @NotNull @JsonProperty private KubernetesFactory kubernetes = new KubernetesFactory();
 
     public MqTapConfiguration() {
         // the admin port shows metrics and health: loopback only unless the config says otherwise
@@ -59,4 +61,6 @@ public class MqTapConfiguration extends Configuration {
     public void setThresholds(ThresholdsFactory v) { thresholds = v; }
     public PrivacyFactory getPrivacy() { return privacy; }
     public void setPrivacy(PrivacyFactory v) { privacy = v; }
+    public KubernetesFactory getKubernetes() { return kubernetes; }
+    public void setKubernetes(KubernetesFactory v) { kubernetes = v; }
 }

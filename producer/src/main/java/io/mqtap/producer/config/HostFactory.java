@@ -12,9 +12,12 @@ public class HostFactory {
     @jakarta.validation.constraints.Pattern(regexp = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
             message = "must be a lowercase UUID, as in /proc/sys/kernel/random/boot_id")
     @JsonProperty private String bootId;
+    /** The fleet or Kubernetes cluster this host belongs to: every record's {@code cluster}; none when left out. */
+    @jakarta.validation.constraints.Size(max = 253)
+    @JsonProperty private String cluster;
 
     public HostIdentity detect() {
-        return HostIdentity.detect(hostname, machineId, bootId);
+        return HostIdentity.detect(hostname, machineId, bootId, cluster);
     }
 
     public String getHostname() { return hostname; }
@@ -23,4 +26,6 @@ public class HostFactory {
     public void setMachineId(String v) { machineId = v; }
     public String getBootId() { return bootId; }
     public void setBootId(String v) { bootId = v; }
+    public String getCluster() { return cluster; }
+    public void setCluster(String v) { cluster = v; }
 }

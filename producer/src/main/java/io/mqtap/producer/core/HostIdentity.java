@@ -6,8 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
-/** Who is publishing: the host (name, machine id, boot id) and this run of the producer. */
-public record HostIdentity(String hostname, String machineId, String bootId, String runId) {
+/** Who is publishing: the host (name, machine id, boot id, the cluster it belongs to) and this run of the producer. */
+public record HostIdentity(String hostname, String machineId, String bootId, String runId, String cluster) {
+    /** Without a cluster name. */
+    public HostIdentity(String hostname, String machineId, String bootId, String runId) {
+        this(hostname, machineId, bootId, runId, null);
+    }
+
+    public static HostIdentity detect(String hostname, String machineId, String bootId, String cluster) {
+        HostIdentity h = detect(hostname, machineId, bootId);
+        return new HostIdentity(h.hostname(), h.machineId(), h.bootId(), h.runId(), cluster == null || cluster.isBlank() ? null : cluster);
+    }
 
     /** Reads the host's identity, preferring the given overrides (null or blank means "read it"). */
     public static HostIdentity detect(String hostname, String machineId, String bootId) {

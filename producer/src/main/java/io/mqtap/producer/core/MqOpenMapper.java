@@ -12,18 +12,18 @@ import java.time.Instant;
 public final class MqOpenMapper {
     private final HostIdentity host;
     private final BootClock clock;
-    private final ContainerIds containers;
+    private final Workloads workloads;
     private final NameHmac nameHmac;
 
-    public MqOpenMapper(HostIdentity host, BootClock clock, ContainerIds containers) {
-        this(host, clock, containers, null);
+    public MqOpenMapper(HostIdentity host, BootClock clock, Workloads workloads) {
+        this(host, clock, workloads, null);
     }
 
     /** With {@code nameHmac} set, {@code name} and {@code nameRaw} carry the keyed hash of the name, not the name. */
-    public MqOpenMapper(HostIdentity host, BootClock clock, ContainerIds containers, NameHmac nameHmac) {
+    public MqOpenMapper(HostIdentity host, BootClock clock, Workloads workloads, NameHmac nameHmac) {
         this.host = host;
         this.clock = clock;
-        this.containers = containers;
+        this.workloads = workloads;
         this.nameHmac = nameHmac;
     }
 
@@ -48,7 +48,13 @@ public final class MqOpenMapper {
         r.setCgroupId(e.cgroupId());
         r.setMntNs(e.mntNs());
         r.setPidNs(e.pidNs());
-        r.setContainerId(containers.resolve(e.cgroupId(), e.pid()));
+        Workloads.Identity who = workloads.of(e.cgroupId());
+        r.setContainerId(who.containerId());
+        r.setPodUid(who.podUid());
+        r.setPodName(who.podName());
+        r.setPodNamespace(who.podNamespace());
+        r.setPodLabels(who.podLabels());
+        r.setCluster(host.cluster());
         byte[] name = e.name();
         if (nameHmac == null) {
             r.setName(NameCodec.decode(name));

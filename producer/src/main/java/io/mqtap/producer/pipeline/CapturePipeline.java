@@ -5,10 +5,10 @@ import io.mqtap.capture.ProbeException;
 import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
 import io.mqtap.producer.core.BootClock;
-import io.mqtap.producer.core.ContainerIds;
 import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.producer.core.MqOpenMapper;
 import io.mqtap.producer.core.NameHmac;
+import io.mqtap.producer.core.Workloads;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.Publisher;
@@ -41,7 +41,16 @@ public final class CapturePipeline implements Managed {
     public record Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
                         String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
                         OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
-                        Duration shutdownTimeout, NameHmac nameHmac) {
+                        Duration shutdownTimeout, NameHmac nameHmac, Workloads workloads) {
+        /** Containers and pods from this host's cgroups, without the API server. */
+        public Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
+                     String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
+                     OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
+                     Duration shutdownTimeout, NameHmac nameHmac) {
+            this(host, opener, producer, topic, statsTopic, schema, handoffCapacity, overflow, batchEvents, drainMillis,
+                    statsInterval, shutdownTimeout, nameHmac, Workloads.fromCgroups());
+        }
+
         /** Without name hashing (names published as they are). */
         public Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
                      String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
@@ -82,7 +91,7 @@ public final class CapturePipeline implements Managed {
     public void start() throws ProbeException {
         source = parts.opener().open();
         probeProblem = null;
-        reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, new ContainerIds(), parts.nameHmac()), handoff, metrics,
+        reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
                 parts.batchEvents(), parts.drainMillis());
         publisherThread = start(publisher, "mqtap-publisher");
         readerThread = start(reader, "mqtap-reader");

@@ -64,6 +64,7 @@ public final class StatsReporter {
         s.setFailed(c.failed());
         s.setInFlight(c.inFlight());
         s.setSequence(c.sequence());
+        s.setCluster(host.cluster());
         return s;
     }
 }

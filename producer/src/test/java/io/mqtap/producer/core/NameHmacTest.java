@@ -38,7 +38,7 @@ class NameHmacTest {
     @Test
     void theMapperPublishesTheKeyedHashOfTheExactNameBytes() {
         NameHmac hmac = NameHmac.ofText("0123456789abcdef-site-key");
-        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), hmac);
+        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups(), hmac);
         byte[] odd = {(byte) 0xc3, 0x28, '\\', 0x0a, 'q'};
         MqOpen a = mapper.toRecord(event(odd), 0);
         MqOpen b = mapper.toRecord(event(odd.clone()), 1);
@@ -48,7 +48,7 @@ class NameHmacTest {
         assertThat(bytes(a.getNameRaw())).hasSize(32).isEqualTo(hmac.digest(odd)).isEqualTo(bytes(b.getNameRaw()));
         assertThat(a.getName()).isEqualTo("hmac-sha256:" + HexFormat.of().formatHex(bytes(a.getNameRaw())));
         // another key, another value: nothing to look up across sites
-        MqOpen elsewhere = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), NameHmac.ofText("another-key-of-16+"))
+        MqOpen elsewhere = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups(), NameHmac.ofText("another-key-of-16+"))
                 .toRecord(event(odd), 0);
         assertThat(elsewhere.getName()).isNotEqualTo(a.getName());
         assertThat(hmac.toString()).doesNotContain("0123456789abcdef");
@@ -56,7 +56,7 @@ class NameHmacTest {
 
     @Test
     void withoutAKeyNamesAreAsCaptured() {
-        MqOpen r = new MqOpenMapper(HOST, new BootClock(), new ContainerIds()).toRecord(event("app-q".getBytes()), 0);
+        MqOpen r = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups()).toRecord(event("app-q".getBytes()), 0);
         assertThat(r.getName()).isEqualTo("app-q");
         assertThat(bytes(r.getNameRaw())).isEqualTo("app-q".getBytes());
     }
