@@ -17,6 +17,7 @@ import io.mqtap.producer.health.KafkaHealthCheck;
 import io.mqtap.producer.health.KernelLossHealthCheck;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.health.SchemaHealthCheck;
+import io.mqtap.producer.health.SystemdWatchdog;
 import io.mqtap.producer.kafka.KafkaWiring;
 import io.mqtap.producer.kafka.SchemaGate;
 import io.mqtap.producer.kafka.TopicProvisioner;
@@ -87,7 +88,12 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         PrometheusMetrics prometheus = new PrometheusMetrics(env.metrics(), metrics, pipeline::probeState, schema::registered);
         env.admin().addServlet("prometheus", prometheus.servlet()).addMapping("/prometheus");
-        env.lifecycle().addServerLifecycleListener(s -> server = s);
+        SystemdWatchdog watchdog = new SystemdWatchdog(pipeline::alive, () -> "capturing, probe " + pipeline.probeState().detail());
+        env.lifecycle().manage(watchdog);
+        env.lifecycle().addServerLifecycleListener(s -> {
+            server = s;
+            watchdog.ready();
+        });
     }
 
     /** The running Jetty server (null before it started), so an embedding program can stop it. */

@@ -69,8 +69,8 @@ public final class CapturePipeline implements Managed {
     private final Publisher publisher;
     private EventSource source;
     private CaptureReader reader;
-    private Thread readerThread;
-    private Thread publisherThread;
+    private volatile Thread readerThread;
+    private volatile Thread publisherThread;
     private ScheduledExecutorService scheduler;
     private StatsReporter stats;
     private volatile String probeProblem = "not started";
@@ -134,6 +134,12 @@ public final class CapturePipeline implements Managed {
 
     private static long remainingMillis(long deadlineNanos) {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    /** True while the reader and publisher threads run (the systemd watchdog's keep-alive condition). */
+    public boolean alive() {
+        Thread r = readerThread, p = publisherThread;
+        return r != null && p != null && r.isAlive() && p.isAlive();
     }
 
     public ProbeHealthCheck.State probeState() {
