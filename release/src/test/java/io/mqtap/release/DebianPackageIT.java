@@ -11,18 +11,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,7 +133,7 @@ class DebianPackageIT {
                 assertThat(status).contains("CapEff:\t000000c000000000").containsPattern("NoNewPrivs:\\s+1");
                 String q = "deb-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
-                assertThat(readValues(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();
+                assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();
             } finally {
                 service.destroy(); // SIGTERM to the JVM (the launcher execs it): detach, drain, flush
                 assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -146,35 +141,6 @@ class DebianPackageIT {
             }
             assertThat(Files.readString(log)).contains("Stopped in");
         }
-    }
-
-    /** True once a record whose bytes hold {@code name} (Avro writes strings as UTF-8) is on the topic. */
-    private static boolean readValues(String bootstrap, String topic, String name) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("group.id", "deb-it-" + UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            byte[] want = name.getBytes(StandardCharsets.UTF_8);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    // Confluent wire format: magic byte 0, then the schema id
-                    if (r.value().length > 5 && r.value()[0] == 0 && indexOf(r.value(), want) >= 0) return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
-            return i;
-        }
-        return -1;
     }
 
     private static void awaitLine(Path log, String line, Process p, int seconds) throws Exception {

@@ -156,7 +156,7 @@ class OciImageIT {
                 assertThat(status).containsPattern("Uid:\\s+65532\\s+65532").contains("CapEff:\t000000c000000000");
                 String q = "image-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
-                Thread.sleep(1000);
+                assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();
             } finally {
                 p.destroy();
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
