@@ -16,11 +16,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 self_tgid = 0;              /* mqtap's own process: always excluded */
 const volatile __u8 use_ringbuf = 0;             /* 0: perf buffer, 1: BPF ring buffer */
 const volatile __u64 ringbuf_wakeup_bytes = 0;   /* ring buffer: wake the reader past this */
-const volatile __u8 uid_include = 0, uid_exclude = 0;
-const volatile __u8 comm_include = 0, comm_exclude = 0;
-const volatile __u8 cgroup_include = 0, cgroup_exclude = 0;
-const volatile __u32 name_prefix_len = 0;
-const volatile __u8 name_prefix[MQ_OPEN_NAME_MAX] = {};
+/*
+ * Filters: set before load, and replaced in place while the programs run when the configuration is
+ * reloaded (mqtap_probe_set_filters). Globals in .bss, not rodata, so user space can rewrite them.
+ */
+volatile __u8 uid_include, uid_exclude;
+volatile __u8 comm_include, comm_exclude;
+volatile __u8 cgroup_include, cgroup_exclude;
+volatile __u32 name_prefix_len;
+volatile __u8 name_prefix[MQ_OPEN_NAME_MAX];
 
 /* filter map values: bit flags, so one map serves include and exclude */
 #define FILTER_INCLUDE 1

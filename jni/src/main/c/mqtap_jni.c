@@ -113,6 +113,37 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 	return (jlong)(intptr_t)p;
 }
 
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_setFilters(
+	JNIEnv *env, jclass cls, jlong h, jlongArray incl_uids, jlongArray excl_uids, jbyteArray incl_comms,
+	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix)
+{
+	struct mqtap_options o = { 0 };
+	jsize plen = name_prefix ? (*env)->GetArrayLength(env, name_prefix) : 0;
+	int err = 0;
+
+	err |= copy_u32s(env, incl_uids, &o.include_uids, &o.n_include_uids);
+	err |= copy_u32s(env, excl_uids, &o.exclude_uids, &o.n_exclude_uids);
+	err |= copy_comms(env, incl_comms, &o.include_comms, &o.n_include_comms);
+	err |= copy_comms(env, excl_comms, &o.exclude_comms, &o.n_exclude_comms);
+	err |= copy_u64s(env, incl_cgroups, &o.include_cgroups, &o.n_include_cgroups);
+	err |= copy_u64s(env, excl_cgroups, &o.exclude_cgroups, &o.n_exclude_cgroups);
+	if (plen > (jsize)sizeof(o.name_prefix))
+		plen = sizeof(o.name_prefix);
+	if (plen > 0)
+		(*env)->GetByteArrayRegion(env, name_prefix, 0, plen, (jbyte *)o.name_prefix);
+	o.name_prefix_len = plen;
+	err = err ? -ENOMEM : mqtap_probe_set_filters(PROBE(h), &o);
+	if (err) {
+		free(o.include_uids);
+		free(o.exclude_uids);
+		free(o.include_comms);
+		free(o.exclude_comms);
+		free(o.include_cgroups);
+		free(o.exclude_cgroups);
+	}
+	return err;
+}
+
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_load(JNIEnv *env, jclass cls, jlong h, jint set)
 {
 	return mqtap_probe_load(PROBE(h), set);

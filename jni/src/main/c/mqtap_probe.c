@@ -274,6 +274,122 @@ static int fill_filters(struct mqtap_probe *p)
 	return 0;
 }
 
+/* Index of key in keys[n] (each key_size bytes), or -1. */
+static int key_index(const void *keys, int n, size_t key_size, const void *key)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp((const uint8_t *)keys + (size_t)i * key_size, key, key_size))
+			return i;
+	return -1;
+}
+
+/*
+ * Brings one filter map to the new include/exclude sets without a moment in which an event the new
+ * or the old configuration wants could be dropped by a half-written map: first the new bits are OR'ed
+ * onto the old entries (`widen`), then, after the caller switched the flags, every entry is set to
+ * exactly its new bits and the keys of neither set are deleted (`narrow`).
+ */
+static int sync_filter_map(int fd, size_t key_size, uint32_t max_entries, const void *inc, int n_inc,
+			   const void *exc, int n_exc, int narrow)
+{
+	uint8_t *keys, *cur, *next;
+	int i, n = 0, err = 0;
+	__u8 v, want;
+
+	if (!narrow) {
+		for (i = 0; i < n_inc + n_exc; i++) {
+			const void *k = i < n_inc ? (const uint8_t *)inc + (size_t)i * key_size
+						  : (const uint8_t *)exc + (size_t)(i - n_inc) * key_size;
+			v = 0;
+			bpf_map_lookup_elem(fd, k, &v);
+			v |= i < n_inc ? 1 : 2;
+			if (bpf_map_update_elem(fd, k, &v, BPF_ANY))
+				return -errno;
+		}
+		return 0;
+	}
+	/* the keys first (deleting while walking would skip some), then each to its new bits */
+	keys = calloc(max_entries + 1, key_size);
+	if (!keys)
+		return -ENOMEM;
+	cur = NULL;
+	next = keys;
+	while (n < (int)max_entries && !bpf_map_get_next_key(fd, cur, next)) {
+		cur = next;
+		next = keys + (size_t)(++n) * key_size;
+	}
+	for (i = 0; i < n && !err; i++) {
+		const uint8_t *k = keys + (size_t)i * key_size;
+
+		want = (key_index(inc, n_inc, key_size, k) >= 0 ? 1 : 0) | (key_index(exc, n_exc, key_size, k) >= 0 ? 2 : 0);
+		if (!want)
+			err = bpf_map_delete_elem(fd, k) && errno != ENOENT ? -errno : 0;
+		else if (bpf_map_lookup_elem(fd, k, &v) || v != want)
+			err = bpf_map_update_elem(fd, k, &want, BPF_ANY) ? -errno : 0;
+	}
+	free(keys);
+	return err;
+}
+
+int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf)
+{
+	struct mqtap_bpf *s = p->skel;
+	struct mqtap_options *o = &p->opts;
+	int fds[3], narrow, err = 0, i;
+
+	if (!s || !s->bss || !p->set)
+		return -EINVAL; /* nothing loaded: the filters are given at load */
+	fds[0] = bpf_map__fd(s->maps.uid_filter);
+	fds[1] = bpf_map__fd(s->maps.comm_filter);
+	fds[2] = bpf_map__fd(s->maps.cgroup_filter);
+	for (narrow = 0; narrow <= 1 && !err; narrow++) {
+		if (narrow) {
+			/* the switch: flags for the new sets; the prefix off while its bytes change */
+			__atomic_store_n(&s->bss->uid_include, nf->n_include_uids > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->uid_exclude, nf->n_exclude_uids > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->comm_include, nf->n_include_comms > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->comm_exclude, nf->n_exclude_comms > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->cgroup_include, nf->n_include_cgroups > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->cgroup_exclude, nf->n_exclude_cgroups > 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->bss->name_prefix_len, 0, __ATOMIC_RELEASE);
+			for (i = 0; i < nf->name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
+				((volatile __u8 *)s->bss->name_prefix)[i] = nf->name_prefix[i];
+			__atomic_store_n(&s->bss->name_prefix_len, (__u32)nf->name_prefix_len, __ATOMIC_RELEASE);
+		}
+		err = sync_filter_map(fds[0], sizeof(uint32_t), bpf_map__max_entries(s->maps.uid_filter), nf->include_uids,
+				      nf->n_include_uids, nf->exclude_uids, nf->n_exclude_uids, narrow);
+		if (!err)
+			err = sync_filter_map(fds[1], 16, bpf_map__max_entries(s->maps.comm_filter), nf->include_comms,
+					      nf->n_include_comms, nf->exclude_comms, nf->n_exclude_comms, narrow);
+		if (!err)
+			err = sync_filter_map(fds[2], sizeof(uint64_t), bpf_map__max_entries(s->maps.cgroup_filter),
+					      nf->include_cgroups, nf->n_include_cgroups, nf->exclude_cgroups,
+					      nf->n_exclude_cgroups, narrow);
+	}
+	if (err) {
+		set_err(p, -err, "bpf_map_update_elem(filters)", "while replacing the filters");
+		return err;
+	}
+	/* the probe owns the new sets from now on */
+	free(o->include_uids);
+	free(o->exclude_uids);
+	free(o->include_comms);
+	free(o->exclude_comms);
+	free(o->include_cgroups);
+	free(o->exclude_cgroups);
+	o->include_uids = nf->include_uids, o->n_include_uids = nf->n_include_uids;
+	o->exclude_uids = nf->exclude_uids, o->n_exclude_uids = nf->n_exclude_uids;
+	o->include_comms = nf->include_comms, o->n_include_comms = nf->n_include_comms;
+	o->exclude_comms = nf->exclude_comms, o->n_exclude_comms = nf->n_exclude_comms;
+	o->include_cgroups = nf->include_cgroups, o->n_include_cgroups = nf->n_include_cgroups;
+	o->exclude_cgroups = nf->exclude_cgroups, o->n_exclude_cgroups = nf->n_exclude_cgroups;
+	memcpy(o->name_prefix, nf->name_prefix, sizeof(o->name_prefix));
+	o->name_prefix_len = nf->name_prefix_len;
+	return 0;
+}
+
 static enum bpf_perf_event_ret unused_event_cb(void *ctx, int cpu, struct perf_event_header *e)
 {
 	/* never called: drain reads the rings itself so it can stop exactly when the caller's buffer is full */
@@ -346,15 +462,15 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
-	s->rodata->uid_include = p->opts.n_include_uids > 0;
-	s->rodata->uid_exclude = p->opts.n_exclude_uids > 0;
-	s->rodata->comm_include = p->opts.n_include_comms > 0;
-	s->rodata->comm_exclude = p->opts.n_exclude_comms > 0;
-	s->rodata->cgroup_include = p->opts.n_include_cgroups > 0;
-	s->rodata->cgroup_exclude = p->opts.n_exclude_cgroups > 0;
-	s->rodata->name_prefix_len = p->opts.name_prefix_len;
+	s->bss->uid_include = p->opts.n_include_uids > 0;
+	s->bss->uid_exclude = p->opts.n_exclude_uids > 0;
+	s->bss->comm_include = p->opts.n_include_comms > 0;
+	s->bss->comm_exclude = p->opts.n_exclude_comms > 0;
+	s->bss->cgroup_include = p->opts.n_include_cgroups > 0;
+	s->bss->cgroup_exclude = p->opts.n_exclude_cgroups > 0;
+	s->bss->name_prefix_len = p->opts.name_prefix_len;
 	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
-		((__u8 *)s->rodata->name_prefix)[i] = p->opts.name_prefix[i];
+		((__u8 *)s->bss->name_prefix)[i] = p->opts.name_prefix[i];
 	/* an unused ring buffer still needs a valid size: one page */
 	err = bpf_map__set_max_entries(s->maps.ringbuf, p->opts.transport == MQTAP_RING_BUFFER
 						    ? (__u32)p->opts.ring_buffer_bytes : (__u32)p->page_size);

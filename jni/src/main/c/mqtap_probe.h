@@ -54,6 +54,9 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts);
 int mqtap_probe_load(struct mqtap_probe *p, int set);
 /* Attaches the loaded set (exit first, then entry). 0 or -errno. */
 int mqtap_probe_attach(struct mqtap_probe *p);
+/* Replaces the filters (the filter fields of nf) in the loaded programs' maps and globals in place, while they
+ * run: nothing is detached, no event is missed. Takes ownership of nf's filter arrays on success. 0 or -errno. */
+int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf);
 /* Destroys the links; maps and reader stay so buffered events can still be drained. */
 void mqtap_probe_detach(struct mqtap_probe *p);
 /* Copies up to cap ready events (MQ_OPEN_EVENT_SIZE each) to out, waiting at most timeout_ms. count or -errno. */

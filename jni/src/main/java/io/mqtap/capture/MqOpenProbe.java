@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class MqOpenProbe implements AutoCloseable {
     private static final List<AttachMode> FALLBACK = List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
 
-    private final ProbeOptions options;
+    private volatile ProbeOptions options;
     private final long handle;
     /** drain, counters and detach share it; load, attach and close take it exclusively */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -170,6 +170,30 @@ public final class MqOpenProbe implements AutoCloseable {
             }
             AttachReport report = new AttachReport(null, failures);
             throw new ProbeAttachException(last == null ? 0 : last.errno(), report.describe(), report);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Replaces the in-kernel filters (uid, comm, cgroup, name prefix) with those of {@code next}, in place, while
+     * the probe stays attached: no event passing both the old and the new filters is missed, and each call is
+     * judged by one of them. Every other option of {@code next} is ignored (those need a new probe).
+     */
+    public void updateFilters(ProbeOptions next) throws ProbeException {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            if (loaded == null) throw new IllegalStateException("no hook set loaded: the filters are given to open()");
+            int rc = NativeProbe.setFilters(handle, ProbeOptions.longs(next.includeUids()), ProbeOptions.longs(next.excludeUids()),
+                    next.commSlots(next.includeComms()), next.commSlots(next.excludeComms()),
+                    ProbeOptions.longs(next.includeCgroupIds()), ProbeOptions.longs(next.excludeCgroupIds()), next.namePrefixBytes());
+            if (rc != 0) throw new ProbeException("updating the filters", -rc, NativeProbe.error(handle));
+            ProbeOptions.Builder b = options.toBuilder().includeUids(next.includeUids()).excludeUids(next.excludeUids())
+                    .includeComms(next.includeComms()).excludeComms(next.excludeComms())
+                    .includeCgroupIds(next.includeCgroupIds()).excludeCgroupIds(next.excludeCgroupIds())
+                    .namePrefix(next.namePrefixBytes());
+            options = b.build();
         } finally {
             lock.writeLock().unlock();
         }

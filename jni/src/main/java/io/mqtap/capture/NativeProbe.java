@@ -17,6 +17,10 @@ final class NativeProbe {
 
     static native int load(long handle, int set);
 
+    /** Replaces the filters of a loaded probe in place (mqtap_probe_set_filters). */
+    static native int setFilters(long handle, long[] includeUids, long[] excludeUids, byte[] includeComms, byte[] excludeComms,
+                                 long[] includeCgroups, long[] excludeCgroups, byte[] namePrefix);
+
     static native int attach(long handle);
 
     static native void detach(long handle);
