@@ -8,6 +8,9 @@ import io.dropwizard.lifecycle.Managed;
 import io.mqtap.producer.capture.ProbeEventSource;
 import io.mqtap.producer.cli.TailCommand;
 import io.mqtap.producer.config.CaptureFactory;
+import io.mqtap.producer.config.ConfigFile;
+import io.mqtap.producer.config.ConfigReload;
+import io.mqtap.producer.config.ThresholdsFactory;
 import io.mqtap.producer.config.LoopbackDefaults;
 import io.mqtap.producer.config.SecretSubstitutor;
 import io.mqtap.producer.core.HostIdentity;
@@ -25,12 +28,15 @@ import io.mqtap.producer.metrics.PipelineMetrics;
 import io.mqtap.producer.metrics.PrometheusMetrics;
 import io.mqtap.producer.pipeline.CapturePipeline;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 
 /** The mqtap producer: captures every mq_open on this host and publishes it to Kafka. */
 public class MqTapApplication extends Application<MqTapConfiguration> {
     private CapturePipeline pipeline;
+    private final ConfigFile configFile = new ConfigFile();
     private volatile org.eclipse.jetty.server.Server server;
 
     public static void main(String[] args) throws Exception {
@@ -46,8 +52,8 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
     public void initialize(Bootstrap<MqTapConfiguration> bootstrap) {
         // ${VAR} and ${VAR:-default} from the environment, ${file:/path} from a secret file; an unset variable
         // without a default, or an unreadable file, fails the start naming it
-        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
-                bootstrap.getConfigurationSourceProvider(), new SecretSubstitutor()));
+        bootstrap.setConfigurationSourceProvider(configFile.remembering(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new SecretSubstitutor())));
         bootstrap.addCommand(new TailCommand());
     }
 
@@ -81,15 +87,25 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         env.lifecycle().manage(pipeline);
 
         env.healthChecks().register("probe", new ProbeHealthCheck(pipeline::probeState));
+        AtomicReference<ThresholdsFactory> thresholds = new AtomicReference<>(config.getThresholds());
         env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(metrics.captured::getCount, pipeline::lostKernel,
-                config.getThresholds().getMaxKernelLossRatio()));
+                () -> thresholds.get().getMaxKernelLossRatio()));
         env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
-                config.getThresholds().getAckTimeout().toNanoseconds()));
+                () -> thresholds.get().getAckTimeout().toNanoseconds()));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         PrometheusMetrics prometheus = new PrometheusMetrics(env.metrics(), metrics, pipeline::probeState, schema::registered);
         env.admin().addServlet("prometheus", prometheus.servlet()).addMapping("/prometheus");
         SystemdWatchdog watchdog = new SystemdWatchdog(pipeline::alive, () -> "capturing, probe " + pipeline.probeState().detail());
         env.lifecycle().manage(watchdog);
+        // SIGHUP: filters (in the kernel, the probe stays attached) and thresholds now; anything else is named as needing a restart
+        if (configFile.path() != null) {
+            ConfigReload reload = new ConfigReload(() -> configFile.read(env), config, env.getObjectMapper(), List.of(
+                    new ConfigReload.Part("capture.filters", "filters replaced in the kernel, the probe stayed attached",
+                            next -> pipeline.updateFilters(next.getCapture().toOptions())),
+                    new ConfigReload.Part("thresholds", "health check thresholds", next -> thresholds.set(next.getThresholds()))),
+                    configFile.path());
+            ConfigReload.onHangup(reload::reload);
+        }
         env.lifecycle().addServerLifecycleListener(s -> {
             server = s;
             watchdog.ready();

@@ -15,6 +15,11 @@ public interface EventSource extends AutoCloseable {
     /** Which hook set delivers events ("tracepoint", "kprobe", "fentry"). */
     String probe();
 
+    /** Replaces the in-kernel filters in place (a configuration reload); the source stays attached. */
+    default void updateFilters(io.mqtap.capture.ProbeOptions filters) throws ProbeException {
+        throw new UnsupportedOperationException("this event source has no kernel filters");
+    }
+
     /** Stops new events; events already buffered can still be drained. */
     void detach();
 

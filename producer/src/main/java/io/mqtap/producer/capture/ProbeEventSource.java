@@ -57,6 +57,11 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
+    public void updateFilters(ProbeOptions filters) throws ProbeException {
+        probe.updateFilters(filters);
+    }
+
+    @Override
     public void detach() {
         probe.detach();
     }

@@ -4,6 +4,7 @@ import com.codahale.metrics.health.HealthCheck;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.Publisher;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /** Fails when records wait too long for Kafka's acknowledgement, or a fatal delivery error happened recently. */
 public final class KafkaHealthCheck extends HealthCheck {
@@ -11,9 +12,14 @@ public final class KafkaHealthCheck extends HealthCheck {
 
     private final Publisher publisher;
     private final DeliveryErrors errors;
-    private final long ackTimeoutNanos;
+    private final LongSupplier ackTimeoutNanos;
 
     public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, long ackTimeoutNanos) {
+        this(publisher, errors, () -> ackTimeoutNanos);
+    }
+
+    /** With the timeout read at each check (a reload may change it). */
+    public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, LongSupplier ackTimeoutNanos) {
         this.publisher = publisher;
         this.errors = errors;
         this.ackTimeoutNanos = ackTimeoutNanos;
@@ -24,6 +30,7 @@ public final class KafkaHealthCheck extends HealthCheck {
         String fatal = errors.fatalWithin(FATAL_WINDOW_NANOS);
         if (fatal != null) return Result.unhealthy("Kafka refused records in the last 5 minutes: " + fatal);
         long waited = publisher.unackedForNanos();
+        long ackTimeoutNanos = this.ackTimeoutNanos.getAsLong();
         if (waited > ackTimeoutNanos) {
             return Result.unhealthy(String.format("%d records have waited %d s for a Kafka acknowledgement",
                     publisher.inFlight(), TimeUnit.NANOSECONDS.toSeconds(waited)));

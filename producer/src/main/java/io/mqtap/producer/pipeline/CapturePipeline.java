@@ -67,7 +67,7 @@ public final class CapturePipeline implements Managed {
     private final DeliveryErrors errors = new DeliveryErrors();
     private final Handoff handoff;
     private final Publisher publisher;
-    private EventSource source;
+    private volatile EventSource source;
     private CaptureReader reader;
     private volatile Thread readerThread;
     private volatile Thread publisherThread;
@@ -134,6 +134,13 @@ public final class CapturePipeline implements Managed {
 
     private static long remainingMillis(long deadlineNanos) {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    /** Replaces the probe's filters in the kernel while it stays attached (a configuration reload). */
+    public void updateFilters(io.mqtap.capture.ProbeOptions filters) throws ProbeException {
+        EventSource s = source;
+        if (s == null) throw new IllegalStateException("the pipeline has not started");
+        s.updateFilters(filters);
     }
 
     /** True while the reader and publisher threads run (the systemd watchdog's keep-alive condition). */
