@@ -5,26 +5,34 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
- * Everything the Schema Registry client and the serdes need, immutable. Built with {@link #builder()} or,
- * from Kafka's {@code configure(Map, boolean)}, with {@link #fromMap(Map)} using the Confluent-style keys
- * below (unknown keys are ignored, so a whole producer or consumer config can be passed).
+ * Everything the Schema Registry client and the serdes need, immutable: Kafka's {@link ConfigDef} defines each key
+ * (type, default, check, doc) with the Confluent-style names below. Built with {@link #builder()} or, from Kafka's
+ * {@code configure(Map, boolean)}, with {@link #fromMap(Map)} (unknown keys are ignored, so a whole producer or
+ * consumer config can be passed).
  */
-public final class RegistryConfig {
+public final class RegistryConfig extends AbstractConfig {
     /** Comma-separated base URLs, e.g. {@code http://127.0.0.1:8081} or {@code http://host:8080/apis/ccompat/v7}; the next is tried when one is unreachable. */
     public static final String URL = "schema.registry.url";
     /** {@code USER_INFO} (default: use {@link #BASIC_AUTH_USER_INFO}) or {@code URL} (user info inside the URL). */
     public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
     /** {@code user:password} for HTTP basic auth. */
     public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+    /** The same, under the name Confluent's clients also accept. */
+    static final String REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry." + BASIC_AUTH_USER_INFO;
     public static final String TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
     public static final String TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
     /** JKS or PKCS12 (default PKCS12). */
@@ -56,62 +64,91 @@ public final class RegistryConfig {
     /** Deserializer: the reader schema (JSON text or an {@link Schema}); records are resolved into it. */
     public static final String READER_SCHEMA = "avro.reader.schema";
 
+    private static final ConfigDef.Validator HTTP_URLS = (name, value) -> {
+        List<?> urls = (List<?>) value;
+        if (urls == null || urls.isEmpty()) throw new ConfigException(name, value, "at least one Schema Registry URL is required");
+        for (Object u : urls) {
+            String s = u.toString().toLowerCase(Locale.ROOT);
+            if (!s.startsWith("http://") && !s.startsWith("https://"))
+                throw new ConfigException(name, u, "must be an http:// or https:// URL");
+        }
+    };
+    private static final ConfigDef.Validator USER_INFO = (name, value) -> {
+        if (value != null && !((Password) value).value().isEmpty() && !((Password) value).value().contains(":"))
+            throw new ConfigException(name, value, "must be user:password");
+    };
+    private static final ConfigDef.Validator STRATEGY = (name, value) -> {
+        try {
+            SubjectNameStrategy.parse(value.toString());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
+        }
+    };
+
+    /** Every key, its type, default and check. */
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(URL, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, HTTP_URLS, Importance.HIGH,
+                    "Comma-separated Schema Registry base URLs; the next is tried when one is unreachable.")
+            .define(BASIC_AUTH_CREDENTIALS_SOURCE, Type.STRING, "USER_INFO",
+                    ConfigDef.CaseInsensitiveValidString.in("USER_INFO", "URL"), Importance.MEDIUM,
+                    "Where the basic auth credentials come from: USER_INFO (basic.auth.user.info) or URL (user:password@ in it).")
+            .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, USER_INFO, Importance.MEDIUM, "user:password for HTTP basic auth.")
+            .define(REGISTRY_BASIC_AUTH_USER_INFO, Type.PASSWORD, null, USER_INFO, Importance.LOW,
+                    "The same as basic.auth.user.info, when that is not set.")
+            .define(TRUSTSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM, "Trust store for the registry's HTTPS certificate.")
+            .define(TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The trust store's password.")
+            .define(TRUSTSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW, "JKS or PKCS12.")
+            .define(KEYSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM, "Key store with the client certificate, if the registry asks for one.")
+            .define(KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The key store's password.")
+            .define(KEYSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW, "JKS or PKCS12.")
+            .define(KEY_PASSWORD, Type.PASSWORD, null, Importance.LOW, "The private key's password, when it differs from the key store's.")
+            .define(CONNECT_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW, "TCP (and TLS) connect timeout.")
+            .define(REQUEST_TIMEOUT_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Time for one HTTP request, from sending to the whole answer.")
+            .define(MAX_RETRIES, Type.INT, 3, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Retries after the first attempt, on connect errors, timeouts, 5xx, 408 and 429.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "First wait before a retry; doubles each time.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 2_000L, ConfigDef.Range.atLeast(1), Importance.LOW, "Longest wait before a retry.")
+            .define(AUTO_REGISTER, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Serializer: register the record's schema under its subject (true), or only look it up (false).")
+            .define(USE_LATEST_VERSION, Type.BOOLEAN, false, Importance.LOW,
+                    "Serializer: use the subject's latest version when it is the record's schema.")
+            .define(KEY_SUBJECT_NAME_STRATEGY, Type.STRING, "topic", STRATEGY, Importance.LOW, "topic, record or topic-record.")
+            .define(VALUE_SUBJECT_NAME_STRATEGY, Type.STRING, "topic", STRATEGY, Importance.LOW, "topic, record or topic-record.")
+            .define(REMOVE_JAVA_PROPERTIES, Type.BOOLEAN, true, Importance.LOW,
+                    "Serializer: drop the generator's avro.java.* properties from the schema it registers.")
+            .define(SPECIFIC_READER, Type.BOOLEAN, false, Importance.LOW, "Deserializer: read into generated specific classes.")
+            .define(READER_SCHEMA, Type.STRING, null, Importance.LOW, "Deserializer: the reader schema, as JSON.");
+
     private final List<URI> urls;
     private final String basicAuthUser;
     private final String basicAuthPassword;
-    private final Path trustStore;
-    private final String trustStorePassword;
-    private final String trustStoreType;
-    private final Path keyStore;
-    private final String keyStorePassword;
-    private final String keyStoreType;
-    private final String keyPassword;
-    private final Duration connectTimeout;
-    private final Duration requestTimeout;
-    private final int maxRetries;
-    private final Duration retryBackoff;
-    private final Duration retryBackoffMax;
-    private final boolean autoRegister;
-    private final boolean useLatestVersion;
     private final SubjectNameStrategy keySubjectStrategy;
     private final SubjectNameStrategy valueSubjectStrategy;
-    private final boolean removeJavaProperties;
-    private final boolean specificReader;
     private final Schema readerSchema;
 
-    private RegistryConfig(Builder b) {
-        if (b.urls.isEmpty()) {
-            throw new ConfigException(URL, null, "at least one Schema Registry URL is required");
+    private RegistryConfig(Map<String, ?> configs) {
+        super(DEFINITION, typed(configs), false);
+        this.urls = urls(getList(URL));
+        String userInfo;
+        if (getString(BASIC_AUTH_CREDENTIALS_SOURCE).equalsIgnoreCase("URL")) {
+            userInfo = urls.get(0).getRawUserInfo();
+        } else {
+            Password p = getPassword(BASIC_AUTH_USER_INFO) != null ? getPassword(BASIC_AUTH_USER_INFO)
+                    : getPassword(REGISTRY_BASIC_AUTH_USER_INFO);
+            userInfo = p == null ? null : p.value();
         }
-        this.urls = List.copyOf(b.urls);
-        this.basicAuthUser = b.basicAuthUser;
-        this.basicAuthPassword = b.basicAuthPassword;
-        this.trustStore = b.trustStore;
-        this.trustStorePassword = b.trustStorePassword;
-        this.trustStoreType = b.trustStoreType;
-        this.keyStore = b.keyStore;
-        this.keyStorePassword = b.keyStorePassword;
-        this.keyStoreType = b.keyStoreType;
-        this.keyPassword = b.keyPassword;
-        this.connectTimeout = positive(CONNECT_TIMEOUT_MS, b.connectTimeout);
-        this.requestTimeout = positive(REQUEST_TIMEOUT_MS, b.requestTimeout);
-        if (b.maxRetries < 0) {
-            throw new ConfigException(MAX_RETRIES, b.maxRetries, "must be >= 0");
-        }
-        this.maxRetries = b.maxRetries;
-        this.retryBackoff = positive(RETRY_BACKOFF_MS, b.retryBackoff);
-        this.retryBackoffMax = positive(RETRY_BACKOFF_MAX_MS, b.retryBackoffMax);
-        this.autoRegister = b.autoRegister;
-        this.useLatestVersion = b.useLatestVersion;
-        this.keySubjectStrategy = b.keySubjectStrategy;
-        this.valueSubjectStrategy = b.valueSubjectStrategy;
-        this.removeJavaProperties = b.removeJavaProperties;
-        this.specificReader = b.specificReader;
-        this.readerSchema = b.readerSchema;
-        for (URI u : urls) {
-            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
-                throw new ConfigException(URL, u.toString(), "must be an http:// or https:// URL");
-            }
+        int colon = userInfo == null || userInfo.isEmpty() ? -1 : userInfo.indexOf(':');
+        this.basicAuthUser = colon < 0 ? null : userInfo.substring(0, colon);
+        this.basicAuthPassword = colon < 0 ? null : userInfo.substring(colon + 1);
+        this.keySubjectStrategy = SubjectNameStrategy.parse(getString(KEY_SUBJECT_NAME_STRATEGY));
+        this.valueSubjectStrategy = SubjectNameStrategy.parse(getString(VALUE_SUBJECT_NAME_STRATEGY));
+        String reader = getString(READER_SCHEMA);
+        try {
+            this.readerSchema = reader == null || reader.isBlank() ? null : new Schema.Parser().parse(reader);
+        } catch (RuntimeException e) {
+            throw new ConfigException(READER_SCHEMA, "(schema)", "not a valid Avro schema: " + e.getMessage());
         }
     }
 
@@ -122,28 +159,9 @@ public final class RegistryConfig {
     /** A builder holding this config's values, to change a few. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.urls.addAll(urls);
-        b.basicAuthUser = basicAuthUser;
-        b.basicAuthPassword = basicAuthPassword;
-        b.trustStore = trustStore;
-        b.trustStorePassword = trustStorePassword;
-        b.trustStoreType = trustStoreType;
-        b.keyStore = keyStore;
-        b.keyStorePassword = keyStorePassword;
-        b.keyStoreType = keyStoreType;
-        b.keyPassword = keyPassword;
-        b.connectTimeout = connectTimeout;
-        b.requestTimeout = requestTimeout;
-        b.maxRetries = maxRetries;
-        b.retryBackoff = retryBackoff;
-        b.retryBackoffMax = retryBackoffMax;
-        b.autoRegister = autoRegister;
-        b.useLatestVersion = useLatestVersion;
-        b.keySubjectStrategy = keySubjectStrategy;
-        b.valueSubjectStrategy = valueSubjectStrategy;
-        b.removeJavaProperties = removeJavaProperties;
-        b.specificReader = specificReader;
-        b.readerSchema = readerSchema;
+        b.props.putAll(originals());
+        b.props.remove(URL);
+        urls.forEach(u -> b.urls.add(u.toString()));
         return b;
     }
 
@@ -152,88 +170,31 @@ public final class RegistryConfig {
      * (Boolean, Number, List, {@link Password}, {@link Path}, {@link Schema}).
      */
     public static RegistryConfig fromMap(Map<String, ?> configs) {
-        Builder b = new Builder();
-        Object urls = configs.get(URL);
-        if (urls == null) {
-            throw new ConfigException(URL, null, "missing: the Schema Registry URL(s) are required");
-        }
-        for (String u : list(urls)) {
-            b.url(u);
-        }
-        String source = str(configs, BASIC_AUTH_CREDENTIALS_SOURCE);
-        String userInfo = null;
-        if (source == null || source.equalsIgnoreCase("USER_INFO")) {
-            userInfo = str(configs, BASIC_AUTH_USER_INFO);
-            if (userInfo == null) {
-                userInfo = str(configs, "schema.registry." + BASIC_AUTH_USER_INFO);
-            }
-        } else if (source.equalsIgnoreCase("URL")) {
-            userInfo = b.urls.get(0).getRawUserInfo();
-        } else {
-            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "supported: USER_INFO, URL");
-        }
-        if (userInfo != null && !userInfo.isEmpty()) {
-            int colon = userInfo.indexOf(':');
-            if (colon < 0) {
-                throw new ConfigException(BASIC_AUTH_USER_INFO, "(hidden)", "must be user:password");
-            }
-            b.basicAuth(userInfo.substring(0, colon), userInfo.substring(colon + 1));
-        }
-        String ts = str(configs, TRUSTSTORE_LOCATION);
-        if (ts != null && !ts.isEmpty()) {
-            b.trustStore(Path.of(ts), str(configs, TRUSTSTORE_PASSWORD), str(configs, TRUSTSTORE_TYPE));
-        }
-        String ks = str(configs, KEYSTORE_LOCATION);
-        if (ks != null && !ks.isEmpty()) {
-            b.keyStore(Path.of(ks), str(configs, KEYSTORE_PASSWORD), str(configs, KEY_PASSWORD), str(configs, KEYSTORE_TYPE));
-        }
-        Long v;
-        if ((v = num(configs, CONNECT_TIMEOUT_MS)) != null) {
-            b.connectTimeout(Duration.ofMillis(v));
-        }
-        if ((v = num(configs, REQUEST_TIMEOUT_MS)) != null) {
-            b.requestTimeout(Duration.ofMillis(v));
-        }
-        if ((v = num(configs, MAX_RETRIES)) != null) {
-            b.maxRetries(v.intValue());
-        }
-        if ((v = num(configs, RETRY_BACKOFF_MS)) != null) {
-            b.retryBackoff(Duration.ofMillis(v), b.retryBackoffMax);
-        }
-        if ((v = num(configs, RETRY_BACKOFF_MAX_MS)) != null) {
-            b.retryBackoff(b.retryBackoff, Duration.ofMillis(v));
-        }
-        Boolean f;
-        if ((f = bool(configs, AUTO_REGISTER)) != null) {
-            b.autoRegister(f);
-        }
-        if ((f = bool(configs, USE_LATEST_VERSION)) != null) {
-            b.useLatestVersion(f);
-        }
-        if ((f = bool(configs, REMOVE_JAVA_PROPERTIES)) != null) {
-            b.removeJavaProperties(f);
-        }
-        if ((f = bool(configs, SPECIFIC_READER)) != null) {
-            b.specificReader(f);
-        }
-        String s;
-        if ((s = str(configs, KEY_SUBJECT_NAME_STRATEGY)) != null) {
-            b.keySubjectStrategy(strategy(KEY_SUBJECT_NAME_STRATEGY, s));
-        }
-        if ((s = str(configs, VALUE_SUBJECT_NAME_STRATEGY)) != null) {
-            b.valueSubjectStrategy(strategy(VALUE_SUBJECT_NAME_STRATEGY, s));
-        }
-        Object reader = configs.get(READER_SCHEMA);
-        if (reader instanceof Schema schema) {
-            b.readerSchema(schema);
-        } else if (reader != null && !reader.toString().isBlank()) {
+        return new RegistryConfig(configs);
+    }
+
+    /** Values ConfigDef has no type for, as the text it parses: a Schema as its JSON, a Path or a number as text. */
+    private static Map<String, Object> typed(Map<String, ?> configs) {
+        Map<String, Object> m = new HashMap<>(configs);
+        m.replaceAll((k, v) -> !DEFINITION.names().contains(k) || v == null || v instanceof String || v instanceof Password
+                || v instanceof Boolean || v instanceof Collection<?> ? v
+                : v instanceof Class<?> c ? c.getName() : v.toString());
+        return m;
+    }
+
+    /** Base URLs without a trailing '/'. */
+    private static List<URI> urls(List<String> values) {
+        List<URI> out = new ArrayList<>();
+        for (String v : values) {
+            String u = v.trim();
+            while (u.endsWith("/")) u = u.substring(0, u.length() - 1);
             try {
-                b.readerSchema(new Schema.Parser().parse(reader.toString()));
-            } catch (RuntimeException e) {
-                throw new ConfigException(READER_SCHEMA, "(schema)", "not a valid Avro schema: " + e.getMessage());
+                out.add(URI.create(u));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(URL, v, "not a URL: " + e.getMessage());
             }
         }
-        return b.build();
+        return List.copyOf(out);
     }
 
     public List<URI> urls() {
@@ -249,59 +210,59 @@ public final class RegistryConfig {
     }
 
     public Path trustStore() {
-        return trustStore;
+        return path(TRUSTSTORE_LOCATION);
     }
 
     public String trustStorePassword() {
-        return trustStorePassword;
+        return secret(TRUSTSTORE_PASSWORD);
     }
 
     public String trustStoreType() {
-        return trustStoreType;
+        return getString(TRUSTSTORE_TYPE);
     }
 
     public Path keyStore() {
-        return keyStore;
+        return path(KEYSTORE_LOCATION);
     }
 
     public String keyStorePassword() {
-        return keyStorePassword;
+        return secret(KEYSTORE_PASSWORD);
     }
 
     public String keyStoreType() {
-        return keyStoreType;
+        return getString(KEYSTORE_TYPE);
     }
 
     public String keyPassword() {
-        return keyPassword;
+        return secret(KEY_PASSWORD);
     }
 
     public Duration connectTimeout() {
-        return connectTimeout;
+        return Duration.ofMillis(getLong(CONNECT_TIMEOUT_MS));
     }
 
     public Duration requestTimeout() {
-        return requestTimeout;
+        return Duration.ofMillis(getLong(REQUEST_TIMEOUT_MS));
     }
 
     public int maxRetries() {
-        return maxRetries;
+        return getInt(MAX_RETRIES);
     }
 
     public Duration retryBackoff() {
-        return retryBackoff;
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
     }
 
     public Duration retryBackoffMax() {
-        return retryBackoffMax;
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
     }
 
     public boolean autoRegister() {
-        return autoRegister;
+        return getBoolean(AUTO_REGISTER);
     }
 
     public boolean useLatestVersion() {
-        return useLatestVersion;
+        return getBoolean(USE_LATEST_VERSION);
     }
 
     public SubjectNameStrategy subjectStrategy(boolean isKey) {
@@ -309,11 +270,11 @@ public final class RegistryConfig {
     }
 
     public boolean removeJavaProperties() {
-        return removeJavaProperties;
+        return getBoolean(REMOVE_JAVA_PROPERTIES);
     }
 
     public boolean specificReader() {
-        return specificReader;
+        return getBoolean(SPECIFIC_READER);
     }
 
     /** The deserializer's reader schema, or null to read with the writer's (or the specific class's). */
@@ -321,109 +282,89 @@ public final class RegistryConfig {
         return readerSchema;
     }
 
+    private Path path(String key) {
+        String s = getString(key);
+        return s == null || s.isEmpty() ? null : Path.of(s);
+    }
+
+    private String secret(String key) {
+        Password p = getPassword(key);
+        return p == null ? null : p.value();
+    }
+
     @Override
     public String toString() {
         // no passwords
-        return "RegistryConfig{urls=" + urls + ", basicAuthUser=" + basicAuthUser + ", trustStore=" + trustStore
-            + ", keyStore=" + keyStore + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
-            + ", maxRetries=" + maxRetries + ", autoRegister=" + autoRegister + ", useLatestVersion=" + useLatestVersion
-            + ", valueSubjectStrategy=" + valueSubjectStrategy + ", specificReader=" + specificReader + "}";
+        return "RegistryConfig{urls=" + urls + ", basicAuthUser=" + basicAuthUser + ", trustStore=" + trustStore()
+            + ", keyStore=" + keyStore() + ", connectTimeout=" + connectTimeout() + ", requestTimeout=" + requestTimeout()
+            + ", maxRetries=" + maxRetries() + ", autoRegister=" + autoRegister() + ", useLatestVersion=" + useLatestVersion()
+            + ", valueSubjectStrategy=" + valueSubjectStrategy + ", specificReader=" + specificReader() + "}";
     }
 
-    /** Mutable builder; defaults: 5 s connect, 10 s request, 3 retries from 100 ms up to 2 s, auto-register, topic strategy. */
+    /** Sets the keys above by name; defaults: 5 s connect, 10 s request, 3 retries from 100 ms up to 2 s, auto-register, topic strategy. */
     public static final class Builder {
-        private final List<URI> urls = new ArrayList<>();
-        private String basicAuthUser;
-        private String basicAuthPassword;
-        private Path trustStore;
-        private String trustStorePassword;
-        private String trustStoreType = "PKCS12";
-        private Path keyStore;
-        private String keyStorePassword;
-        private String keyStoreType = "PKCS12";
-        private String keyPassword;
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration requestTimeout = Duration.ofSeconds(10);
-        private int maxRetries = 3;
-        private Duration retryBackoff = Duration.ofMillis(100);
-        private Duration retryBackoffMax = Duration.ofSeconds(2);
-        private boolean autoRegister = true;
-        private boolean useLatestVersion;
-        private SubjectNameStrategy keySubjectStrategy = SubjectNameStrategy.TOPIC;
-        private SubjectNameStrategy valueSubjectStrategy = SubjectNameStrategy.TOPIC;
-        private boolean removeJavaProperties = true;
-        private boolean specificReader;
-        private Schema readerSchema;
+        private final List<String> urls = new ArrayList<>();
+        private final Map<String, Object> props = new HashMap<>();
 
         private Builder() {}
 
         /** Adds a base URL; a trailing '/' is dropped. */
         public Builder url(String url) {
-            String u = url.trim();
-            while (u.endsWith("/")) {
-                u = u.substring(0, u.length() - 1);
-            }
-            try {
-                urls.add(URI.create(u));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(URL, url, "not a URL: " + e.getMessage());
-            }
+            urls.add(url);
             return this;
         }
 
         public Builder basicAuth(String user, String password) {
-            this.basicAuthUser = Objects.requireNonNull(user, "user");
-            this.basicAuthPassword = Objects.requireNonNull(password, "password");
+            props.put(BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO");
+            props.put(BASIC_AUTH_USER_INFO, new Password(Objects.requireNonNull(user, "user") + ":"
+                    + Objects.requireNonNull(password, "password")));
             return this;
         }
 
         public Builder trustStore(Path location, String password, String type) {
-            this.trustStore = location;
-            this.trustStorePassword = password;
-            if (type != null && !type.isBlank()) {
-                this.trustStoreType = type;
-            }
-            return this;
+            return store(TRUSTSTORE_LOCATION, location, TRUSTSTORE_PASSWORD, password, TRUSTSTORE_TYPE, type);
         }
 
         public Builder keyStore(Path location, String password, String keyPassword, String type) {
-            this.keyStore = location;
-            this.keyStorePassword = password;
-            this.keyPassword = keyPassword;
-            if (type != null && !type.isBlank()) {
-                this.keyStoreType = type;
-            }
+            props.put(KEY_PASSWORD, keyPassword == null ? null : new Password(keyPassword));
+            return store(KEYSTORE_LOCATION, location, KEYSTORE_PASSWORD, password, KEYSTORE_TYPE, type);
+        }
+
+        private Builder store(String locationKey, Path location, String passwordKey, String password, String typeKey, String type) {
+            props.put(locationKey, location == null ? null : location.toString());
+            props.put(passwordKey, password == null ? null : new Password(password));
+            if (type != null && !type.isBlank()) props.put(typeKey, type);
             return this;
         }
 
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = d;
+            props.put(CONNECT_TIMEOUT_MS, d.toMillis());
             return this;
         }
 
         public Builder requestTimeout(Duration d) {
-            this.requestTimeout = d;
+            props.put(REQUEST_TIMEOUT_MS, d.toMillis());
             return this;
         }
 
         public Builder maxRetries(int n) {
-            this.maxRetries = n;
+            props.put(MAX_RETRIES, n);
             return this;
         }
 
         public Builder retryBackoff(Duration first, Duration max) {
-            this.retryBackoff = first;
-            this.retryBackoffMax = max;
+            props.put(RETRY_BACKOFF_MS, first.toMillis());
+            props.put(RETRY_BACKOFF_MAX_MS, max.toMillis());
             return this;
         }
 
         public Builder autoRegister(boolean on) {
-            this.autoRegister = on;
+            props.put(AUTO_REGISTER, on);
             return this;
         }
 
         public Builder useLatestVersion(boolean on) {
-            this.useLatestVersion = on;
+            props.put(USE_LATEST_VERSION, on);
             return this;
         }
 
@@ -433,105 +374,35 @@ public final class RegistryConfig {
         }
 
         public Builder keySubjectStrategy(SubjectNameStrategy s) {
-            this.keySubjectStrategy = Objects.requireNonNull(s);
+            props.put(KEY_SUBJECT_NAME_STRATEGY, Objects.requireNonNull(s).name());
             return this;
         }
 
         public Builder valueSubjectStrategy(SubjectNameStrategy s) {
-            this.valueSubjectStrategy = Objects.requireNonNull(s);
+            props.put(VALUE_SUBJECT_NAME_STRATEGY, Objects.requireNonNull(s).name());
             return this;
         }
 
         public Builder removeJavaProperties(boolean on) {
-            this.removeJavaProperties = on;
+            props.put(REMOVE_JAVA_PROPERTIES, on);
             return this;
         }
 
         public Builder specificReader(boolean on) {
-            this.specificReader = on;
+            props.put(SPECIFIC_READER, on);
             return this;
         }
 
         public Builder readerSchema(Schema s) {
-            this.readerSchema = s;
+            props.put(READER_SCHEMA, s == null ? null : s.toString());
             return this;
         }
 
         public RegistryConfig build() {
-            return new RegistryConfig(this);
+            Map<String, Object> all = new HashMap<>(props);
+            all.put(URL, List.copyOf(urls));
+            all.values().removeIf(Objects::isNull);
+            return new RegistryConfig(all);
         }
-    }
-
-    private static Duration positive(String key, Duration d) {
-        if (d == null || d.isNegative() || d.isZero()) {
-            throw new ConfigException(key, d, "must be a positive duration");
-        }
-        return d;
-    }
-
-    private static SubjectNameStrategy strategy(String key, String value) {
-        try {
-            return SubjectNameStrategy.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, value, e.getMessage());
-        }
-    }
-
-    private static List<String> list(Object v) {
-        List<String> out = new ArrayList<>();
-        if (v instanceof Collection<?> c) {
-            c.forEach(x -> out.addAll(list(x)));
-        } else {
-            for (String s : v.toString().split(",")) {
-                if (!s.isBlank()) {
-                    out.add(s.trim());
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String str(Map<String, ?> m, String key) {
-        Object v = m.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Password p) {
-            return p.value();
-        }
-        if (v instanceof Class<?> c) {
-            return c.getName();
-        }
-        return v.toString();
-    }
-
-    private static Long num(Map<String, ?> m, String key) {
-        Object v = m.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
-        try {
-            return Long.parseLong(v.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, v, "must be a whole number");
-        }
-    }
-
-    private static Boolean bool(Map<String, ?> m, String key) {
-        Object v = m.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        String s = v.toString().trim().toLowerCase(Locale.ROOT);
-        if (s.equals("true") || s.equals("false")) {
-            return Boolean.valueOf(s);
-        }
-        throw new ConfigException(key, v, "must be true or false");
     }
 }

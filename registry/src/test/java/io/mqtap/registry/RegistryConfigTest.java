@@ -71,6 +71,27 @@ class RegistryConfigTest {
     }
 
     @Test
+    void typedValuesAndTheBuilderGoThroughTheSameDefinition() {
+        Schema reader = Schema.create(Schema.Type.STRING);
+        RegistryConfig c = RegistryConfig.fromMap(Map.of("schema.registry.url", "http://127.0.0.1:8081/",
+            "schema.registry.ssl.truststore.location", Path.of("/etc/mqtap/trust.p12"), "avro.reader.schema", reader,
+            "schema.registry.max.retries", 7L));
+        assertThat(c.trustStore()).isEqualTo(Path.of("/etc/mqtap/trust.p12"));
+        assertThat(c.readerSchema()).isEqualTo(reader);
+        assertThat(c.maxRetries()).isEqualTo(7);
+        RegistryConfig b = c.toBuilder().basicAuth("carol", "pw:2").maxRetries(0).build();
+        assertThat(b.urls()).containsExactly(URI.create("http://127.0.0.1:8081"));
+        assertThat(b.basicAuthUser()).isEqualTo("carol");
+        assertThat(b.basicAuthPassword()).isEqualTo("pw:2");
+        assertThat(b.maxRetries()).isZero();
+        assertThat(b.readerSchema()).isEqualTo(reader);
+        assertThatThrownBy(() -> RegistryConfig.builder().url("http://x").connectTimeout(Duration.ZERO).build())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("schema.registry.connect.timeout.ms");
+        assertThat(RegistryConfig.DEFINITION.names()).contains(RegistryConfig.URL, RegistryConfig.READER_SCHEMA,
+            RegistryConfig.BASIC_AUTH_USER_INFO, RegistryConfig.RETRY_BACKOFF_MAX_MS);
+    }
+
+    @Test
     void userInfoFromTheUrl() {
         RegistryConfig c = RegistryConfig.fromMap(Map.of("schema.registry.url", "http://bob:pw@127.0.0.1:8081",
             "basic.auth.credentials.source", "URL"));
