@@ -3,6 +3,7 @@ package io.mqtap.streams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mqtap.config.ConfigSubstitutor;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code MqTapStreamsApp <config.properties|config.yml>}: runs the counts, alerts and completeness topology until
  * SIGTERM/SIGINT, then closes Kafka Streams within 30 s. A YAML file's nested keys join with dots
- * ({@code mqtap: {grace: PT30S}} is {@code mqtap.grace=PT30S}); {@code ${NAME}} in values reads the environment.
+ * ({@code mqtap: {grace: PT30S}} is {@code mqtap.grace=PT30S}); values take {@code ${NAME}}, {@code ${NAME:-default}} and
+ * {@code ${file:/path}} as the producer's config does ({@link ConfigSubstitutor}).
  */
 public final class MqTapStreamsApp {
     private static final Logger LOG = LoggerFactory.getLogger(MqTapStreamsApp.class);
@@ -93,7 +95,7 @@ public final class MqTapStreamsApp {
         }
     }
 
-    /** A .properties or .yml/.yaml file as flat dotted keys, with ${NAME} taken from the environment. */
+    /** A .properties or .yml/.yaml file as flat dotted keys, with ${NAME}, ${NAME:-default} and ${file:/path} substituted. */
     public static Map<String, String> load(Path file) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         String name = file.getFileName().toString();
@@ -109,7 +111,8 @@ public final class MqTapStreamsApp {
             }
             p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
         }
-        out.replaceAll((k, v) -> substitute(file, k, v));
+        ConfigSubstitutor substitutor = new ConfigSubstitutor();
+        out.replaceAll((k, v) -> substitute(substitutor, k, v));
         return out;
     }
 
@@ -131,17 +134,12 @@ public final class MqTapStreamsApp {
         return sb.toString();
     }
 
-    private static String substitute(Path file, String key, String value) {
-        var m = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(value);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String env = System.getenv(m.group(1));
-            if (env == null) {
-                throw new IllegalArgumentException(key + " needs the environment variable " + m.group(1));
-            }
-            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(env));
+    /** mqtap's one substitution (the producer's too): ${VAR}, ${VAR:-default}, ${file:/path}; an error names the key. */
+    private static String substitute(ConfigSubstitutor substitutor, String key, String value) {
+        try {
+            return substitutor.replace(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
         }
-        m.appendTail(sb);
-        return sb.toString();
     }
 }

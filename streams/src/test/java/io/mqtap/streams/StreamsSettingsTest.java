@@ -49,6 +49,18 @@ class StreamsSettingsTest {
     }
 
     @Test
+    void valuesTakeTheProducersSubstitution(@TempDir Path dir) throws Exception {
+        Path secret = Files.writeString(dir.resolve("jaas"), "org.apache.kafka.common.security.scram.ScramLoginModule required;\n");
+        Path props = dir.resolve("streams.properties");
+        Files.writeString(props, "application.id=${MQTAP_TEST_SURELY_UNSET_APP:-mqtap-streams}\n"
+                + "sasl.jaas.config=${file:" + secret + "}\nmqtap.grace=$${literal}\n");
+        Map<String, String> loaded = MqTapStreamsApp.load(props);
+        assertThat(loaded).containsEntry("application.id", "mqtap-streams")
+                .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                .containsEntry("mqtap.grace", "${literal}");
+    }
+
+    @Test
     void badSettingsAreRefusedWithTheKeyAndTheReason() {
         assertThatThrownBy(() -> new StreamsSettings(Map.of("mqtap.alert.rate.multipler", "5")))
                 .hasMessage("unknown setting mqtap.alert.rate.multipler");
