@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -42,7 +43,7 @@ public final class MqTapStreamsApp {
         try {
             config = load(Path.of(args[0]));
             settings = new StreamsSettings(config);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | ConfigException e) {
             System.err.println(args[0] + ": " + e.getMessage());
             System.exit(2);
             return;

@@ -4,59 +4,115 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The application's settings: {@code mqtap.*} keys for topics and rules (with the defaults below), everything
- * else passed through to Kafka Streams and, for {@code schema.registry.*} and {@code basic.auth.*}, to the
- * Avro serdes. Durations are ISO-8601 ({@code PT1M}) or milliseconds.
+ * The application's settings: {@code mqtap.*} keys for topics and rules, defined (type, default, check) in
+ * {@link #DEFINITION}; everything else is passed through to Kafka Streams and, for {@code schema.registry.*} and
+ * {@code basic.auth.*}, to the Avro serdes. Durations are ISO-8601 ({@code PT1M}) or milliseconds. A bad or unknown
+ * {@code mqtap.*} setting throws {@link ConfigException} naming the key.
  */
-public final class StreamsSettings {
+public final class StreamsSettings extends AbstractConfig {
     public static final String PREFIX = "mqtap.";
 
-    private final Map<String, String> all;
+    private static final String EVENTS = "mqtap.topic.events", STATS = "mqtap.topic.stats", COUNTS = "mqtap.topic.counts",
+            ALERTS = "mqtap.topic.alerts", COMPLETENESS = "mqtap.topic.completeness",
+            REPARTITION = "mqtap.repartition.partitions", WINDOW = "mqtap.counts.window", GRACE = "mqtap.grace",
+            ALPHA = "mqtap.alert.rate.alpha", MULTIPLIER = "mqtap.alert.rate.multiplier", FLOOR = "mqtap.alert.rate.floor",
+            WARMUP = "mqtap.alert.rate.warmup-minutes", PERMISSION_WINDOW = "mqtap.alert.permission.window",
+            PERMISSION_THRESHOLD = "mqtap.alert.permission.threshold", MAX_GAPS = "mqtap.completeness.max-gaps";
 
-    public StreamsSettings(Map<String, String> props) {
-        this.all = Map.copyOf(props);
-        validate();
+    /** An ISO-8601 duration or a number of milliseconds, at least {@code min} long. */
+    private static ConfigDef.Validator duration(Duration min) {
+        return (name, value) -> {
+            Duration d = parseDuration(name, value.toString());
+            if (d.compareTo(min) < 0) throw new ConfigException(name, value, min.isZero() ? "must not be negative" : "must be positive");
+        };
     }
 
-    public String eventsTopic() { return get("mqtap.topic.events", "mq-open-events"); }
-    public String statsTopic() { return get("mqtap.topic.stats", "mq-open-stats"); }
-    public String countsTopic() { return get("mqtap.topic.counts", "mq-open-counts"); }
-    public String alertsTopic() { return get("mqtap.topic.alerts", "mq-open-alerts"); }
-    public String completenessTopic() { return get("mqtap.topic.completeness", "mq-open-completeness"); }
+    private static final ConfigDef.Validator ALPHA_RANGE = (name, value) -> {
+        double a = (Double) value;
+        if (!(a > 0 && a <= 1)) throw new ConfigException(name, value, "must be in (0, 1]");
+    };
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(EVENTS, Type.STRING, "mq-open-events", Importance.HIGH, "The producer's events topic.")
+            .define(STATS, Type.STRING, "mq-open-stats", Importance.HIGH, "The producer's stats topic.")
+            .define(COUNTS, Type.STRING, "mq-open-counts", Importance.MEDIUM, "Per-minute counts, written here.")
+            .define(ALERTS, Type.STRING, "mq-open-alerts", Importance.MEDIUM, "Alerts, written here.")
+            .define(COMPLETENESS, Type.STRING, "mq-open-completeness", Importance.MEDIUM, "Completeness reports, written here.")
+            .define(REPARTITION, Type.INT, 3, Range.atLeast(1), Importance.LOW,
+                    "Partitions of the internal topics that re-key events and stats by host; both get the same count.")
+            .define(WINDOW, Type.STRING, "PT1M", duration(Duration.ofMillis(1)), Importance.MEDIUM,
+                    "Size of the counting window (the rate rule's \"minute\").")
+            .define(GRACE, Type.STRING, "PT30S", duration(Duration.ZERO), Importance.MEDIUM,
+                    "How long a window stays open for late events after it ends.")
+            .define(ALPHA, Type.DOUBLE, 0.2, ALPHA_RANGE, Importance.LOW, "Weight of the newest minute in the usual-rate mean (0..1].")
+            .define(MULTIPLIER, Type.DOUBLE, 5.0, Range.atLeast(1), Importance.LOW, "A minute is a spike above multiplier x usual...")
+            .define(FLOOR, Type.DOUBLE, 100.0, Range.atLeast(0), Importance.LOW,
+                    "...and above this many calls, so quiet processes do not alert on small numbers.")
+            .define(WARMUP, Type.LONG, 5L, Range.atLeast(1), Importance.LOW, "Minutes of history a process needs before its rate can spike.")
+            .define(PERMISSION_WINDOW, Type.STRING, "PT1M", duration(Duration.ofMillis(1)), Importance.LOW,
+                    "Window of the permission-failure burst rule.")
+            .define(PERMISSION_THRESHOLD, Type.LONG, 20L, Range.atLeast(1), Importance.LOW,
+                    "EACCES/EPERM failures of one process in one window that make a burst.")
+            .define(MAX_GAPS, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
+                    "Open gaps tracked per run before the oldest are given up (counted as missing for good).");
+
+    public StreamsSettings(Map<String, String> props) {
+        super(DEFINITION, checked(props), false);
+    }
+
+    /** No unknown mqtap.* key (a typo would otherwise be ignored silently); a blank value means the default. */
+    private static Map<String, String> checked(Map<String, String> props) {
+        Map<String, String> m = new HashMap<>();
+        props.forEach((k, v) -> {
+            if (k.startsWith(PREFIX) && !DEFINITION.names().contains(k)) throw new ConfigException("unknown setting " + k);
+            if (!(k.startsWith(PREFIX) && (v == null || v.isBlank()))) m.put(k, v);
+        });
+        return m;
+    }
+
+    public String eventsTopic() { return getString(EVENTS); }
+    public String statsTopic() { return getString(STATS); }
+    public String countsTopic() { return getString(COUNTS); }
+    public String alertsTopic() { return getString(ALERTS); }
+    public String completenessTopic() { return getString(COMPLETENESS); }
 
     /** Partitions of the internal topics that re-key events and stats by host; both get the same count. */
-    public int repartitionPartitions() { return (int) number("mqtap.repartition.partitions", 3); }
+    public int repartitionPartitions() { return getInt(REPARTITION); }
 
     /** Size of the counting window (the rate rule's "minute"). */
-    public Duration countsWindow() { return duration("mqtap.counts.window", Duration.ofMinutes(1)); }
+    public Duration countsWindow() { return parseDuration(WINDOW, getString(WINDOW)); }
     /** How long a window stays open for late events after it ends. */
-    public Duration grace() { return duration("mqtap.grace", Duration.ofSeconds(30)); }
+    public Duration grace() { return parseDuration(GRACE, getString(GRACE)); }
 
     /** Weight of the newest minute in the usual-rate mean (0..1]. */
-    public double rateAlpha() { return number("mqtap.alert.rate.alpha", 0.2); }
+    public double rateAlpha() { return getDouble(ALPHA); }
     /** A minute is a spike above {@code multiplier x usual}... */
-    public double rateMultiplier() { return number("mqtap.alert.rate.multiplier", 5.0); }
+    public double rateMultiplier() { return getDouble(MULTIPLIER); }
     /** ...and above this many calls, so quiet processes do not alert on small numbers. */
-    public double rateFloor() { return number("mqtap.alert.rate.floor", 100); }
+    public double rateFloor() { return getDouble(FLOOR); }
     /** Minutes of history a process needs before its rate can spike. */
-    public long rateWarmupMinutes() { return (long) number("mqtap.alert.rate.warmup-minutes", 5); }
+    public long rateWarmupMinutes() { return getLong(WARMUP); }
 
-    public Duration permissionWindow() { return duration("mqtap.alert.permission.window", Duration.ofMinutes(1)); }
+    public Duration permissionWindow() { return parseDuration(PERMISSION_WINDOW, getString(PERMISSION_WINDOW)); }
     /** EACCES/EPERM failures of one process in one window that make a burst. */
-    public long permissionThreshold() { return (long) number("mqtap.alert.permission.threshold", 20); }
+    public long permissionThreshold() { return getLong(PERMISSION_THRESHOLD); }
 
     /** Open gaps tracked per run before the oldest are given up (counted as missing for good). */
-    public int maxTrackedGaps() { return (int) number("mqtap.completeness.max-gaps", 1000); }
+    public int maxTrackedGaps() { return getInt(MAX_GAPS); }
 
     /** Everything that is not {@code mqtap.*}: Kafka Streams, client and registry settings. */
     public Properties streamsProperties() {
         Properties p = new Properties();
-        all.forEach((k, v) -> {
-            if (!k.startsWith(PREFIX)) {
-                p.setProperty(k, v);
-            }
+        originalsStrings().forEach((k, v) -> {
+            if (!k.startsWith(PREFIX)) p.setProperty(k, v);
         });
         return p;
     }
@@ -64,7 +120,7 @@ public final class StreamsSettings {
     /** The settings the Avro serdes read ({@code schema.registry.*}, {@code basic.auth.*}, ...). */
     public Map<String, String> registryProperties() {
         Map<String, String> m = new HashMap<>();
-        all.forEach((k, v) -> {
+        originalsStrings().forEach((k, v) -> {
             if (k.startsWith("schema.registry.") || k.startsWith("basic.auth.") || k.startsWith("auto.register")
                     || k.startsWith("use.latest") || k.endsWith("subject.name.strategy")) {
                 m.put(k, v);
@@ -73,62 +129,12 @@ public final class StreamsSettings {
         return m;
     }
 
-    private void validate() {
-        require(rateAlpha() > 0 && rateAlpha() <= 1, "mqtap.alert.rate.alpha must be in (0, 1]");
-        require(rateMultiplier() >= 1, "mqtap.alert.rate.multiplier must be at least 1");
-        require(rateFloor() >= 0, "mqtap.alert.rate.floor must not be negative");
-        require(rateWarmupMinutes() >= 1, "mqtap.alert.rate.warmup-minutes must be at least 1");
-        require(permissionThreshold() >= 1, "mqtap.alert.permission.threshold must be at least 1");
-        require(!countsWindow().isNegative() && !countsWindow().isZero(), "mqtap.counts.window must be positive");
-        require(!permissionWindow().isNegative() && !permissionWindow().isZero(), "mqtap.alert.permission.window must be positive");
-        require(!grace().isNegative(), "mqtap.grace must not be negative");
-        require(maxTrackedGaps() >= 1, "mqtap.completeness.max-gaps must be at least 1");
-        require(repartitionPartitions() >= 1, "mqtap.repartition.partitions must be at least 1");
-        for (String k : all.keySet()) {
-            require(!k.startsWith(PREFIX) || KNOWN.contains(k), "unknown setting " + k);
-        }
-    }
-
-    private static final java.util.Set<String> KNOWN = java.util.Set.of(
-            "mqtap.topic.events", "mqtap.topic.stats", "mqtap.topic.counts", "mqtap.topic.alerts",
-            "mqtap.topic.completeness", "mqtap.repartition.partitions", "mqtap.counts.window", "mqtap.grace",
-            "mqtap.alert.rate.alpha", "mqtap.alert.rate.multiplier", "mqtap.alert.rate.floor",
-            "mqtap.alert.rate.warmup-minutes", "mqtap.alert.permission.window", "mqtap.alert.permission.threshold",
-            "mqtap.completeness.max-gaps");
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
-    }
-
-    private String get(String key, String def) {
-        String v = all.get(key);
-        return v == null || v.isBlank() ? def : v.trim();
-    }
-
-    private double number(String key, double def) {
-        String v = all.get(key);
-        if (v == null || v.isBlank()) {
-            return def;
-        }
+    private static Duration parseDuration(String key, String v) {
+        String s = v.trim();
         try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
-        }
-    }
-
-    private Duration duration(String key, Duration def) {
-        String v = all.get(key);
-        if (v == null || v.isBlank()) {
-            return def;
-        }
-        v = v.trim();
-        try {
-            return v.startsWith("P") || v.startsWith("p") ? Duration.parse(v) : Duration.ofMillis(Long.parseLong(v));
+            return s.startsWith("P") || s.startsWith("p") ? Duration.parse(s) : Duration.ofMillis(Long.parseLong(s));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " must be an ISO-8601 duration (PT1M) or milliseconds, got '" + v + "'");
+            throw new ConfigException(key, v, "must be an ISO-8601 duration (PT1M) or milliseconds");
         }
     }
 }

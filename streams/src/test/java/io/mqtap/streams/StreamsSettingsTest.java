@@ -69,6 +69,8 @@ class StreamsSettingsTest {
         assertThatThrownBy(() -> new StreamsSettings(Map.of("mqtap.alert.rate.alpha", "1.5")))
                 .hasMessageContaining("alpha");
         assertThatThrownBy(() -> new StreamsSettings(Map.of("mqtap.alert.permission.threshold", "many")))
-                .hasMessageContaining("must be a number");
+                .hasMessageContaining("mqtap.alert.permission.threshold").hasMessageContaining("Not a number");
+        assertThatThrownBy(() -> new StreamsSettings(Map.of("mqtap.counts.window", "PT0S")))
+                .hasMessageContaining("mqtap.counts.window").hasMessageContaining("must be positive");
     }
 }
