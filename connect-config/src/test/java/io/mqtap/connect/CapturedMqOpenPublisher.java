@@ -7,9 +7,7 @@ import io.mqtap.testkit.mqgen.MqOpenHelper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The real thing: mqtap's producer service, embedded, captures the helper's mq_open calls with the kernel probe
@@ -24,8 +22,7 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
 
     @Override
     public int publish(String bootstrapServers, String registryUrl, String topic) throws Exception {
-        Path dir = Files.createTempDirectory("mqtap-connect-producer");
-        Path config = dir.resolve("mqtap.yml");
+        Path config = Files.createTempFile("mqtap-connect-producer-", ".yml");
         Files.writeString(config, String.join("\n",
                 "kafka: {bootstrapServers: '" + bootstrapServers + "', topic: " + topic + "}",
                 "schemaRegistry: {url: '" + registryUrl + "'}",
@@ -51,9 +48,7 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
             awaitSettled(app.pipeline(), run.totalCalls());
         } finally {
             if (app.server() != null) app.server().stop();
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Files.deleteIfExists(config);
         }
         StatsReporter.Counters c = app.pipeline().counters();
         if (c.published() != c.captured()) throw new IllegalStateException("the producer did not publish all it captured: " + c);

@@ -22,7 +22,6 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.iceberg.DataFile;
@@ -58,6 +56,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MqOpen records published to a real broker through mqtap's serializer and a real registry are sunk by a
@@ -83,7 +82,7 @@ class IcebergSinkEndToEndTest {
 
     private static KafkaBroker broker;
     private static SchemaRegistryServer registry;
-    private static Path work;
+    @TempDir static Path work;
     private static StandaloneConnectWorker worker;
     private static HadoopCatalog catalog;
     private static int published;
@@ -93,7 +92,6 @@ class IcebergSinkEndToEndTest {
         Kernel.assumeBpf();
         Path target = Path.of(System.getProperty("mqtap.connect.target", "target"));
         Path config = Path.of(System.getProperty("mqtap.connect.config", "config"));
-        work = Files.createTempDirectory("mqtap-connect-e2e");
         broker = KafkaBroker.shared();
         registry = SchemaRegistryServer.shared();
         try (Admin admin = broker.admin()) {
@@ -151,11 +149,6 @@ class IcebergSinkEndToEndTest {
         }
         if (catalog != null) {
             catalog.close();
-        }
-        if (work != null) {
-            try (Stream<Path> s = Files.walk(work)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The producer as an unprivileged user (uid/gid 64123, no supplementary groups) holding only CAP_BPF and
@@ -44,7 +45,7 @@ class LeastPrivilegeTest {
     private static final String BPF_AND_PERFMON = "000000c000000000";
     private static final Path TRACEFS = Path.of("/sys/kernel/tracing");
 
-    private Path dir;
+    @TempDir static Path dir;
     private KafkaBroker broker;
     private SchemaRegistryServer registry;
     private Path config;
@@ -55,7 +56,6 @@ class LeastPrivilegeTest {
         Kernel.assumeBpf();
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is missing");
         ensureTracefsMounted();
-        dir = Files.createTempDirectory("mqtap-lp-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         classpath = ReadableClasspath.ofThisJvm(dir.resolve("cp")); // readable by uid 64123
         broker = KafkaBroker.start();
@@ -70,7 +70,6 @@ class LeastPrivilegeTest {
     @AfterAll
     void stop() {
         if (broker != null) broker.close();
-        if (dir != null) deleteRecursively(dir);
     }
 
     /** setpriv: the unprivileged ids, only CAP_BPF and CAP_PERFMON, nothing to gain on exec. */
@@ -160,14 +159,6 @@ class LeastPrivilegeTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path d) {
-        try (var paths = Files.walk(d)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
         }
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The producer as a site with security runs it: Kafka over TLS with SASL/SCRAM-SHA-512 (the in-process broker
@@ -43,7 +44,7 @@ class SecureTransportTest {
     private final String registryPassword = "registry-pw-" + hex();
     private final String nameKey = "name-key-" + hex();
 
-    private Path dir;
+    @TempDir static Path dir;
     private TestCertificates certs;
     private KafkaBroker broker;
     private int saslPort;
@@ -53,7 +54,6 @@ class SecureTransportTest {
     @BeforeAll
     void start() throws Exception {
         Kernel.assumeBpf();
-        dir = Files.createTempDirectory("mqtap-secure-");
         if (!NginxTlsProxy.installed()) {
             if (Boolean.getBoolean("mqtap.requireKernel")) throw new AssertionError("nginx is not installed: apt-get install nginx-light");
             Assumptions.abort("nginx is not installed (apt-get install nginx-light)");
@@ -77,13 +77,6 @@ class SecureTransportTest {
     void stop() {
         if (nginx != null) nginx.close();
         if (broker != null) broker.close();
-        if (dir != null) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (java.io.IOException e) {
-                // a temp dir left behind is not worth failing for
-            }
-        }
     }
 
     private String saslBootstrap() {

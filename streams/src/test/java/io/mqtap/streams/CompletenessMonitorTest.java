@@ -10,14 +10,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqtap.streams.avro.CompletenessKind;
 import io.mqtap.streams.avro.MqOpenCompleteness;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CompletenessMonitorTest {
+    @TempDir Path stateDir;
+
     @Test
     void gapsAreReportedAtOnceAndReconciledWithStats() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             for (long seq : new long[] {0, 1, 2, 5, 6}) {
                 f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setSequence(seq).build());
             }
@@ -54,7 +58,7 @@ class CompletenessMonitorTest {
 
     @Test
     void aRunWithEverythingSeenIsComplete() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             String run = "33333333-3333-4333-8333-333333333333";
             for (long seq = 0; seq < 4; seq++) {
                 f.pipe(open(HOST_B, "app", T0.plusMillis(seq)).setRunId(run).setSequence(seq).build());
@@ -75,7 +79,7 @@ class CompletenessMonitorTest {
 
     @Test
     void aRunThatStartsLateIsMissingItsBeginningAndLossCountersMakeItIncomplete() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of("mqtap.completeness.max-gaps", "2"))) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of("mqtap.completeness.max-gaps", "2"))) {
             f.pipe(open(HOST_A, "app", T0).setSequence(3).build());
             f.pipe(open(HOST_A, "app", T0.plusMillis(1)).setSequence(5).build());
             f.pipe(open(HOST_A, "app", T0.plusMillis(2)).setSequence(7).build());

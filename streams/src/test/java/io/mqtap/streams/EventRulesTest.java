@@ -12,14 +12,18 @@ import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertSeverity;
 import io.mqtap.streams.avro.MqOpenAlertType;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EventRulesTest {
+    @TempDir Path stateDir;
+
     @Test
     void namesWithControlOrNonUtf8BytesAlert() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             f.pipe(named(open(HOST_A, "app", T0), "plain-name".getBytes(), "plain-name").build());
             f.pipe(named(open(HOST_A, "app", T0).setSequence(1), "caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8), "caf\u00e9").build());
             f.pipe(named(open(HOST_A, "app", T0).setSequence(2), new byte[] {'a', 0x1b, '[', '2', 'J'}, "a\u001b[2J").build());
@@ -45,7 +49,7 @@ class EventRulesTest {
 
     @Test
     void successfulCreateWithOtherWriteBitAlerts() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             f.pipe(created(open(HOST_A, "maker", T0).setSequence(1), 0666).build());
             f.pipe(created(open(HOST_A, "maker", T0).setSequence(2), 0644).build()); // not world-writable
             f.pipe(failed(created(open(HOST_A, "maker", T0).setSequence(3), 0666), "EEXIST", 17).build()); // not created
@@ -62,7 +66,7 @@ class EventRulesTest {
 
     @Test
     void nameChangedDuringTheCallIsCritical() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             f.pipe(open(HOST_A, "racer", T0).setSequence(7).setNameChanged(true).build());
             f.pipe(open(HOST_A, "racer", T0).setSequence(8).build());
             assertThat(f.alerts.readKeyValuesToList()).singleElement().satisfies(kv -> {

@@ -8,17 +8,21 @@ import static io.mqtap.streams.Events.open;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqtap.streams.avro.MqOpenCounts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MinuteCountsTest {
+    @TempDir Path stateDir;
+
     @Test
     void oneRecordPerHostAndClosedMinuteWithCountsByOutcomeAndProcess() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of())) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             f.pipe(open(HOST_A, "app", T0.plusSeconds(1)).build());
             f.pipe(open(HOST_A, "app", T0.plusSeconds(2)).build());
             f.pipe(Events.created(open(HOST_A, "app", T0.plusSeconds(3)), 0600).build());

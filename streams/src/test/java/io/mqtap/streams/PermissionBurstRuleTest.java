@@ -9,15 +9,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertType;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PermissionBurstRuleTest {
+    @TempDir Path stateDir;
+
     @Test
     void thresholdEaccesOrEpermFailuresOfOneProcessInAWindowAlertOnce() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(Map.of(
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of(
                 "mqtap.alert.permission.threshold", "5", "mqtap.alert.permission.window", "PT1M"))) {
             for (int i = 0; i < 4; i++) {
                 f.pipe(failed(open(HOST_A, "snoop", T0.plusSeconds(i)), "EACCES", 13).build());

@@ -9,12 +9,16 @@ import static org.assertj.core.api.Assertions.within;
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertSeverity;
 import io.mqtap.streams.avro.MqOpenAlertType;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RateSpikeRuleTest {
+    @TempDir Path stateDir;
+
     private static final Map<String, String> RULE = Map.of(
             "mqtap.alert.rate.alpha", "0.5",
             "mqtap.alert.rate.multiplier", "5",
@@ -24,7 +28,7 @@ class RateSpikeRuleTest {
 
     @Test
     void aMinuteFarAboveTheUsualRateAlertsOnceAfterWarmUp() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(RULE)) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, RULE)) {
             // "steady": 10 a minute for minutes 0-3, then 100 in minute 4 (> max(40, 5 x 10))
             // "small": 1 a minute, then 30 in minute 4: 30x its usual rate but under the floor
             // "early": 100 in minute 0 with no history: no usual rate yet, no alert
@@ -57,7 +61,7 @@ class RateSpikeRuleTest {
 
     @Test
     void quietMinutesLowerTheUsualRate() throws Exception {
-        try (TopologyFixture f = new TopologyFixture(RULE)) {
+        try (TopologyFixture f = new TopologyFixture(stateDir, RULE)) {
             // 40 a minute for minutes 0-3 (usual 40, threshold 200), then silence for minutes 4-7:
             // usual decays to 40 x 0.5^4 = 2.5, so 60 in minute 8 is a spike (threshold max(40, 12.5) = 40)
             for (int minute = 0; minute < 4; minute++) {

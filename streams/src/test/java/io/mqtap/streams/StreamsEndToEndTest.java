@@ -18,18 +18,15 @@ import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.MqOpenCounts;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,6 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The application as it runs: a real broker, the real registry, mqtap's serdes on every topic. */
 @Timeout(180)
@@ -54,7 +52,7 @@ class StreamsEndToEndTest {
     private static final String COMPLETENESS = "e2e-completeness-" + SUFFIX;
 
     @Test
-    void countsAlertsAndGapsFlowFromRealTopicsToRealTopics() throws Exception {
+    void countsAlertsAndGapsFlowFromRealTopicsToRealTopics(@TempDir Path stateDir) throws Exception {
         KafkaBroker broker = KafkaBroker.shared();
         SchemaRegistryServer registry = SchemaRegistryServer.shared();
         try (Admin admin = broker.admin()) {
@@ -62,7 +60,6 @@ class StreamsEndToEndTest {
                     new NewTopic(COUNTS, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1),
                     new NewTopic(COMPLETENESS, 1, (short) 1))).all().get();
         }
-        Path stateDir = Files.createTempDirectory("mqtap-streams-e2e");
         Map<String, String> config = new HashMap<>();
         config.put("application.id", "mqtap-streams-e2e-" + SUFFIX);
         config.put("bootstrap.servers", broker.bootstrapServers());
@@ -154,9 +151,6 @@ class StreamsEndToEndTest {
         } finally {
             streams.close(Duration.ofSeconds(30));
             streams.cleanUp();
-            try (Stream<Path> s = Files.walk(stateDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

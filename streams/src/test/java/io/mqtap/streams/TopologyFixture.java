@@ -8,13 +8,10 @@ import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.MqOpenCounts;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -32,7 +29,6 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, MqOpenCounts> counts;
     final TestOutputTopic<String, MqOpenAlert> alerts;
     final TestOutputTopic<String, MqOpenCompleteness> completeness;
-    private final Path stateDir;
     // one registry client for the JVM: its cache keeps each subject's registration to one call per run
     private static MqTapSerdes shared;
 
@@ -43,7 +39,8 @@ final class TopologyFixture implements AutoCloseable {
         return shared;
     }
 
-    TopologyFixture(Map<String, String> overrides) throws IOException {
+    /** {@code stateDir}: the test's {@code @TempDir}, which JUnit removes. */
+    TopologyFixture(Path stateDir, Map<String, String> overrides) throws IOException {
         String registry = SchemaRegistryServer.shared().url();
         Map<String, String> config = new HashMap<>();
         config.put(RegistryConfig.URL, registry);
@@ -53,7 +50,6 @@ final class TopologyFixture implements AutoCloseable {
         config.putAll(overrides);
         StreamsSettings settings = new StreamsSettings(config);
         MqTapSerdes serdes = serdes(settings.registryProperties());
-        stateDir = Files.createTempDirectory("mqtap-streams-ttd");
         Properties props = settings.streamsProperties();
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(MqTapTopology.build(settings, serdes), props);
@@ -73,8 +69,5 @@ final class TopologyFixture implements AutoCloseable {
     @Override
     public void close() throws IOException {
         driver.close();
-        try (Stream<Path> s = Files.walk(stateDir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }
