@@ -1,5 +1,7 @@
 package io.mqtap.connect;
 
+import static org.awaitility.Awaitility.await;
+
 import io.mqtap.producer.MqTapApplication;
 import io.mqtap.producer.pipeline.CapturePipeline;
 import io.mqtap.producer.stats.StatsReporter;
@@ -55,14 +57,9 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
         return (int) c.published();
     }
 
-    private static void awaitSettled(CapturePipeline p, long atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            StatsReporter.Counters c = p.counters();
-            if (c.captured() >= atLeast && c.published() == c.captured() && c.inFlight() == 0) return;
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the producer did not publish the helper's calls in time: " + p.counters());
+    private static void awaitSettled(CapturePipeline p, long atLeast) {
+        await("the producer published the helper's calls").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(p::counters, c -> c.captured() >= atLeast && c.published() == c.captured() && c.inFlight() == 0);
     }
 
     /** The service embedded in the test JVM; a start failure is thrown, not System.exit. */

@@ -1,6 +1,7 @@
 package io.mqtap.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.mqtap.avro.MqOpen;
 import io.mqtap.connect.lake.MqOpenTable;
@@ -52,6 +53,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.errors.SerializationException;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -212,17 +215,19 @@ class IcebergSinkEndToEndTest {
     @Test
     void unreadableRecordLandsInTheDeadLetterQueue() throws Exception {
         List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = bytesConsumer()) {
             consumer.subscribe(List.of(DLQ_TOPIC));
-            while (dlq.isEmpty() && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(500)).forEach(dlq::add);
-            }
+            await("a dead-letter record").atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        consumer.poll(Duration.ofMillis(500)).forEach(dlq::add);
+                        return !dlq.isEmpty();
+                    });
             // anything else that was going to land there has had time to
-            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < settle) {
-                consumer.poll(Duration.ofMillis(300)).forEach(dlq::add);
-            }
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        consumer.poll(Duration.ofMillis(300)).forEach(dlq::add);
+                        return true;
+                    });
         }
         // the DLQ is at-least-once: a worker restarted before the sink committed anything from the poison
         // record's partition reads it, and reports it, again. What must hold: only the poison record is there.
@@ -255,25 +260,26 @@ class IcebergSinkEndToEndTest {
     /** What is on the topic, read with mqtap's deserializer: the truth the table is compared with. */
     private static List<MqOpen> readTopic() {
         List<MqOpen> out = new ArrayList<>();
-        int unreadable = 0;
+        int[] unreadable = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = bytesConsumer();
              AvroDeserializer<MqOpen> deserializer = new AvroDeserializer<>()) {
             deserializer.configure(Map.of(RegistryConfig.URL, registry.url(), RegistryConfig.SPECIFIC_READER, true), false);
             consumer.subscribe(List.of(TOPIC));
-            int total = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (total < published + 1 && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    total++;
-                    try {
-                        out.add(deserializer.deserialize(TOPIC, r.value()));
-                    } catch (SerializationException e) {
-                        unreadable++;
-                    }
-                }
-            }
+            int[] total = {0};
+            await("the topic's " + (published + 1) + " records").atMost(Duration.ofSeconds(30)).pollInSameThread()
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                            total[0]++;
+                            try {
+                                out.add(deserializer.deserialize(TOPIC, r.value()));
+                            } catch (SerializationException e) {
+                                unreadable[0]++;
+                            }
+                        }
+                        return total[0] >= published + 1;
+                    });
         }
-        assertThat(unreadable).as("poison records on the topic").isEqualTo(1);
+        assertThat(unreadable[0]).as("poison records on the topic").isEqualTo(1);
         return out;
     }
 
@@ -286,19 +292,14 @@ class IcebergSinkEndToEndTest {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()));
     }
 
-    private static List<Record> awaitRows(Table table, int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Record> rows = List.of();
-        while (System.nanoTime() < deadline) {
-            assertThat(worker.isAlive()).as("worker alive; log:%n%s", worker.logTail(60)).isTrue();
-            rows = readRows(table);
-            if (rows.size() >= expected) {
-                return rows;
-            }
-            Thread.sleep(500);
+    private static List<Record> awaitRows(Table table, int expected, Duration timeout) {
+        try {
+            return await(expected + " rows in the table").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                    .failFast("the worker died", () -> !worker.isAlive())
+                    .until(() -> readRows(table), rows -> rows.size() >= expected);
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            throw new AssertionError(e.getMessage() + "; worker log:\n" + worker.logTail(80), e);
         }
-        throw new AssertionError("table has " + rows.size() + " of " + expected + " rows after " + timeout
-                + "; worker log:\n" + worker.logTail(80));
     }
 
     private static List<Record> readRows(Table table) throws IOException {

@@ -1,10 +1,13 @@
 package io.mqtap.producer;
 
+import static org.awaitility.Awaitility.await;
+
 import io.mqtap.testkit.Ports;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,18 +82,22 @@ final class NginxTlsProxy implements AutoCloseable {
         return "https://127.0.0.1:" + port + path;
     }
 
-    private void awaitListening() throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) break;
-            try (var s = new java.net.Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
+    private void awaitListening() throws IOException {
+        try {
+            await("nginx listening").atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                    .failFast("nginx exited", () -> !process.isAlive()).until(this::accepts);
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            close();
+            throw new IllegalStateException("nginx did not listen on 127.0.0.1:" + port + ": " + log(), e);
         }
-        close();
-        throw new IllegalStateException("nginx did not listen on 127.0.0.1:" + port + ": " + log());
+    }
+
+    private boolean accepts() {
+        try (var s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     String log() throws IOException {

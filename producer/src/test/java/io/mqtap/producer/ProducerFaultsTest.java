@@ -1,6 +1,7 @@
 package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
@@ -103,18 +104,16 @@ class ProducerFaultsTest {
         try {
             MqOpenHelper.HelperRun calls = MqOpenHelper.run("name=before-registry repeat=20 quiet");
             // the first registration attempt (with the client's own retries) takes a few seconds to fail
-            var schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
-            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!schema.getMessage().contains("127.0.0.1:" + late.port()) && System.nanoTime() < until) {
-                Thread.sleep(200);
-                schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
-            }
+            var schema = await("the schema check's first failed attempt").atMost(Duration.ofSeconds(30))
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                    .until(() -> app.getEnvironment().healthChecks().runHealthCheck("schema"),
+                            s -> s.getMessage().contains("127.0.0.1:" + late.port()));
             assertThat(schema.isHealthy()).isFalse();
             assertThat(schema.getMessage()).startsWith("schemas not registered").contains("127.0.0.1:" + late.port());
             late.restart();
             CapturePipeline p = pipeline(app);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (p.counters().published() < 20 && System.nanoTime() < deadline) Thread.sleep(100);
+            await("20 published").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> p.counters().published() >= 20);
             assertThat(app.getEnvironment().healthChecks().runHealthCheck("schema").isHealthy()).isTrue();
             List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), late.url(), "mq-open-events",
                     got -> Records.events(got, p.host().runId()).stream().filter(r -> r.getPid() == calls.pid()).count() >= 20,
@@ -172,16 +171,15 @@ class ProducerFaultsTest {
     }
 
     /** Waits until every captured event is published or failed, and nothing more has arrived for a second. */
-    private static void awaitQuiet(CapturePipeline p) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        long lastCaptured = -1;
-        while (System.nanoTime() < deadline) {
-            var c = p.counters();
-            boolean settled = c.published() + c.failed() + c.dropped() == c.captured() && c.inFlight() == 0;
-            if (settled && c.captured() == lastCaptured) return;
-            lastCaptured = settled ? c.captured() : -1;
-            Thread.sleep(settled ? 1_000 : 100);
-        }
-        throw new AssertionError("pipeline did not settle: " + p.counters());
+    private static void awaitQuiet(CapturePipeline p) {
+        long[] lastCaptured = {-1};
+        // settled, with nothing captured since the last look, for a whole second
+        await("the pipeline settled").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    var c = p.counters();
+                    boolean same = c.captured() == lastCaptured[0];
+                    lastCaptured[0] = c.captured();
+                    return same && c.published() + c.failed() + c.dropped() == c.captured() && c.inFlight() == 0;
+                });
     }
 }

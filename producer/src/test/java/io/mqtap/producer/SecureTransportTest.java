@@ -2,6 +2,7 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
@@ -218,14 +219,11 @@ class SecureTransportTest {
         DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString());
         app.before();
         try {
-            String message = "";
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline && !message.contains("401")) {
-                Thread.sleep(200);
+            String message = await("the schema check's 401").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 var schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
                 assertThat(schema.isHealthy()).isFalse();
-                message = String.valueOf(schema.getMessage());
-            }
+                return String.valueOf(schema.getMessage());
+            }, m -> m.contains("401"));
             assertThat(message).contains("HTTP 401").contains("basic.auth.user.info").contains(registryUrl().replace("/apis/ccompat/v7", ""));
         } finally {
             app.after();

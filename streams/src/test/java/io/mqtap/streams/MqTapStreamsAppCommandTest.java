@@ -1,6 +1,7 @@
 package io.mqtap.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
@@ -48,10 +49,9 @@ class MqTapStreamsAppCommandTest {
         pb.environment().put("SCHEMA_REGISTRY_URL", registry.url());
         Process app = pb.start();
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!read(log).contains("-> RUNNING") && app.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            await("the app RUNNING").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .failFast("the app exited", () -> !app.isAlive())
+                    .until(() -> read(log).contains("-> RUNNING"));
             assertThat(read(log)).as("app log").contains("-> RUNNING");
             app.destroy(); // SIGTERM to the app's own pid
             assertThat(app.waitFor(45, TimeUnit.SECONDS)).as("stopped in time; log:%n%s", read(log)).isTrue();

@@ -5,6 +5,7 @@ import static io.mqtap.streams.Events.RUN;
 import static io.mqtap.streams.Events.open;
 import static io.mqtap.streams.Events.stats;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
@@ -77,12 +78,9 @@ class StreamsEndToEndTest {
 
         KafkaStreams streams = MqTapStreamsApp.start(new StreamsSettings(config));
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-                assertThat(streams.state()).isNotEqualTo(KafkaStreams.State.ERROR);
-                Thread.sleep(100);
-            }
-            assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+            await("Kafka Streams RUNNING").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .failFast("Kafka Streams went to ERROR", () -> streams.state() == KafkaStreams.State.ERROR)
+                    .until(() -> streams.state() == KafkaStreams.State.RUNNING);
 
             Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(10));
             Map<String, Object> producerProps = Map.of(
@@ -110,15 +108,17 @@ class StreamsEndToEndTest {
                 producer.flush();
                 // later events close minute 0; windows are checked for closing at most once a second
                 List<MqOpenCounts> counts = new ArrayList<>();
-                long seq = 6;
-                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                long[] seq = {6};
                 try (KafkaConsumer<String, MqOpenCounts> c = consumer(broker, registry, COUNTS)) {
-                    while (counts.isEmpty() && System.nanoTime() < until) {
-                        producer.send(new ProducerRecord<>(EVENTS, HOST_A,
-                                open(HOST_A, "tick", t0.plus(Duration.ofMinutes(2)).plusMillis(seq)).setSequence(seq++).build()));
-                        producer.flush();
-                        c.poll(Duration.ofMillis(1200)).forEach(r -> counts.add(r.value()));
-                    }
+                    // the consumer stays on this thread; each poll blocks up to 1.2 s itself
+                    await("counts for minute 0").atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                            .pollInterval(Duration.ofMillis(1)).until(() -> {
+                                producer.send(new ProducerRecord<>(EVENTS, HOST_A, open(HOST_A, "tick",
+                                        t0.plus(Duration.ofMinutes(2)).plusMillis(seq[0])).setSequence(seq[0]++).build()));
+                                producer.flush();
+                                c.poll(Duration.ofMillis(1200)).forEach(r -> counts.add(r.value()));
+                                return !counts.isEmpty();
+                            });
                 }
                 assertThat(counts).as("counts for minute 0").isNotEmpty();
                 MqOpenCounts minute0 = counts.get(0);
@@ -157,11 +157,12 @@ class StreamsEndToEndTest {
     private static <T> List<T> readUntil(KafkaBroker broker, SchemaRegistryServer registry, String topic,
                                          Predicate<List<T>> done) {
         List<T> out = new ArrayList<>();
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         try (KafkaConsumer<String, T> c = consumer(broker, registry, topic)) {
-            while (!done.test(out) && System.nanoTime() < until) {
-                c.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
-            }
+            await(topic).atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        c.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
+                        return done.test(out);
+                    });
             // anything else already there
             c.poll(Duration.ofMillis(500)).forEach(r -> out.add(r.value()));
         }

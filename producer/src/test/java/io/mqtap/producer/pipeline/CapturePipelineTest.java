@@ -1,6 +1,7 @@
 package io.mqtap.producer.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.codahale.metrics.MetricRegistry;
 import io.mqtap.avro.MqOpen;
@@ -88,8 +89,7 @@ class CapturePipelineTest {
         CapturePipeline p = pipeline(src, kafka, gate, 100, OverflowPolicy.DROP, metrics);
         p.start();
         src.push(0, 1_000);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (metrics.captured.getCount() < 1_000 && System.nanoTime() < deadline) Thread.sleep(10);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> metrics.captured.getCount() >= 1_000);
         release.countDown();
         p.stop();
         long published = kafka.history().stream().filter(r -> r.topic().equals("events")).count();

@@ -1,6 +1,7 @@
 package io.mqtap.testkit.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,11 +44,11 @@ class KafkaBrokerTest {
         try (var c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
             c.subscribe(Set.of("t"));
             var out = new java.util.ArrayList<String>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.size() < 2 && System.nanoTime() < deadline) {
-                ConsumerRecords<String, String> rs = c.poll(Duration.ofMillis(200));
-                rs.forEach(r -> out.add(r.value()));
-            }
+            await("both records").atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        c.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+                        return out.size() >= 2;
+                    });
             return out;
         }
     }
