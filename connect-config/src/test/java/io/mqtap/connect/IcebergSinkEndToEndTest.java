@@ -57,6 +57,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Iceberg's API holds every published record once, field by field, partitioned by day; a record that cannot
  * be read lands in the dead-letter topic.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
 @Timeout(420)
 class IcebergSinkEndToEndTest {
     private static final String TOPIC = "mq-open-events";

@@ -17,10 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The demo as a user runs it: bounded, with --json; records arrive and decode, and nothing is left behind. */
+@Tag("kernel")
+@Tag("jvm")
 class DemoTest {
     private static final Pattern READY = Pattern.compile(
             "(?m)^mqtap ready kafka=127\\.0\\.0\\.1:(\\d+) schema-registry=http://127\\.0\\.0\\.1:(\\d+)/\\S+ topic=mq-open-events probe=(\\w+)$");

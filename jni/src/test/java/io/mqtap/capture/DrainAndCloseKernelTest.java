@@ -16,9 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A drain stops at the buffer's limit, and closes from several threads at once free the probe once. */
+@Tag("kernel")
 class DrainAndCloseKernelTest {
     private static final Set<String> HELPER = Set.of("mq_open_helper");
     private static final int CALLS = 50, LIMIT = 3;

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.TestInstance;
  * The real program in the real kernel, attached with AUTO (tracepoints on this kernel), checked
  * field by field against what the helper says it did. One probe for the class: loading is the slow part.
  */
+@Tag("kernel")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MqOpenProbeKernelTest {
     private static final int EFAULT = 14, ENOENT = 2, EEXIST = 17, EACCES = 13, EINVAL = 22, ENAMETOOLONG = 36;

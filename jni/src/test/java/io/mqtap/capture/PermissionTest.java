@@ -8,10 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Without CAP_BPF and CAP_PERFMON, open() says so and says how to grant them (child JVM run as nobody). */
+@Tag("kernel")
+@Tag("jvm")
 class PermissionTest {
 
     public static final class Child {

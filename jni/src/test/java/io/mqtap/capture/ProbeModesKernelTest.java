@@ -11,9 +11,11 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Each hook set this kernel can load, explicit modes, the probe's lifecycle and its error messages. */
+@Tag("kernel")
 class ProbeModesKernelTest {
     private static final ProbeOptions HELPER_ONLY =
             ProbeOptions.builder().includeComms(Set.of("mq_open_helper")).build();

@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Both transports, exact loss accounting, bounded latency at low rates, and the in-kernel filters. */
+@Tag("kernel")
 class ProbeTransportKernelTest {
     private static final Set<String> HELPER = Set.of("mq_open_helper");
 

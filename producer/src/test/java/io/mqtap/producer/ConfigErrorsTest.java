@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad configuration fails at start, naming the file, the key and the reason. */
+@Tag("jvm")
 class ConfigErrorsTest {
     private static final String GOOD = """
             kafka:

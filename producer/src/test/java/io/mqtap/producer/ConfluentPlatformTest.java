@@ -11,6 +11,7 @@ import io.mqtap.testkit.mqgen.MqOpenHelper;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -24,6 +25,8 @@ import org.testcontainers.utility.DockerImageName;
  * The end-to-end path against Confluent's own Kafka and Schema Registry images. Needs a Docker engine:
  * where there is none (as on the build machines here) JUnit skips it, saying so.
  */
+@Tag("kernel")
+@Tag("docker")
 @Testcontainers(disabledWithoutDocker = true)
 class ConfluentPlatformTest {
     private static final Network NET = Network.newNetwork();

@@ -31,6 +31,7 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -39,6 +40,9 @@ import org.junit.jupiter.api.TestInstance;
  * faithfully, or with its read error, and the pipeline goes on: a plain call made after them arrives too,
  * and the run's sequence has no gap.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
     private static final int NAME_KEEP = 255;

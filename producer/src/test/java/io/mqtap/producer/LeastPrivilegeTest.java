@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * So tracefs must be mounted with {@code gid=<the service's group>,mode=0750}; without that the start fails
  * naming tracefs (the first test proves exactly that limit).
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LeastPrivilegeTest {
     private static final int UID = 64123;

@@ -31,6 +31,7 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -38,6 +39,9 @@ import org.junit.jupiter.api.TestInstance;
  * The running app, from a config whose connectors name no bindHost: both listen on 127.0.0.1 only. And with
  * {@code privacy.nameHmacKey} set, queue names reach Kafka only as their keyed hash.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LoopbackAndNameHmacTest {
     private static final String KEY = "test-name-key-" + UUID.randomUUID();

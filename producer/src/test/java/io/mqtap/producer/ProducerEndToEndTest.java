@@ -25,10 +25,14 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /** The whole service: real probe, real broker, real registry; what the helper does must arrive exactly. */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProducerEndToEndTest {
     private KafkaBroker broker;

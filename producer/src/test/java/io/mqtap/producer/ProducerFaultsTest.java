@@ -26,11 +26,16 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What breaks, and what the producer does about it: nothing captured is lost, and nothing duplicated. */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProducerFaultsTest {
     private KafkaBroker broker;

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with a SASL_SSL listener, a test CA made with keytool), the registry behind nginx with TLS and basic auth, and
  * every secret from the environment or a file, none of them in the logs.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("nginx")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecureTransportTest {
     private static final String KAFKA_USER = "mqtap";

@@ -16,12 +16,14 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Interoperability with readers and writers nobody here wrote: Apicurio's own Kafka serdes and Connect
  * converter in their Confluent-compatible mode read mqtap's bytes, and mqtap reads theirs.
  */
+@Tag("registry")
 class ApicurioInteropTest {
 
     private static Map<String, Object> apicurioConfig() {

@@ -1,5 +1,6 @@
 package io.mqtap.registry;
 
+import org.junit.jupiter.api.Tag;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -11,6 +12,7 @@ import org.testcontainers.kafka.ConfluentKafkaContainer;
  * The same registry contract against Confluent's own Schema Registry (and the Kafka it stores schemas in),
  * through Testcontainers. Skipped where there is no Docker engine, as on the build machines here.
  */
+@Tag("docker")
 @Testcontainers(disabledWithoutDocker = true)
 class ConfluentRegistryTest extends SchemaRegistryContract {
     private static final String CONFLUENT_VERSION = "7.9.0";

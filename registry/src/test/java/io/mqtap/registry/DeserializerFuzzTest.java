@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
  * schema id, and random headers. The deserializer either returns a record or throws a SerializationException
  * whose message says what is wrong; no other exception and no Error ever leaves it. Fixed seed, bounded count.
  */
+@Tag("registry")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeserializerFuzzTest {
     private static final long SEED = 0x6d7174617046757aL; // "mqtapFuz"

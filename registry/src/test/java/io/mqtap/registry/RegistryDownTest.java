@@ -9,9 +9,11 @@ import io.mqtap.registry.serde.AvroSerializer;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.time.Duration;
 import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A registry that is down when the producer first needs it, comes up, and goes away again. */
+@Tag("registry")
 class RegistryDownTest {
 
     @Test

@@ -13,9 +13,11 @@ import io.mqtap.streams.avro.MqOpenCompleteness;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("registry")
 class CompletenessMonitorTest {
     @TempDir Path stateDir;
 

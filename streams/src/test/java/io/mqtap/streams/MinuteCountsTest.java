@@ -14,9 +14,11 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KeyValue;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("registry")
 class MinuteCountsTest {
     @TempDir Path stateDir;
 

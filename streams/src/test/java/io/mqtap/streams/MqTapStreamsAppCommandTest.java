@@ -11,11 +11,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command as a user runs it: its own JVM, a YAML config with ${ENV} values, SIGTERM to stop. */
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @Timeout(120)
 class MqTapStreamsAppCommandTest {
     @Test

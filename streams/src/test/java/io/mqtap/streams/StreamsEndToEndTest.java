@@ -38,11 +38,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The application as it runs: a real broker, the real registry, mqtap's serdes on every topic. */
+@Tag("broker")
+@Tag("registry")
 @Timeout(180)
 class StreamsEndToEndTest {
     private static final String SUFFIX = Long.toString(System.nanoTime(), 36);

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.Test;
  * bounded count): every good record is printed, every bad one gets one stderr line naming its offset and what is
  * wrong, and tail reads on to the end instead of dying.
  */
+@Tag("broker")
+@Tag("registry")
 class TailFuzzTest {
     private static final long SEED = 0x7461696c46757aL;
 
