@@ -1,10 +1,14 @@
 package io.mqtap.capture;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Test support: drains a probe until enough matching events arrived, decoding each. */
 final class Captured {
@@ -15,13 +19,19 @@ final class Captured {
             throws ProbeException {
         ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
         List<MqOpenEvent> got = new ArrayList<>();
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (got.size() < want && System.currentTimeMillis() < deadline) {
-            int n = probe.drain(buf, 50);
-            for (int i = 0; i < n; i++) {
-                MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
-                if (match.test(e)) got.add(e);
-            }
+        try {
+            // one reader: the drains stay on this thread; each waits up to 50 ms itself
+            await().atMost(Duration.ofMillis(timeoutMillis)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        int n = probe.drain(buf, 50);
+                        for (int i = 0; i < n; i++) {
+                            MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
+                            if (match.test(e)) got.add(e);
+                        }
+                        return got.size() >= want;
+                    });
+        } catch (ConditionTimeoutException e) {
+            // what arrived is returned: the callers' assertions say what is missing
         }
         got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));
         return got;

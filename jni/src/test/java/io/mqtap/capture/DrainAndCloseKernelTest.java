@@ -1,12 +1,14 @@
 package io.mqtap.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.mqgen.MqGen;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
 import io.mqtap.testkit.mqgen.MqOpenHelper.HelperRun;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,14 +41,15 @@ class DrainAndCloseKernelTest {
             ByteBuffer buf = MqOpenProbe.allocateBuffer(64);
             buf.limit(LIMIT * RawEvent.SIZE);
             List<Integer> sizes = new ArrayList<>();
-            int got = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (got < CALLS && System.nanoTime() < deadline) {
-                int n = p.drain(buf, 50);
-                sizes.add(n);
-                for (int i = 0; i < n; i++) if (RawEvent.decode(buf, i * RawEvent.SIZE).pid() == run.pid()) got++;
-            }
-            assertThat(got).as("every call arrives").isEqualTo(CALLS);
+            int[] got = {0};
+            await("every call").atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        int n = p.drain(buf, 50);
+                        sizes.add(n);
+                        for (int i = 0; i < n; i++) if (RawEvent.decode(buf, i * RawEvent.SIZE).pid() == run.pid()) got[0]++;
+                        return got[0] >= CALLS;
+                    });
+            assertThat(got[0]).as("every call arrives").isEqualTo(CALLS);
             assertThat(sizes).as("records per drain").allMatch(n -> n <= LIMIT).contains(LIMIT);
             assertThat(buf.limit()).as("the limit is left as it was").isEqualTo(LIMIT * RawEvent.SIZE);
         }
