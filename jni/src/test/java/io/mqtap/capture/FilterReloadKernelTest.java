@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.FutureTask;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The filters replaced in the kernel while the probe stays attached (what a SIGHUP reload does): each new set
  * takes effect, and a generator the filters never exclude loses nothing across the replacements.
  */
+@Tag("kernel")
 class FilterReloadKernelTest {
     /** Every event, drained by one thread for the whole test (two drainers would take each other's events). */
     private final List<MqOpenEvent> seen = java.util.Collections.synchronizedList(new ArrayList<>());

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.Test;
  * restart (same run id, probe still attached), a setting that needs a restart is named in the log and not
  * applied, and a file that no longer validates changes nothing.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 class ConfigReloadKernelTest {
     @Test
     void filtersReloadOnSighupAndRestartOnlySettingsAreNamed() throws Exception {

@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -29,6 +30,10 @@ import org.junit.jupiter.api.TestInstance;
  * user, capabilities and command line, read from the installed unit file) against a test broker and registry,
  * and purged again; the mqtap user, which purge keeps by Debian policy, is removed too when the test made it.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DebianPackageIT {
     private static final Path UNIT = Path.of("/lib/systemd/system/mqtap.service");

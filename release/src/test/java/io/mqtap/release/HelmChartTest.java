@@ -24,6 +24,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * fabric8's Kubernetes model with no field left unknown (a typo'd key would land in additionalProperties),
  * and the DaemonSet held to what the chart promises.
  */
+@Tag("jvm")
 class HelmChartTest {
     private static final Path ROOT = Path.of(System.getProperty("mqtap.root", ".."));
     private static final Path CHART = ROOT.resolve("deploy/helm/mqtap");

@@ -27,6 +27,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -35,6 +36,10 @@ import org.junit.jupiter.api.TestInstance;
  * then its layers unpacked into a root file system and its entrypoint run there as the image's user, the way
  * a container runtime would start it on a node (chroot, the host's /proc, /sys and /dev, no other privilege).
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciImageIT {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -38,6 +39,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * broker and registry) with deploy/prometheus/mqtap-rules.yml loaded: MqtapEventsLost fires when the test makes
  * the kernel buffer overflow; and deploy/grafana/mqtap.json is checked against the same scrape and server.
  */
+@Tag("kernel")
+@Tag("broker")
+@Tag("registry")
+@Tag("jvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusIT {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * (systemd driver), its mq_open captured by the probe, and the record's identity derived from the cgroup id
  * the kernel reported, not from /proc.
  */
+@Tag("kernel")
 class WorkloadsKernelTest {
     private static final String ID = "c0ffee" + "0123456789abcdef".repeat(3) + "0123456789";
     private final String uid = UUID.randomUUID().toString();
