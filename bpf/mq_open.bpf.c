@@ -25,6 +25,9 @@ volatile __u8 comm_include, comm_exclude;
 volatile __u8 cgroup_include, cgroup_exclude;
 volatile __u32 name_prefix_len;
 volatile __u8 name_prefix[MQ_OPEN_NAME_MAX];
+/* Kernel features, probed by the loader (5.10 has neither): */
+const volatile __u8 use_task_storage = 1;        /* 1: task storage pairs entry/exit; 0: `pending` is a hash by tid */
+const volatile __u8 use_task_btf = 1;            /* 1: bpf_get_current_task_btf(); 0: bpf_get_current_task() + CO-RE reads */
 
 /* filter map values: bit flags, so one map serves include and exclude */
 #define FILTER_INCLUDE 1
@@ -54,13 +57,25 @@ struct {
 	__uint(max_entries, 256 * 1024); /* resized by the loader */
 } ringbuf SEC(".maps");
 
-/* entry -> exit pairing: per-thread storage, filled in place (no hashing, no copy, no delete) */
+/*
+ * entry -> exit pairing: per-thread storage, filled in place (no hashing, no copy, no delete).
+ * Where tracing programs can't use task storage (before 5.11) the loader turns this map into a
+ * preallocated LRU hash keyed by tid (use_task_storage = 0): a thread killed mid-call can't leak an entry.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct pending);
 } pending SEC(".maps");
+
+/* all zeros: the initial value of a hash-map pending entry */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending_zero SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -163,13 +178,13 @@ static __always_inline long read_name(__u8 *dst, const void *u_name)
 
 /*
  * ns_pid and pid_ns: the tgid's number in the innermost pid namespace, and that namespace.
- * `task` is a BTF pointer: plain field loads are CO-RE-relocated, fault-safe loads (no helper
- * call each); the variable-index upid is read with a helper.
+ * The upid's address is computed from a plain number (read, not a BTF pointer): 6.1's verifier
+ * refuses variable arithmetic on a BTF pointer. Fields are CO-RE-relocated.
  */
 static __always_inline void read_pid_ns(struct task_struct *task, struct mq_open_event *e)
 {
-	struct pid *pid = task->group_leader->thread_pid;
-	unsigned int level = pid->level;
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
 	__u64 upid = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
 		     (__u64)(level & 0xff) * bpf_core_type_size(struct upid);
 	struct pid_namespace *ns = NULL;
@@ -181,13 +196,61 @@ static __always_inline void read_pid_ns(struct task_struct *task, struct mq_open
 	e->pid_ns = BPF_CORE_READ(ns, ns.inum);
 }
 
+/* The current task: a BTF pointer where the kernel has bpf_get_current_task_btf, else a plain address. */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (use_task_btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* ppid and mount namespace: direct (fault-safe, no helper call) loads through a BTF pointer, else CO-RE reads */
+static __always_inline void read_task(struct task_struct *task, struct mq_open_event *e)
+{
+	if (use_task_btf) {
+		e->ppid = task->real_parent->tgid;
+		e->mnt_ns = task->nsproxy->mnt_ns->ns.inum;
+	} else {
+		e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+		e->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	}
+	read_pid_ns(task, e);
+}
+
+/* This thread's pending entry; created at entry (create = 1). */
+static __always_inline struct pending *pending_of(struct task_struct *task, __u32 tid, int create)
+{
+	struct pending *p;
+	__u32 zero = 0;
+
+	if (use_task_storage)
+		return bpf_task_storage_get(&pending, task, NULL, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	p = bpf_map_lookup_elem(&pending, &tid);
+	if (p || !create)
+		return p;
+	p = bpf_map_lookup_elem(&pending_zero, &zero);
+	if (!p || bpf_map_update_elem(&pending, &tid, p, BPF_NOEXIST))
+		return NULL;
+	return bpf_map_lookup_elem(&pending, &tid);
+}
+
+/* A hash entry is removed once its exit is done (task storage goes with the task). */
+static __always_inline void pending_done(__u32 tid)
+{
+	if (!use_task_storage)
+		bpf_map_delete_elem(&pending, &tid);
+}
+
+/* on_enter's attr_in_kernel: 1 a kernel struct mq_attr, 0 a user one, ATTR_COMPAT_USER a 32-bit caller's */
+#define ATTR_COMPAT_USER 2
+
 static __always_inline int on_enter(const char *u_name, int oflag, __u32 mode, const void *attr,
 				    int attr_in_kernel, __u8 probe)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 ugid = bpf_get_current_uid_gid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct mq_open_event *e;
 	struct pending *p;
 	long n;
@@ -196,7 +259,7 @@ static __always_inline int on_enter(const char *u_name, int oflag, __u32 mode, c
 		count(MQ_OPEN_CTR_FILTERED);
 		return 0;
 	}
-	p = bpf_task_storage_get(&pending, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	p = pending_of(task, tid, 1);
 	if (!p) {
 		count(MQ_OPEN_CTR_ENTRY_DROP);
 		return 0;
@@ -209,6 +272,7 @@ static __always_inline int on_enter(const char *u_name, int oflag, __u32 mode, c
 	n = read_name(e->name, u_name);
 	if (name_prefix_len && !prefix_matches(e->name, n)) {
 		/* active stays 0: the exit finds nothing to emit */
+		pending_done(tid);
 		count(MQ_OPEN_CTR_FILTERED);
 		return 0;
 	}
@@ -246,17 +310,27 @@ static __always_inline int on_enter(const char *u_name, int oflag, __u32 mode, c
 	__builtin_memset(e->reserved, 0, sizeof(e->reserved));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	e->ppid = task->real_parent->tgid;
-	e->mnt_ns = task->nsproxy->mnt_ns->ns.inum;
-	read_pid_ns(task, e);
+	read_task(task, e);
 
 	e->has_attr = attr != NULL;
 	e->attr_error = 0;
 	e->attr_flags = e->attr_maxmsg = e->attr_msgsize = e->attr_curmsgs = 0;
 	if (attr) {
 		long a[4] = {}; /* mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs */
-		long err = attr_in_kernel ? bpf_probe_read_kernel(a, sizeof(a), attr)
-					  : bpf_probe_read_user(a, sizeof(a), attr);
+		long err;
+
+		if (attr_in_kernel == ATTR_COMPAT_USER) {
+			__s32 c[8] = {}; /* struct compat_mq_attr: four 32-bit longs, then reserved */
+
+			err = bpf_probe_read_user(c, sizeof(c), attr);
+			a[0] = c[0];
+			a[1] = c[1];
+			a[2] = c[2];
+			a[3] = c[3];
+		} else {
+			err = attr_in_kernel ? bpf_probe_read_kernel(a, sizeof(a), attr)
+					     : bpf_probe_read_user(a, sizeof(a), attr);
+		}
 
 		if (err) {
 			e->attr_error = (__s32)-err;
@@ -283,7 +357,8 @@ static __always_inline int name_differs(struct pending *p, const __u8 *now, long
 		return !(e->name_error && n < 0);
 	if ((n > MQ_OPEN_NAME_MAX) != (e->name_truncated != 0))
 		return 1;
-	if (!e->name_truncated && (__u32)(n - 1) != e->name_len)
+	/* 5.10 returns 0, not 1, for an empty string: both reads count it as length 0 */
+	if (!e->name_truncated && (__u32)(n > 0 ? n - 1 : 0) != e->name_len)
 		return 1; /* both long: the kept bytes are compared below */
 	len = e->name_len;
 	/* compare 8 bytes at a time; bytes past the NUL are masked off */
@@ -317,8 +392,10 @@ static __always_inline int on_exit(void *ctx, long ret)
 	__u32 size;
 	long n, err;
 
-	p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), NULL, 0);
+	p = pending_of(current_task(), (__u32)id, 0);
 	if (!p || !p->active) {
+		if (p)
+			pending_done((__u32)id);
 		/* filtered at entry (checked again here), or the probe attached mid-call; with a
 		 * name prefix set the two can't be told apart at exit (no name), so no count */
 		if (!name_prefix_len && !task_filtered(id >> 32, (__u32)bpf_get_current_uid_gid()))
@@ -351,6 +428,7 @@ static __always_inline int on_exit(void *ctx, long ret)
 	}
 	count(err ? MQ_OPEN_CTR_LOST : MQ_OPEN_CTR_EMITTED);
 	p->active = 0;
+	pending_done((__u32)id);
 	return 0;
 }
 
@@ -393,4 +471,45 @@ SEC("tracepoint/syscalls/sys_exit_mq_open")
 int tp_sys_exit_mq_open(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_exit(ctx, ctx->ret);
+}
+
+/*
+ * 32-bit callers in tracepoint mode: sys_enter_mq_open never fires for compat syscalls, so where the
+ * kernel has IA-32 emulation the loader adds these. They run for every syscall; the number is
+ * checked first, then whether the task is in a compat syscall (x86 TS_COMPAT).
+ */
+#define IA32_NR_MQ_OPEN 277 /* mq_open in the i386 syscall table */
+#define X86_TS_COMPAT 0x0002
+#define X86_USER32_CS 0x23
+
+static __always_inline int in_ia32_syscall(struct pt_regs *regs)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	if (bpf_core_field_exists(t->thread_info.status))
+		return BPF_CORE_READ(t, thread_info.status) & X86_TS_COMPAT;
+	return BPF_CORE_READ(regs, cs) == X86_USER32_CS; /* misses int $0x80 from 64-bit code only */
+}
+
+SEC("raw_tracepoint/sys_enter")
+int raw_sys_enter_compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	if (ctx->args[1] != IA32_NR_MQ_OPEN || !in_ia32_syscall(regs))
+		return 0;
+	/* i386 arguments: ebx, ecx, edx, esi; pointers are 32-bit */
+	return on_enter((const char *)(__u64)(__u32)BPF_CORE_READ(regs, bx), (int)BPF_CORE_READ(regs, cx),
+			(__u32)BPF_CORE_READ(regs, dx), (const void *)(__u64)(__u32)BPF_CORE_READ(regs, si),
+			ATTR_COMPAT_USER, MQ_OPEN_PROBE_TRACEPOINT);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	if (BPF_CORE_READ(regs, orig_ax) != IA32_NR_MQ_OPEN || !in_ia32_syscall(regs))
+		return 0;
+	return on_exit(ctx, (long)ctx->args[1]);
 }

@@ -149,6 +149,17 @@ JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_load(JNIEnv *env, jclas
 	return mqtap_probe_load(PROBE(h), set);
 }
 
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_withoutFeatures(JNIEnv *env, jclass cls, jlong h,
+									jint features)
+{
+	mqtap_probe_without_features(PROBE(h), features);
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_features(JNIEnv *env, jclass cls, jlong h)
+{
+	return mqtap_probe_features(PROBE(h));
+}
+
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_attach(JNIEnv *env, jclass cls, jlong h)
 {
 	return mqtap_probe_attach(PROBE(h));

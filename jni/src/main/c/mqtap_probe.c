@@ -33,8 +33,10 @@ struct mqtap_probe {
 	struct mqtap_options opts;
 	struct mqtap_bpf *skel;
 	int set;           /* loaded set, 0 when none */
+	int features;      /* mqtap_feature bits the loaded program uses */
 	int attached;
 	struct bpf_link *enter_link, *exit_link;
+	struct bpf_link *compat_enter_link, *compat_exit_link; /* tracepoint mode, IA-32 callers */
 	struct perf_buffer *pb;
 	struct ring_buffer *rb;
 	int epoll_fd;
@@ -108,8 +110,13 @@ static int print_to_log(enum libbpf_print_level level, const char *fmt, va_list 
 	char line[2048];
 	int n;
 
-	if (getenv("MQTAP_LIBBPF_DEBUG"))
-		vfprintf(stderr, fmt, ap);
+	if (getenv("MQTAP_LIBBPF_DEBUG")) {
+		va_list copy;
+
+		va_copy(copy, ap); /* a va_list can be consumed once: the log below reads ap again */
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	if (level == LIBBPF_DEBUG || !p)
 		return 0;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
@@ -210,7 +217,7 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 	return p;
 }
 
-static void set_autoload(struct mqtap_bpf *s, int set)
+static void set_autoload(struct mqtap_bpf *s, int set, int compat)
 {
 	bpf_program__set_autoload(s->progs.fentry_do_mq_open, set == MQTAP_SET_FENTRY);
 	bpf_program__set_autoload(s->progs.fexit_do_mq_open, set == MQTAP_SET_FENTRY);
@@ -218,6 +225,9 @@ static void set_autoload(struct mqtap_bpf *s, int set)
 	bpf_program__set_autoload(s->progs.kretprobe_do_mq_open, set == MQTAP_SET_KPROBE);
 	bpf_program__set_autoload(s->progs.tp_sys_enter_mq_open, set == MQTAP_SET_TRACEPOINT);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_open, set == MQTAP_SET_TRACEPOINT);
+	/* 32-bit callers: the do_mq_open hooks see them, the syscall tracepoints don't */
+	bpf_program__set_autoload(s->progs.raw_sys_enter_compat, set == MQTAP_SET_TRACEPOINT && compat);
+	bpf_program__set_autoload(s->progs.raw_sys_exit_compat, set == MQTAP_SET_TRACEPOINT && compat);
 }
 
 static const char *set_name(int set)
@@ -443,6 +453,43 @@ static int open_reader(struct mqtap_probe *p)
 
 static void *pump_main(void *arg);
 
+#define PENDING_HASH_ENTRIES 8192 /* calls in flight at once, where pairing falls back to a hash */
+
+/* Picks the program's paths from what the kernel has: the same object loads from 5.10 up. */
+static int use_kernel_features(struct mqtap_probe *p, struct mqtap_bpf *s)
+{
+	int f = mqtap_kernel_features() & ~p->opts.without_features, err = 0;
+
+	if (!(f & MQTAP_FEAT_TASK_BTF))
+		f &= ~MQTAP_FEAT_TASK_STORAGE; /* bpf_task_storage_get takes a BTF task pointer */
+	s->rodata->use_task_btf = !!(f & MQTAP_FEAT_TASK_BTF);
+	s->rodata->use_task_storage = !!(f & MQTAP_FEAT_TASK_STORAGE);
+	if (!(f & MQTAP_FEAT_TASK_STORAGE)) {
+		/* preallocated: PREEMPT_RT kernels refuse run-time allocation in tracing programs */
+		err = bpf_map__set_type(s->maps.pending, BPF_MAP_TYPE_LRU_HASH);
+		if (!err)
+			err = bpf_map__set_map_flags(s->maps.pending, 0);
+		if (!err)
+			err = bpf_map__set_max_entries(s->maps.pending, PENDING_HASH_ENTRIES);
+		if (err) {
+			set_err(p, -err, "bpf_map__set_type(pending)", "falling back to a hash map for entry/exit pairing");
+			return err;
+		}
+	}
+	p->features = f;
+	return 0;
+}
+
+void mqtap_probe_without_features(struct mqtap_probe *p, int features)
+{
+	p->opts.without_features = features;
+}
+
+int mqtap_probe_features(const struct mqtap_probe *p)
+{
+	return p->set ? p->features : 0;
+}
+
 int mqtap_probe_load(struct mqtap_probe *p, int set)
 {
 	struct mqtap_bpf *s;
@@ -458,7 +505,8 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		goto out;
 	}
 	p->skel = s;
-	set_autoload(s, set);
+	set_autoload(s, set, set == MQTAP_SET_TRACEPOINT &&
+				 (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32));
 	s->rodata->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
@@ -471,6 +519,9 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->bss->name_prefix_len = p->opts.name_prefix_len;
 	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
 		((__u8 *)s->bss->name_prefix)[i] = p->opts.name_prefix[i];
+	err = use_kernel_features(p, s);
+	if (err)
+		goto out;
 	/* an unused ring buffer still needs a valid size: one page */
 	err = bpf_map__set_max_entries(s->maps.ringbuf, p->opts.transport == MQTAP_RING_BUFFER
 						    ? (__u32)p->opts.ring_buffer_bytes : (__u32)p->page_size);
@@ -512,6 +563,8 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		p->pump_running = 1;
 	}
 	p->set = set;
+	if (set != MQTAP_SET_TRACEPOINT)
+		p->features &= ~MQTAP_FEAT_IA32; /* the do_mq_open hooks see 32-bit callers themselves */
 out:
 	log_end();
 	if (err) {
@@ -600,8 +653,12 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	log_begin(p);
 	/* exit first: every entry recorded from now on has its exit hook in place */
 	p->exit_link = attach_one(p, exit_, &err);
+	if (!err && (p->features & MQTAP_FEAT_IA32))
+		p->compat_exit_link = attach_one(p, p->skel->progs.raw_sys_exit_compat, &err);
 	if (!err)
 		p->enter_link = attach_one(p, enter, &err);
+	if (!err && (p->features & MQTAP_FEAT_IA32))
+		p->compat_enter_link = attach_one(p, p->skel->progs.raw_sys_enter_compat, &err);
 	log_end();
 	if (err) {
 		mqtap_probe_detach(p);
@@ -616,9 +673,13 @@ void mqtap_probe_detach(struct mqtap_probe *p)
 	/* entry first: calls in flight still reach their exit and are emitted */
 	if (p->enter_link)
 		bpf_link__destroy(p->enter_link);
+	if (p->compat_enter_link)
+		bpf_link__destroy(p->compat_enter_link);
 	if (p->exit_link)
 		bpf_link__destroy(p->exit_link);
-	p->enter_link = p->exit_link = NULL;
+	if (p->compat_exit_link)
+		bpf_link__destroy(p->compat_exit_link);
+	p->enter_link = p->exit_link = p->compat_enter_link = p->compat_exit_link = NULL;
 	p->attached = 0;
 }
 

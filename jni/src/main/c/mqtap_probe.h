@@ -27,6 +27,16 @@ enum mqtap_counter_slot {
 	MQTAP_CTR_SLOTS = 12,
 };
 
+/* kernel features the program can use (mqtap_kernel_features, mqtap_probe_features) */
+enum mqtap_feature {
+	MQTAP_FEAT_TASK_STORAGE = 1, /* task storage in tracing programs (5.11+): else an LRU hash by tid */
+	MQTAP_FEAT_TASK_BTF = 2,     /* bpf_get_current_task_btf (5.11+): else bpf_get_current_task + CO-RE reads */
+	MQTAP_FEAT_IA32 = 4,         /* IA-32 emulation: tracepoint mode adds raw_syscalls hooks for 32-bit callers */
+};
+
+/* The features this kernel has, probed once per process (needs CAP_BPF). */
+int mqtap_kernel_features(void);
+
 struct mqtap_options {
 	int transport;
 	int per_cpu_pages;
@@ -44,6 +54,7 @@ struct mqtap_options {
 	int n_include_cgroups, n_exclude_cgroups;
 	uint8_t name_prefix[256];
 	int name_prefix_len;
+	int without_features;  /* mqtap_feature bits not to use even where the kernel has them (tests) */
 };
 
 struct mqtap_probe;
@@ -63,6 +74,10 @@ void mqtap_probe_detach(struct mqtap_probe *p);
 int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_ms);
 /* Makes a drain in progress return promptly; safe from any thread while the probe lives. */
 void mqtap_probe_stop(struct mqtap_probe *p);
+/* Loads after this call leave out these mqtap_feature bits even where the kernel has them (tests). */
+void mqtap_probe_without_features(struct mqtap_probe *p, int features);
+/* The mqtap_feature bits the loaded program uses (0 before a load). */
+int mqtap_probe_features(const struct mqtap_probe *p);
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
 void mqtap_probe_free(struct mqtap_probe *p);

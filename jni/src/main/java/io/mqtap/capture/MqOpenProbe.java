@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -31,6 +32,7 @@ public final class MqOpenProbe implements AutoCloseable {
     private final Object closeLock = new Object();
     private final List<AttachFailure> loadFailures = new ArrayList<>();
     private AttachMode loaded;
+    private Set<ProbeFeature> features = Set.of();
     private volatile AttachMode attached;
     private volatile boolean closed;
     private volatile ProbeCounters finalCounters;
@@ -48,6 +50,11 @@ public final class MqOpenProbe implements AutoCloseable {
      * @throws ProbeLoadException when no set loads; carries the verifier log
      */
     public static MqOpenProbe open(ProbeOptions options) throws ProbeException {
+        return open(options, Set.of());
+    }
+
+    /** As {@link #open(ProbeOptions)}, but the program takes the fallback paths for {@code without} (tests). */
+    static MqOpenProbe open(ProbeOptions options, Set<ProbeFeature> without) throws ProbeException {
         if (!new java.io.File("/sys/kernel/btf/vmlinux").canRead())
             throw new ProbeLoadException("open", 2 /* ENOENT */,
                     "no BTF at /sys/kernel/btf/vmlinux: the probe is CO-RE and needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", "");
@@ -64,6 +71,7 @@ public final class MqOpenProbe implements AutoCloseable {
                 options.namePrefixBytes());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
+        if (!without.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(without));
         try {
             List<AttachMode> sets = options.attachMode() == AttachMode.AUTO ? FALLBACK : List.of(options.attachMode());
             ProbeLoadException last = null;
@@ -118,6 +126,7 @@ public final class MqOpenProbe implements AutoCloseable {
             throw new ProbeLoadException("load", -rc, log.isBlank() ? msg : msg + "\n" + tail(log, 4000), log);
         }
         loaded = m;
+        features = ProbeFeature.of(NativeProbe.features(handle));
     }
 
     private static String firstLine(String s) {
@@ -141,7 +150,7 @@ public final class MqOpenProbe implements AutoCloseable {
         try {
             ensureOpen();
             if (attached != null) {
-                if (mode == AttachMode.AUTO || mode == attached) return new AttachReport(attached, loadFailures);
+                if (mode == AttachMode.AUTO || mode == attached) return new AttachReport(attached, loadFailures, features);
                 throw new IllegalStateException("already attached with " + attached.label() + "; detach first");
             }
             List<AttachMode> sets = mode == AttachMode.AUTO ? FALLBACK : List.of(mode);
@@ -164,7 +173,7 @@ public final class MqOpenProbe implements AutoCloseable {
                     attached = m;
                     loadFailures.clear();
                     loadFailures.addAll(failures);
-                    return new AttachReport(m, failures);
+                    return new AttachReport(m, failures, features);
                 }
                 failures.add(last = new AttachFailure(m, -rc, "attach: " + NativeProbe.error(handle)));
             }
@@ -263,6 +272,11 @@ public final class MqOpenProbe implements AutoCloseable {
     /** The hook set currently loaded (the one open() or the last attach() loaded), or null. */
     public AttachMode loadedMode() {
         return loaded;
+    }
+
+    /** The kernel features the loaded program uses (empty when nothing is loaded); see {@link ProbeFeature}. */
+    public Set<ProbeFeature> features() {
+        return loaded == null ? Set.of() : features;
     }
 
     /** Failures of the sets tried before the loaded one (open) or the attached one (attach). */

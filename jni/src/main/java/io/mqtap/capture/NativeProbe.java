@@ -21,6 +21,12 @@ final class NativeProbe {
     static native int setFilters(long handle, long[] includeUids, long[] excludeUids, byte[] includeComms, byte[] excludeComms,
                                  long[] includeCgroups, long[] excludeCgroups, byte[] namePrefix);
 
+    /** Loads after this leave out these {@link ProbeFeature} bits even where the kernel has them. */
+    static native void withoutFeatures(long handle, int features);
+
+    /** The {@link ProbeFeature} bits the loaded program uses; 0 when nothing is loaded. */
+    static native int features(long handle);
+
     static native int attach(long handle);
 
     static native void detach(long handle);
