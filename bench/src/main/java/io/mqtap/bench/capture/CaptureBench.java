@@ -38,8 +38,8 @@ import net.sourceforge.argparse4j.inf.Namespace;
 public final class CaptureBench {
     private CaptureBench() {}
 
-    record Run(double untracedRate, Result traced, long received, long lost, ProbeCounters counters) {
-        double ratio() {
+    public record Run(double untracedRate, Result traced, long received, long lost, ProbeCounters counters) {
+        public double ratio() {
             return traced.callsPerSec() / untracedRate;
         }
     }
@@ -195,7 +195,7 @@ public final class CaptureBench {
         }
     }
 
-    static Run traced(ProbeOptions opts, AttachMode mode, long calls, double untracedRate) throws Exception {
+    public static Run traced(ProbeOptions opts, AttachMode mode, long calls, double untracedRate) throws Exception {
         try (MqOpenProbe probe = MqOpenProbe.open(opts)) {
             AttachReport report = probe.attach(mode);
             if (untracedRate > 1) System.out.println("  attach: " + report.describe().lines().findFirst().orElse(""));

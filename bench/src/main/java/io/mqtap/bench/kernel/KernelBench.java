@@ -1,0 +1,155 @@
+package io.mqtap.bench.kernel;
+
+import io.mqtap.bench.capture.CaptureBench;
+import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.KernelFeatures;
+import io.mqtap.capture.KernelFeatures.Expectation;
+import io.mqtap.capture.MqOpenProbe;
+import io.mqtap.capture.ProbeException;
+import io.mqtap.capture.ProbeOptions;
+import io.mqtap.capture.RawEvent;
+import io.mqtap.testkit.mqgen.MqGen;
+import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.mqgen.MqOpenGenerator.Options;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./mqtap bench kernel}: what this kernel does with each attach mode, one line per mode:
+ * {@code kernel=<release> mode=<mode> attach=<ok|unsupported|FAIL> calls=<N> received=<N> lost=<N> reason=<text>}.
+ * A mode the kernel's config and kallsyms say can't work is {@code unsupported} (the reason names
+ * the option or symbol) when it indeed fails; any other outcome that differs from that prediction,
+ * or a call neither received nor counted as lost, is FAIL. A {@code capture} line per attached mode
+ * gives traced/untraced calls/s of this run (inside a VM: emulated, only comparable within the run).
+ * Where the kernel has IA-32 emulation, a static i386 caller then runs in each mode that attached:
+ * {@code compat32 kernel=<release> mode=<mode> calls=<N> received=<N>}. The last line is
+ * {@code kernel-bench: ok} or {@code kernel-bench: FAIL}.
+ * The kernel matrix ({@code ./mqtap test kernels}) runs this inside each VM.
+ */
+public final class KernelBench {
+    private KernelBench() {}
+
+    static final String USAGE = "usage: ./mqtap bench kernel [--calls N] [--mode fentry|kprobe|tracepoint]...";
+
+    public static void main(String[] args) throws Exception {
+        long calls = 20_000;
+        List<AttachMode> modes = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--calls" -> calls = Long.parseLong(value(args, ++i));
+                case "--mode" -> modes.add(AttachMode.parse(value(args, ++i)));
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "\n" + USAGE);
+            }
+        }
+        if (modes.isEmpty()) modes = List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
+        KernelFeatures kernel = KernelFeatures.detect();
+        System.err.println("kernel-bench: " + kernel);
+        double untraced = MqOpenGenerator.run(Options.burst(calls)).callsPerSec();
+        boolean allOk = true;
+        List<AttachMode> attached = new ArrayList<>();
+        for (AttachMode mode : modes) {
+            ModeResult r = run(kernel, mode, calls, untraced);
+            allOk &= !r.attach.equals("FAIL");
+            if (r.attach.equals("ok")) attached.add(mode);
+            System.out.println(r.line(kernel.release()));
+            if (r.ratio > 0)
+                System.out.printf(Locale.ROOT, "capture kernel=%s mode=%s ratio=%.2f untraced=%.0f traced=%.0f%n",
+                        kernel.release(), mode.label(), r.ratio, untraced, r.ratio * untraced);
+        }
+        if (!kernel.configKnown() || kernel.ia32Emulation()) {
+            for (AttachMode mode : attached) {
+                Compat32 c = compat32(mode);
+                allOk &= c.received == c.calls && c.calls > 0;
+                System.out.printf(Locale.ROOT, "compat32 kernel=%s mode=%s calls=%d received=%d%s%n", kernel.release(),
+                        mode.label(), c.calls, c.received, c.problem == null ? "" : " reason=" + c.problem);
+            }
+        } else {
+            System.err.println("kernel-bench: no 32-bit caller run: " + kernel.ia32Reason());
+        }
+        System.out.println("kernel-bench: " + (allOk ? "ok" : "FAIL"));
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value\n" + USAGE);
+        return args[i];
+    }
+
+    record ModeResult(AttachMode mode, String attach, long calls, long received, long lost, String reason, double ratio) {
+        String line(String release) {
+            return String.format(Locale.ROOT, "kernel=%s mode=%s attach=%s calls=%d received=%d lost=%d reason=%s",
+                    release, mode.label(), attach, calls, received, lost, reason.replace('\n', ' '));
+        }
+    }
+
+    static ModeResult run(KernelFeatures kernel, AttachMode mode, long calls, double untracedRate) {
+        Expectation expected = kernel.configKnown() ? kernel.expect(mode) : null;
+        ProbeOptions opts = ProbeOptions.builder().attachMode(mode).build();
+        CaptureBench.Run run;
+        try {
+            run = CaptureBench.traced(opts, mode, calls, untracedRate);
+        } catch (ProbeException e) {
+            String why = firstLine(e.getMessage());
+            if (expected != null && !expected.attaches())
+                return new ModeResult(mode, "unsupported", 0, 0, 0, expected.reason() + " (" + why + ")", 0);
+            return new ModeResult(mode, "FAIL", 0, 0, 0, (expected == null ? "no kernel config to check against; " : "")
+                    + why, 0);
+        } catch (Exception e) {
+            return new ModeResult(mode, "FAIL", 0, 0, 0, e.toString(), 0);
+        }
+        long got = run.received(), lost = run.lost(), n = run.traced().calls();
+        String attach = "ok", reason = "events arrive";
+        if (expected != null && !expected.attaches()) {
+            attach = "FAIL";
+            reason = "attached although the kernel says: " + expected.reason();
+        } else if (got + lost != n) {
+            attach = "FAIL";
+            reason = (n - got - lost) + " calls neither received nor counted as lost";
+        } else if (lost > 0) {
+            reason = "events arrive; " + lost + " lost and counted";
+        }
+        return new ModeResult(mode, attach, n, got, lost, reason, run.ratio());
+    }
+
+    record Compat32(long calls, long received, String problem) {}
+
+    static final int COMPAT32_CALLS = 200;
+
+    /** mq_open32 (a static i386 program) makes its calls while {@code mode} is attached; counts its events. */
+    static Compat32 compat32(AttachMode mode) {
+        if (!MqGen.available(MqGen.COMPAT32)) return new Compat32(0, 0, "mq_open32 is not built (gcc-multilib)");
+        try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().attachMode(mode)
+                .includeComms(Set.of(MqGen.COMPAT32)).build())) {
+            p.attach(mode);
+            Process gen = new ProcessBuilder(MqGen.binary(MqGen.COMPAT32).toString(), Integer.toString(COMPAT32_CALLS))
+                    .redirectErrorStream(true).start();
+            String out = new String(gen.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (gen.waitFor() != 0) return new Compat32(0, 0, "mq_open32 failed: " + out);
+            ByteBuffer buf = MqOpenProbe.allocateBuffer(256);
+            long received = 0, deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (received < COMPAT32_CALLS && System.nanoTime() < deadline) {
+                int n = p.drain(buf, 100);
+                for (int i = 0; i < n; i++)
+                    if (RawEvent.decode(buf, i * RawEvent.SIZE).pid() == gen.pid()) received++;
+            }
+            return new Compat32(COMPAT32_CALLS, received, received == COMPAT32_CALLS ? null
+                    : (COMPAT32_CALLS - received) + " 32-bit calls not recorded");
+        } catch (Exception e) {
+            return new Compat32(0, 0, firstLine(e.toString()));
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
