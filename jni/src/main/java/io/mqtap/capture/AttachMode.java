@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /**
  * Which hook set carries the events. {@link #AUTO} tries {@link #FENTRY}, then {@link #KPROBE},
- * then {@link #TRACEPOINT}, and reports why each earlier one failed.
+ * then {@link #TRACEPOINT} (KPROBE before FENTRY on a preemptible kernel: see KernelFeatures.tracingPreemptible), and reports why each earlier one failed.
  * The ordinals of the concrete sets are the {@code probe} byte of the raw event.
  */
 public enum AttachMode {

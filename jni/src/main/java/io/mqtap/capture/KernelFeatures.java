@@ -52,6 +52,10 @@ public final class KernelFeatures {
 
     /** Reads this kernel's facts (kallsyms once: about 0.1 s). */
     public static KernelFeatures detect() {
+        return detect(true);
+    }
+
+    private static KernelFeatures detect(boolean withSymbols) {
         String release = read(Path.of("/proc/sys/kernel/osrelease")).orElse("unknown").trim();
         Map<String, String> config = null;
         String source = null;
@@ -65,9 +69,46 @@ public final class KernelFeatures {
         }
         String lockdown = read(Path.of("/sys/kernel/security/lockdown"))
                 .map(s -> s.replaceAll(".*\\[(\\w+)].*", "$1").trim()).orElse(null);
-        return new KernelFeatures(release, config, source, kallsyms(), lockdown,
+        return new KernelFeatures(release, config, source, withSymbols ? kallsyms() : Set.of(), lockdown,
                 Files.exists(Path.of("/sys/bus/event_source/devices/kprobe")),
                 read(Path.of("/proc/cmdline")).orElse(""));
+    }
+
+    private static volatile String preemptionModel;
+
+    /**
+     * The running kernel's preemption model: "none", "voluntary", "full", "lazy" or "rt"; null when unknown.
+     * From debugfs's sched/preempt when mounted, else PREEMPT_RT in the version, the {@code preempt=} boot
+     * parameter, then the config's default.
+     */
+    public static String preemption() {
+        String m = preemptionModel;
+        if (m == null) preemptionModel = m = detect(false).preemptionOf(
+                read(Path.of("/sys/kernel/debug/sched/preempt")).orElse(null),
+                read(Path.of("/proc/sys/kernel/version")).orElse(""));
+        return m.isEmpty() ? null : m;
+    }
+
+    String preemptionOf(String debugfs, String version) {
+        if (version.contains("PREEMPT_RT") || enabled("CONFIG_PREEMPT_RT")) return "rt";
+        if (debugfs != null && debugfs.matches("(?s).*\\((\\w+)\\).*")) return debugfs.replaceAll("(?s).*\\((\\w+)\\).*", "$1");
+        for (String arg : cmdline.trim().split("\\s+"))
+            if (arg.startsWith("preempt=") && config != null && enabled("CONFIG_PREEMPT_DYNAMIC")) return arg.substring(8);
+        if (enabled("CONFIG_PREEMPT_LAZY")) return "lazy";
+        if (enabled("CONFIG_PREEMPT")) return "full";
+        if (enabled("CONFIG_PREEMPT_VOLUNTARY")) return "voluntary";
+        if (enabled("CONFIG_PREEMPT_NONE")) return "none";
+        return "";
+    }
+
+    /**
+     * True where BPF tracing programs run preemptible (preemption "full", "lazy" or "rt"): fentry/fexit
+     * runs that preempt each other on one CPU are then skipped by the kernel (lost, counted in
+     * programMisses), so AUTO tries kprobes, which run with preemption off, before fentry.
+     */
+    public static boolean tracingPreemptible() {
+        String m = preemption();
+        return "full".equals(m) || "lazy".equals(m) || "rt".equals(m);
     }
 
     public String release() {
@@ -142,9 +183,12 @@ public final class KernelFeatures {
         return new Expectation(mode, why);
     }
 
-    /** The mode AUTO should land on: the cheapest that should attach; empty when none should. */
+    /** The mode AUTO should land on: the cheapest that should attach (kprobe first where {@link #tracingPreemptible()}); empty when none should. */
     public Optional<AttachMode> expectedAuto() {
-        for (AttachMode m : new AttachMode[] {AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT})
+        AttachMode[] order = tracingPreemptible()
+                ? new AttachMode[] {AttachMode.KPROBE, AttachMode.FENTRY, AttachMode.TRACEPOINT}
+                : new AttachMode[] {AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT};
+        for (AttachMode m : order)
             if (expect(m).attaches()) return Optional.of(m);
         return Optional.empty();
     }

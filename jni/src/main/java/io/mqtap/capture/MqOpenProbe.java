@@ -23,7 +23,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }</pre>
  */
 public final class MqOpenProbe implements AutoCloseable {
-    private static final List<AttachMode> FALLBACK = List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
+    /** AUTO's order: cheapest first, but kprobe before fentry where {@link KernelFeatures#tracingPreemptible()}. */
+    private static final List<AttachMode> FALLBACK = KernelFeatures.tracingPreemptible()
+            ? List.of(AttachMode.KPROBE, AttachMode.FENTRY, AttachMode.TRACEPOINT)
+            : List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
+    private static final List<String> AUTO_NOTES = KernelFeatures.tracingPreemptible()
+            ? List.of("kprobe tried before fentry: with this kernel's preemption (" + KernelFeatures.preemption()
+                    + ") fentry/fexit runs that preempt each other on one CPU are skipped (lost, counted as programMisses)")
+            : List.of();
 
     private volatile ProbeOptions options;
     private final long handle;
@@ -150,7 +157,8 @@ public final class MqOpenProbe implements AutoCloseable {
         try {
             ensureOpen();
             if (attached != null) {
-                if (mode == AttachMode.AUTO || mode == attached) return new AttachReport(attached, loadFailures, features);
+                if (mode == AttachMode.AUTO || mode == attached)
+                    return new AttachReport(attached, loadFailures, features, mode == AttachMode.AUTO ? AUTO_NOTES : List.of());
                 throw new IllegalStateException("already attached with " + attached.label() + "; detach first");
             }
             List<AttachMode> sets = mode == AttachMode.AUTO ? FALLBACK : List.of(mode);
@@ -173,7 +181,7 @@ public final class MqOpenProbe implements AutoCloseable {
                     attached = m;
                     loadFailures.clear();
                     loadFailures.addAll(failures);
-                    return new AttachReport(m, failures, features);
+                    return new AttachReport(m, failures, features, mode == AttachMode.AUTO ? AUTO_NOTES : List.of());
                 }
                 failures.add(last = new AttachFailure(m, -rc, "attach: " + NativeProbe.error(handle)));
             }
