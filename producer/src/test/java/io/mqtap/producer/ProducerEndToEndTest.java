@@ -91,6 +91,8 @@ class ProducerEndToEndTest {
         MqOpenStats s = Records.stats(rs, runId).stream().filter(x -> x.getPublished() >= 50 && x.getInFlight() == 0)
                 .reduce((a, b) -> b).orElseThrow();
         assertThat(s.getProbe()).isEqualTo("tracepoint");
+        assertThat(s.getProbeFeatures()).as("the probe's kernel features, as its attach report says them")
+                .startsWith("pairing: task storage, task: BTF task pointer");
         assertThat(s.getSequence() + 1).as("every captured event got a sequence").isEqualTo(s.getCaptured());
         assertThat(s.getPublished() + s.getFailed() + s.getDropped() + s.getInFlight()).isEqualTo(s.getCaptured());
         assertThat(s.getLostKernel()).isZero();

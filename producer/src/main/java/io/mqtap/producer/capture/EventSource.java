@@ -20,6 +20,11 @@ public interface EventSource extends AutoCloseable {
         throw new UnsupportedOperationException("this event source has no kernel filters");
     }
 
+    /** The kernel features the probe uses and the fallbacks it took (AttachReport.variant()); "" when unknown. */
+    default String probeFeatures() {
+        return "";
+    }
+
     /** Stops new events; events already buffered can still be drained. */
     void detach();
 

@@ -62,6 +62,11 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
+    public String probeFeatures() {
+        return report.variant();
+    }
+
+    @Override
     public void detach() {
         probe.detach();
     }

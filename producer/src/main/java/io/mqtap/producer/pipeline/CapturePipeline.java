@@ -156,7 +156,8 @@ public final class CapturePipeline implements Managed {
 
     /** Cumulative counters of this run, as the stats record carries them. */
     public StatsReporter.Counters counters() {
-        return new StatsReporter.Counters(source == null ? "none" : source.probe(), metrics.captured.getCount(), lostKernel(),
+        return new StatsReporter.Counters(source == null ? "none" : source.probe(),
+                source == null ? "" : source.probeFeatures(), metrics.captured.getCount(), lostKernel(),
                 metrics.dropped.getCount(), metrics.published.getCount(), metrics.failed.getCount(), publisher.inFlight(),
                 lastSequence());
     }

@@ -18,7 +18,7 @@ public final class StatsReporter {
     private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
 
     /** A snapshot of the pipeline's cumulative counters. */
-    public record Counters(String probe, long captured, long lostKernel, long dropped, long published,
+    public record Counters(String probe, String probeFeatures, long captured, long lostKernel, long dropped, long published,
                            long failed, long inFlight, long sequence) {}
 
     private final Producer<String, SpecificRecord> producer;
@@ -65,6 +65,7 @@ public final class StatsReporter {
         s.setInFlight(c.inFlight());
         s.setSequence(c.sequence());
         s.setCluster(host.cluster());
+        s.setProbeFeatures(c.probeFeatures());
         return s;
     }
 }
