@@ -1,5 +1,6 @@
 package io.mqtap.bench.kernel;
 
+import io.mqtap.bench.BenchArgs;
 import io.mqtap.bench.capture.CaptureBench;
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.KernelFeatures;
@@ -18,6 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
  * {@code ./mqtap bench kernel}: what this kernel does with each attach mode, one line per mode:
@@ -34,22 +38,21 @@ import java.util.concurrent.TimeUnit;
 public final class KernelBench {
     private KernelBench() {}
 
-    static final String USAGE = "usage: ./mqtap bench kernel [--calls N] [--mode fentry|kprobe|tracepoint]...";
+    static ArgumentParser parser() {
+        ArgumentParser p = BenchArgs.parser("kernel", "each attach mode on this kernel: attach ok/unsupported/FAIL, "
+                + "calls, received, lost; then the 32-bit caller in each mode that attached");
+        p.addArgument("--calls").metavar("N").type(Long.class).setDefault(20_000L).help("calls per mode (default 20000)");
+        p.addArgument("--mode").metavar("MODE").action(Arguments.append())
+                .help("fentry, kprobe or tracepoint; repeat for several (default: all three)");
+        return p;
+    }
 
     public static void main(String[] args) throws Exception {
-        long calls = 20_000;
+        Namespace ns = parser().parseArgsOrFail(args);
+        long calls = ns.getLong("calls");
         List<AttachMode> modes = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--calls" -> calls = Long.parseLong(value(args, ++i));
-                case "--mode" -> modes.add(AttachMode.parse(value(args, ++i)));
-                case "-h", "--help" -> {
-                    System.out.println(USAGE);
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "\n" + USAGE);
-            }
-        }
+        List<String> named = ns.getList("mode");
+        if (named != null) for (String m : named) modes.add(AttachMode.parse(m));
         if (modes.isEmpty()) modes = List.of(AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT);
         KernelFeatures kernel = KernelFeatures.detect();
         System.err.println("kernel-bench: " + kernel);
@@ -76,11 +79,6 @@ public final class KernelBench {
             System.err.println("kernel-bench: no 32-bit caller run: " + kernel.ia32Reason());
         }
         System.out.println("kernel-bench: " + (allOk ? "ok" : "FAIL"));
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value\n" + USAGE);
-        return args[i];
     }
 
     record ModeResult(AttachMode mode, String attach, long calls, long received, long lost, String reason, double ratio) {
