@@ -2,8 +2,10 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqtap.testkit.process.ProducerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -25,13 +27,13 @@ class ConfigErrorsTest {
     private ProducerProcess check(String yaml, Map<String, String> env) throws Exception {
         Path f = dir.resolve("config.yml");
         Files.writeString(f, yaml);
-        return ProducerProcess.start(List.of(), env, "check", f.toString());
+        return ProducerProcess.builder().env(env).args("check", f.toString()).start();
     }
 
     @Test
     void aGoodConfigPasses() throws Exception {
         try (ProducerProcess p = check(GOOD, Map.of())) {
-            assertThat(p.waitFor(60)).as(p.output()).isZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
             assertThat(p.output()).contains("Configuration is OK");
         }
     }
@@ -39,15 +41,15 @@ class ConfigErrorsTest {
     @Test
     void theShippedExampleConfigPasses() throws Exception {
         Path example = Path.of(System.getProperty("mqtap.root", "..")).resolve("producer/config.yml");
-        try (ProducerProcess p = ProducerProcess.start("check", example.toString())) {
-            assertThat(p.waitFor(60)).as(p.output()).isZero();
+        try (ProducerProcess p = ProducerProcess.builder().args("check", example.toString()).start()) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
         }
     }
 
     @Test
     void anUnknownKeyIsNamed() throws Exception {
         try (ProducerProcess p = check(GOOD + "capture:\n  pagesPerCpu: 64\n", Map.of())) {
-            assertThat(p.waitFor(60)).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("config.yml has an error").contains("Unrecognized field at: capture.pagesPerCpu");
         }
     }
@@ -55,7 +57,7 @@ class ConfigErrorsTest {
     @Test
     void aBadValueIsNamedWithTheReason() throws Exception {
         try (ProducerProcess p = check(GOOD + "capture:\n  perCpuPages: 0\n  attachMode: uprobe\n", Map.of())) {
-            assertThat(p.waitFor(60)).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("capture.perCpuPages must be greater than or equal to 1")
                     .contains("capture.attachMode must be one of auto, fentry, kprobe, tracepoint");
         }
@@ -66,13 +68,13 @@ class ConfigErrorsTest {
         String yaml = GOOD + "capture:\n  perCpuPages: 48\n  batchEvents: 2048\n"
                 + "pipeline:\n  handoffCapacity: 1024\n";
         try (ProducerProcess p = check(yaml, Map.of())) {
-            assertThat(p.waitFor(60)).as(p.output()).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isNotZero();
             assertThat(p.output()).contains("capture.perCpuPages must be a power of two between 1 and 65536, was 48")
                     .contains("pipeline.handoffCapacity must be at least capture.batchEvents (2048), was 1024");
         }
         String ring = GOOD + "capture:\n  transport: ring-buffer\n  ringBufferBytes: 12288\n";
         try (ProducerProcess p = check(ring, Map.of())) {
-            assertThat(p.waitFor(60)).as(p.output()).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isNotZero();
             assertThat(p.output()).contains("capture.ringBufferBytes must be a power of two between 4096 and 1 GiB, was 12288");
         }
     }
@@ -126,10 +128,10 @@ class ConfigErrorsTest {
             for (int i = 0; i < yamls.size(); i++) {
                 Path f = dir.resolve("config-" + i + ".yml");
                 Files.writeString(f, yamls.get(i));
-                checks.add(ProducerProcess.start(List.of(), Map.of(), "check", f.toString()));
+                checks.add(ProducerProcess.builder().args("check", f.toString()).start());
             }
             ProducerProcess all = checks.get(0);
-            assertThat(all.waitFor(90)).as(all.output()).isNotZero();
+            assertThat(all.waitFor(Duration.ofSeconds(90))).as(all.output()).isNotZero();
             assertThat(all.output()).contains(
                     "kafka.bootstrapServers must not be empty",
                     "kafka.topic must not be empty",
@@ -154,7 +156,7 @@ class ConfigErrorsTest {
             int i = 1;
             for (String expected : parseErrors.values()) {
                 ProducerProcess p = checks.get(i++);
-                assertThat(p.waitFor(90)).as(p.output()).isNotZero();
+                assertThat(p.waitFor(Duration.ofSeconds(90))).as(p.output()).isNotZero();
                 assertThat(p.output()).contains(expected);
             }
             assertThat(checks.get(1).output()).contains("must be block or drop, not 'sideways'");
@@ -167,15 +169,15 @@ class ConfigErrorsTest {
     @Test
     void aMissingRequiredSectionIsNamed() throws Exception {
         try (ProducerProcess p = check("kafka:\n  bootstrapServers: 127.0.0.1:9092\n", Map.of())) {
-            assertThat(p.waitFor(60)).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("schemaRegistry must not be null");
         }
     }
 
     @Test
     void aMissingFileIsNamed() throws Exception {
-        try (ProducerProcess p = ProducerProcess.start("check", dir.resolve("nope.yml").toString())) {
-            assertThat(p.waitFor(60)).isNotZero();
+        try (ProducerProcess p = ProducerProcess.builder().args("check", dir.resolve("nope.yml").toString()).start()) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("nope.yml").containsIgnoringCase("not found");
         }
     }
@@ -184,7 +186,7 @@ class ConfigErrorsTest {
     void anUnsetEnvironmentVariableIsNamed() throws Exception {
         String yaml = GOOD.replace("127.0.0.1:9092", "${MQTAP_TEST_UNSET_BOOTSTRAP}");
         try (ProducerProcess p = check(yaml, Map.of())) {
-            assertThat(p.waitFor(60)).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("MQTAP_TEST_UNSET_BOOTSTRAP");
         }
     }
@@ -193,7 +195,7 @@ class ConfigErrorsTest {
     void environmentVariablesAreSubstituted() throws Exception {
         String yaml = GOOD.replace("127.0.0.1:9092", "${MQTAP_TEST_BOOTSTRAP}") + "pipeline:\n  handoffCapacity: ${MQTAP_TEST_CAP}\n";
         try (ProducerProcess p = check(yaml, Map.of("MQTAP_TEST_BOOTSTRAP", "127.0.0.1:1", "MQTAP_TEST_CAP", "0"))) {
-            assertThat(p.waitFor(60)).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isNotZero();
             assertThat(p.output()).contains("pipeline.handoffCapacity must be greater than or equal to 1");
         }
     }

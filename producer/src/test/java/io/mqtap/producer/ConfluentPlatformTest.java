@@ -2,9 +2,6 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
@@ -47,12 +44,8 @@ class ConfluentPlatformTest {
     void helperCallsArriveThroughConfluentsBrokerAndRegistry() throws Exception {
         Kernel.assumeBpf();
         String registry = "http://" + REGISTRY.getHost() + ":" + REGISTRY.getMappedPort(8081);
-        var app = new DropwizardAppExtension<>(MqTapApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
-                ConfigOverride.config("kafka.bootstrapServers", KAFKA.getBootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", registry));
-        app.before();
-        try {
-            String runId = ((MqTapApplication) app.getApplication()).pipeline().host().runId();
+        try (ProducerApp app = ProducerApp.of(KAFKA.getBootstrapServers(), registry).start()) {
+            String runId = app.runId();
             MqOpenHelper.HelperRun run = MqOpenHelper.run("name=confluent-check oflag=RDWR|CREAT mode=0600", "name=confluent-missing");
             List<ConsumerRecord<String, MqOpen>> rs = Records.read(KAFKA.getBootstrapServers(), registry, "mq-open-events",
                     got -> Records.events(got, runId).stream().filter(r -> r.getPid() == run.pid()).count() >= 2, Duration.ofSeconds(60));
@@ -60,8 +53,6 @@ class ConfluentPlatformTest {
             assertThat(mine).hasSize(2);
             assertThat(mine.get(0).getName()).isEqualTo("confluent-check");
             assertThat(mine.get(1).getErrno()).isEqualTo("ENOENT");
-        } finally {
-            app.after();
         }
     }
 }

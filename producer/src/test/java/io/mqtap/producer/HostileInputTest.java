@@ -2,9 +2,6 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.capture.Errnos;
 import io.mqtap.capture.NameCodec;
@@ -49,7 +46,7 @@ class HostileInputTest {
 
     private KafkaBroker broker;
     private SchemaRegistryServer registry;
-    private DropwizardAppExtension<MqTapConfiguration> app;
+    private ProducerApp app;
     private String runId;
 
     @BeforeAll
@@ -59,26 +56,20 @@ class HostileInputTest {
         broker = KafkaBroker.start();
         registry = SchemaRegistryServer.shared();
         // only the helper's calls: other processes on a shared host may call mq_open millions of times meanwhile
-        Path config = Files.createTempFile("mqtap-hostile-", ".yml");
-        config.toFile().deleteOnExit();
-        Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
-                .replace("  attachMode: auto\n", "  attachMode: auto\n  filters:\n    includeComms: [mq_open_helper]\n"));
-        app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString(),
-                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", registry.url()),
-                ConfigOverride.config("capture.perCpuPages", "256"));
-        app.before();
+        app = ProducerApp.of(broker.bootstrapServers(), registry.url()).set("capture.perCpuPages", "256")
+                .editConfig(c -> c.replace("  attachMode: auto\n", "  attachMode: auto\n  filters:\n    includeComms: [mq_open_helper]\n"))
+                .start();
         runId = pipeline().host().runId();
     }
 
     @AfterAll
     void stop() {
-        if (app != null) app.after();
+        if (app != null) app.close();
         if (broker != null) broker.close();
     }
 
     private CapturePipeline pipeline() {
-        return ((MqTapApplication) app.getApplication()).pipeline();
+        return app.pipeline();
     }
 
     private static String unique(String what) {

@@ -8,6 +8,7 @@ import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.ReadableClasspath;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -88,7 +88,7 @@ class LeastPrivilegeTest {
     void withTracefsRootOnlyTheStartFailsNamingTracefs() throws Exception {
         assertThat(mountOptions()).as("tracefs as mounted by default").doesNotContain("gid=" + UID);
         try (ProducerProcess p = producer()) {
-            assertThat(p.waitFor(120)).as(p.output()).isNotZero();
+            assertThat(p.waitFor(Duration.ofSeconds(120))).as(p.output()).isNotZero();
             // the probe loaded (CAP_BPF and CAP_PERFMON were enough for that); only reaching tracefs failed
             assertThat(p.output()).contains("tracepoint failed").contains("tracefs is mounted but this process may not read it")
                     .contains("gid=<group>,mode=0750");
@@ -100,8 +100,8 @@ class LeastPrivilegeTest {
         String before = mountOptions();
         remountTracefs("gid=" + UID + ",mode=0750");
         try (ProducerProcess p = producer()) {
-            p.awaitOutput("Capturing mq_open with the tracepoint probe", 120);
-            String status = Files.readString(Path.of("/proc/" + p.process.pid() + "/status"));
+            p.awaitOutput("Capturing mq_open with the tracepoint probe", Duration.ofSeconds(120));
+            String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
             assertThat(status).containsPattern("Uid:\\s+" + UID + "\\s+" + UID + "\\s+" + UID + "\\s+" + UID)
                     .contains("CapEff:\t" + BPF_AND_PERFMON).contains("CapPrm:\t" + BPF_AND_PERFMON)
                     .contains("CapBnd:\t" + BPF_AND_PERFMON).containsPattern("NoNewPrivs:\\s+1");
@@ -114,20 +114,14 @@ class LeastPrivilegeTest {
             assertThat(Records.events(rs, m.group(1)).stream().filter(r -> r.getPid() == run.pid()).map(MqOpen::getName).toList())
                     .as(p.output()).containsExactly(q);
             p.terminate();
-            assertThat(p.waitFor(60)).as(p.output()).isIn(0, 143);
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isIn(0, 143);
         } finally {
             remountTracefs(restoreOptions(before));
         }
     }
 
     private ProducerProcess producer() throws IOException {
-        List<String> prefix = new ArrayList<>(unprivileged());
-        prefix.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        prefix.add("-Xmx256m");
-        prefix.add("-cp");
-        prefix.add(classpath);
-        prefix.add(MqTapApplication.class.getName());
-        return ProducerProcess.startCommand(prefix, Map.of(), "server", config.toString());
+        return ProducerProcess.builder().launcher(unprivileged()).classpath(classpath).args("server", config.toString()).start();
     }
 
     private static void ensureTracefsMounted() throws Exception {

@@ -2,9 +2,7 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.core.NameHmac;
 import io.mqtap.testkit.Kernel;
@@ -47,7 +45,7 @@ class LoopbackAndNameHmacTest {
     private static final String KEY = "test-name-key-" + UUID.randomUUID();
     private KafkaBroker broker;
     private SchemaRegistryServer registry;
-    private DropwizardAppExtension<MqTapConfiguration> app;
+    private ProducerApp app;
 
     @BeforeAll
     void start() throws Exception {
@@ -56,29 +54,25 @@ class LoopbackAndNameHmacTest {
         assertThat(Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))).doesNotContain("bindHost");
         broker = KafkaBroker.start();
         registry = SchemaRegistryServer.shared();
-        app = new DropwizardAppExtension<>(MqTapApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
-                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", registry.url()),
-                ConfigOverride.config("privacy.nameHmacKey", KEY));
-        app.before();
+        app = ProducerApp.of(broker.bootstrapServers(), registry.url()).set("privacy.nameHmacKey", KEY).start();
     }
 
     @AfterAll
     void stop() {
-        if (app != null) app.after();
+        if (app != null) app.close();
         if (broker != null) broker.close();
     }
 
     @Test
     void applicationAndAdminConnectorsListenOnLoopbackOnly() throws Exception {
-        MqTapApplication mqtap = (MqTapApplication) app.getApplication();
+        MqTapApplication mqtap = app.application();
         List<Integer> ports = new ArrayList<>();
         for (Connector c : mqtap.server().getConnectors()) {
             ServerConnector sc = (ServerConnector) c;
             assertThat(sc.getHost()).as(sc.getName()).isEqualTo("127.0.0.1");
             ports.add(sc.getLocalPort());
         }
-        assertThat(ports).hasSize(2).contains(app.getAdminPort(), app.getLocalPort());
+        assertThat(ports).hasSize(2).contains(app.adminPort(), app.localPort());
         // what the kernel says: every listening socket on those ports is bound to 127.0.0.1, none to a wildcard
         for (int port : ports) {
             List<String> bound = listeningAddresses(port);
@@ -88,7 +82,7 @@ class LoopbackAndNameHmacTest {
         // and from another address of this host, the admin port is closed
         for (InetAddress other : nonLoopbackAddresses()) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(other, app.getAdminPort()), 1_000);
+                s.connect(new InetSocketAddress(other, app.adminPort()), 1_000);
                 throw new AssertionError("the admin port answered on " + other);
             } catch (IOException expected) {
                 // refused
@@ -100,7 +94,7 @@ class LoopbackAndNameHmacTest {
     void namesArePublishedAsTheirKeyedHash() throws Exception {
         String q = "secret-queue-" + UUID.randomUUID().toString().substring(0, 8);
         MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " oflag=RDWR|CREAT mode=0600", "name=" + q + " oflag=RDONLY");
-        String runId = ((MqTapApplication) app.getApplication()).pipeline().host().runId();
+        String runId = app.runId();
         List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
                 got -> Records.events(got, runId).stream().filter(r -> r.getPid() == run.pid()).count() >= 2, Duration.ofSeconds(60));
         List<MqOpen> mine = Records.events(rs, runId).stream().filter(r -> r.getPid() == run.pid()).toList();

@@ -2,9 +2,6 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.capture.Errnos;
@@ -37,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 class ProducerEndToEndTest {
     private KafkaBroker broker;
     private SchemaRegistryServer registry;
-    private DropwizardAppExtension<MqTapConfiguration> app;
+    private ProducerApp app;
     private String runId;
 
     @BeforeAll
@@ -45,16 +42,13 @@ class ProducerEndToEndTest {
         Kernel.assumeBpf();
         broker = KafkaBroker.start();
         registry = SchemaRegistryServer.shared();
-        app = new DropwizardAppExtension<>(MqTapApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
-                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", registry.url()));
-        app.before();
-        runId = ((MqTapApplication) app.getApplication()).pipeline().host().runId();
+        app = ProducerApp.of(broker.bootstrapServers(), registry.url()).start();
+        runId = app.runId();
     }
 
     @AfterAll
     void stop() {
-        if (app != null) app.after();
+        if (app != null) app.close();
         if (broker != null) broker.close();
     }
 
@@ -107,7 +101,7 @@ class ProducerEndToEndTest {
     void healthMetricsAndPrometheusOnTheAdminPort() throws Exception {
         MqOpenHelper.run("name=metrics-probe");
         HttpClient http = HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + app.getAdminPort();
+        String base = "http://127.0.0.1:" + app.adminPort();
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthcheck")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.body()).contains("\"probe\"").contains("probe attached: tracepoint").contains("schemas registered");

@@ -3,22 +3,20 @@ package io.mqtap.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.pipeline.CapturePipeline;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -53,18 +51,6 @@ class ProducerFaultsTest {
         if (broker != null) broker.close();
     }
 
-    private DropwizardAppExtension<MqTapConfiguration> app(String registryUrl) throws Exception {
-        DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class,
-                ResourceHelpers.resourceFilePath("test-config.yml"),
-                ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", registryUrl));
-        app.before();
-        return app;
-    }
-
-    private static CapturePipeline pipeline(DropwizardAppExtension<MqTapConfiguration> app) {
-        return ((MqTapApplication) app.getApplication()).pipeline();
-    }
 
     /** Every record of the run, exactly once, numbered 0..n-1 with no gap. */
     private List<MqOpen> assertCompleteRun(String runId, long captured) {
@@ -80,10 +66,11 @@ class ProducerFaultsTest {
 
     @Test
     void brokerAwayForSecondsLosesAndDuplicatesNothing() throws Exception {
-        DropwizardAppExtension<MqTapConfiguration> app = app(registry.url());
-        try {
-            CapturePipeline p = pipeline(app);
-            MqOpenHelper.run("name=warmup");
+        // only this test's calls: the kernel counts losses host-wide, and other processes here may call mq_open meanwhile
+        try (ProducerApp app = ProducerApp.of(broker.bootstrapServers(), registry.url()).set("capture.filters.namePrefix", "outage-")
+                .start()) {
+            CapturePipeline p = app.pipeline();
+            MqOpenHelper.run("name=outage-warmup");
             Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, 2_000, 16_000, "outage-" + UUID.randomUUID(), false));
             Thread.sleep(1_000);
             broker.stop();
@@ -97,29 +84,26 @@ class ProducerFaultsTest {
             assertThat(p.counters().lostKernel()).isZero();
             List<MqOpen> run = assertCompleteRun(p.host().runId(), p.counters().captured());
             assertThat(run.stream().filter(r -> r.getPid() == made.pid()).count()).isEqualTo(made.calls());
-        } finally {
-            app.after();
         }
     }
 
     @Test
     void registryDownAtStartTurnsTheSchemaCheckRedThenRecovers() throws Exception {
         SchemaRegistryServer late = SchemaRegistryServer.notStarted();
-        DropwizardAppExtension<MqTapConfiguration> app = app(late.url());
-        try {
+        try (ProducerApp app = ProducerApp.of(broker.bootstrapServers(), late.url()).start()) {
             MqOpenHelper.HelperRun calls = MqOpenHelper.run("name=before-registry repeat=20 quiet");
             // the first registration attempt (with the client's own retries) takes a few seconds to fail
             var schema = await("the schema check's first failed attempt").atMost(Duration.ofSeconds(30))
                     .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-                    .until(() -> app.getEnvironment().healthChecks().runHealthCheck("schema"),
+                    .until(() -> app.health("schema"),
                             s -> s.getMessage().contains("127.0.0.1:" + late.port()));
             assertThat(schema.isHealthy()).isFalse();
             assertThat(schema.getMessage()).startsWith("schemas not registered").contains("127.0.0.1:" + late.port());
             late.restart();
-            CapturePipeline p = pipeline(app);
+            CapturePipeline p = app.pipeline();
             await("20 published").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> p.counters().published() >= 20);
-            assertThat(app.getEnvironment().healthChecks().runHealthCheck("schema").isHealthy()).isTrue();
+            assertThat(app.health("schema").isHealthy()).isTrue();
             List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), late.url(), "mq-open-events",
                     got -> Records.events(got, p.host().runId()).stream().filter(r -> r.getPid() == calls.pid()).count() >= 20,
                     Duration.ofSeconds(60));
@@ -128,7 +112,6 @@ class ProducerFaultsTest {
                             .map(r -> r.getPid() + ":" + r.getComm() + ":" + r.getName()).toList())
                     .isEqualTo(20);
         } finally {
-            app.after();
             late.close();
         }
     }
@@ -137,12 +120,12 @@ class ProducerFaultsTest {
     void sigtermUnderLoadPublishesEverythingCaptured(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("config.yml");
         writeConfig(config);
-        try (ProducerProcess producer = ProducerProcess.start("server", config.toString())) {
-            producer.awaitOutput("Started oejs.Server", 120);
+        try (ProducerProcess producer = ProducerProcess.builder().args("server", config.toString()).start()) {
+            producer.awaitOutput("Started oejs.Server", Duration.ofSeconds(120));
             Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, 20_000, 4_000, "term-" + UUID.randomUUID(), false));
             Thread.sleep(1_500);
             producer.terminate();
-            assertThat(producer.waitFor(60)).as(producer.output()).isIn(0, 143);
+            assertThat(producer.waitFor(Duration.ofSeconds(60))).as(producer.output()).isIn(0, 143);
             MqOpenGenerator.await(gen);
             Matcher run = Pattern.compile("as run ([0-9a-f-]{36})").matcher(producer.output());
             Matcher stopped = Pattern.compile("captured (\\d+), published (\\d+), failed (\\d+), dropped (\\d+), lost in kernel (\\d+)")
@@ -163,8 +146,8 @@ class ProducerFaultsTest {
         writeConfig(config);
         // root without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN: what a container or a hardened unit gives
         List<String> drop = List.of("setpriv", "--bounding-set", "-bpf,-perfmon,-sys_admin", "--");
-        try (ProducerProcess producer = ProducerProcess.start(drop, Map.of(), "server", config.toString())) {
-            assertThat(producer.waitFor(90)).isNotZero();
+        try (ProducerProcess producer = ProducerProcess.builder().launcher(drop).args("server", config.toString()).start()) {
+            assertThat(producer.waitFor(Duration.ofSeconds(90))).isNotZero();
             assertThat(producer.output()).contains("CAP_BPF").contains("CAP_PERFMON");
         }
     }

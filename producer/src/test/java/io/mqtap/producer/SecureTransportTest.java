@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.core.NameHmac;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -167,8 +167,8 @@ class SecureTransportTest {
         }
         String tailOutput;
         String producerOutput;
-        try (ProducerProcess producer = ProducerProcess.start(List.of(), env, "server", config.toString())) {
-            producer.awaitOutput("Schemas registered", 120);
+        try (ProducerProcess producer = ProducerProcess.builder().env(env).args("server", config.toString()).start()) {
+            producer.awaitOutput("Schemas registered", Duration.ofSeconds(120));
             String q = "secure-" + UUID.randomUUID().toString().substring(0, 8);
             MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " oflag=RDWR|CREAT mode=0600");
             Matcher m = Pattern.compile("as run ([0-9a-f-]{36})").matcher(producer.output());
@@ -181,15 +181,15 @@ class SecureTransportTest {
             assertThat(mine).as(producer.output()).hasSize(1);
             assertThat(mine.get(0).getName()).isEqualTo(NameHmac.label(NameHmac.ofText(nameKey).digest(q.getBytes(StandardCharsets.UTF_8))));
 
-            try (ProducerProcess tail = ProducerProcess.start(List.of(), Map.of(), "tail", "--bootstrap-servers", saslBootstrap(),
+            try (ProducerProcess tail = ProducerProcess.builder().args("tail", "--bootstrap-servers", saslBootstrap(),
                     "--schema-registry-url", registryUrl(), "--consumer-config", tailConfig.toString(), "--from-beginning",
-                    "--max-records", "1", "--timeout-ms", "30000")) {
-                assertThat(tail.waitFor(90)).as(tail.output()).isZero();
+                    "--max-records", "1", "--timeout-ms", "30000").start()) {
+                assertThat(tail.waitFor(Duration.ofSeconds(90))).as(tail.output()).isZero();
                 tailOutput = tail.output();
                 assertThat(tailOutput).contains("\"name\":\"hmac-sha256:");
             }
             producer.terminate();
-            assertThat(producer.waitFor(60)).as(producer.output()).isIn(0, 143);
+            assertThat(producer.waitFor(Duration.ofSeconds(60))).as(producer.output()).isIn(0, 143);
             producerOutput = producer.output();
         }
         // Kafka's own config dump was logged (at INFO), with the JAAS config hidden
@@ -205,33 +205,24 @@ class SecureTransportTest {
     void aWrongKafkaPasswordFailsTheStartNamingTheAuthenticationFailure() throws Exception {
         String wrong = "wrong-pw-" + hex();
         Path config = config("wrong.yml", wrong, REGISTRY_USER + ":" + registryPassword, certs.storePassword, "");
-        DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString());
-        try {
-            assertThatThrownBy(app::before).satisfies(e -> {
-                String chain = causes(e);
-                assertThat(chain).contains("SaslAuthenticationException").contains("Authentication failed")
-                        .contains("SCRAM-SHA-512").doesNotContain(wrong);
-            });
-        } finally {
-            app.after();
-        }
+        assertThatThrownBy(() -> ProducerApp.fromFile(config).start().close()).satisfies(e -> {
+            String chain = causes(e);
+            assertThat(chain).contains("SaslAuthenticationException").contains("Authentication failed")
+                    .contains("SCRAM-SHA-512").doesNotContain(wrong);
+        });
     }
 
     @Test
     void withoutRegistryCredentialsTheSchemaCheckSays401() throws Exception {
         // nothing can be published here: capture no one's calls (a uid nobody has), so the hand-off stays empty
         Path config = config("noauth.yml", kafkaPassword, null, certs.storePassword, "capture:\n  filters:\n    includeUids: [64999]\n");
-        DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString());
-        app.before();
-        try {
+        try (ProducerApp app = ProducerApp.fromFile(config).start()) {
             String message = await("the schema check's 401").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                var schema = app.getEnvironment().healthChecks().runHealthCheck("schema");
+                var schema = app.health("schema");
                 assertThat(schema.isHealthy()).isFalse();
                 return String.valueOf(schema.getMessage());
             }, m -> m.contains("401"));
             assertThat(message).contains("HTTP 401").contains("basic.auth.user.info").contains(registryUrl().replace("/apis/ccompat/v7", ""));
-        } finally {
-            app.after();
         }
     }
 

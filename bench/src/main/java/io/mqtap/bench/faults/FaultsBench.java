@@ -1,7 +1,6 @@
 package io.mqtap.bench.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.bench.BenchArgs;
 import io.mqtap.registry.RegistryConfig;
@@ -10,13 +9,11 @@ import io.mqtap.registry.serde.AvroDeserializer;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBrokerProcess;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.process.ChildProcesses;
+import io.mqtap.testkit.process.ProducerClasspath;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.ArgumentParser;
@@ -52,12 +47,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class FaultsBench {
     private static final String TOPIC = "mq-open-events";
     private static final String PREFIX = "mqtap-fault-";
-    private static final Pattern STOPPED = Pattern.compile("captured (\\d+), published (\\d+), failed (\\d+), dropped (\\d+), "
-            + "lost in kernel (\\d+), last sequence (-?\\d+)");
-    private static final Pattern RUN = Pattern.compile("as run ([0-9a-f-]{36})");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<Process> CHILDREN = new ArrayList<>();
 
     private final Path root;
     private final Path work;
@@ -90,7 +79,7 @@ public final class FaultsBench {
         Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
         Path work = Files.createTempDirectory("mqtap-faults-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(work), "faults-cleanup"));
-        FaultsBench b = new FaultsBench(root, work, rate, producerClasspath(root));
+        FaultsBench b = new FaultsBench(root, work, rate, ProducerClasspath.of(root));
         try {
             b.broker = KafkaBrokerProcess.start(work.resolve("kafka"), Ports.freeLoopbackPort(), Ports.freeLoopbackPort(),
                     System.getProperty("java.class.path"), work.resolve("broker.log"));
@@ -123,7 +112,7 @@ public final class FaultsBench {
                 } catch (Exception ex) {
                     b.rows.add(new Row(e.getKey(), 0, 0, 0, 0, 0, false, "error: " + ex));
                     say("%s failed: %s", e.getKey(), ex);
-                    stopProducers();
+                    ChildProcesses.stopAll();
                     if (!b.broker.alive()) b.broker.restart();
                     if (!b.registry.isRunning()) b.registry.restart();
                 }
@@ -239,8 +228,7 @@ public final class FaultsBench {
         Process gen = generator(name, rate, 15_000);
         Thread.sleep(7_000);
         JsonNode before = p.metrics();
-        p.process.destroyForcibly(); // SIGKILL by its PID
-        p.process.waitFor(30, TimeUnit.SECONDS);
+        p.process.kill(); // SIGKILL by its PID
         MqOpenGenerator.Result g = MqOpenGenerator.await(gen);
         long capturedBefore = before.path("meters").path("mqtap.captured").path("count").asLong();
         List<MqOpen> run = records(from, p.runId(), 1);
@@ -306,7 +294,7 @@ public final class FaultsBench {
         awaitQuiet(p);
         p.stop();
         Stop s = p.stopLine();
-        if (s == null) throw new IllegalStateException("no stop line in " + p.log);
+        if (s == null) throw new IllegalStateException("no stop line in " + p.process.log());
         List<MqOpen> run = records(from, p.runId(), s.published);
         Check c = check(run);
         long mine = run.stream().filter(r -> r.getPid() == g.pid()).count();
@@ -356,9 +344,7 @@ public final class FaultsBench {
     // ---------------------------------------------------------------------------------------------------------
 
     private Process generator(String scenario, long perSec, long millis) throws IOException {
-        Process p = MqOpenGenerator.start(new MqOpenGenerator.Options(0, perSec, millis, PREFIX + scenario, false));
-        track(p);
-        return p;
+        return ChildProcesses.track(MqOpenGenerator.start(new MqOpenGenerator.Options(0, perSec, millis, PREFIX + scenario, false)));
     }
 
     private long endOffset() {
@@ -448,48 +434,32 @@ public final class FaultsBench {
 
     record Stop(long captured, long published, long failed, long dropped, long lostKernel, long lastSequence) {}
 
-    /** The producer as its own JVM, config in the work dir, admin port on 127.0.0.1 for /metrics. */
+    /** One producer of a scenario: testkit's {@link ProducerProcess} (the unit's heap), config in the work dir. */
     final class Producer {
         final String label;
-        final Process process;
-        final Path log;
-        final int admin;
+        final ProducerProcess process;
 
-        Producer(String label, Process process, Path log, int admin) {
+        Producer(String label, ProducerProcess process) {
             this.label = label;
             this.process = process;
-            this.log = log;
-            this.admin = admin;
         }
 
         JsonNode metrics() throws IOException, InterruptedException {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(r.body());
+            return process.metrics();
         }
 
-        String runId() throws IOException {
-            Matcher m = RUN.matcher(Files.readString(log));
-            if (!m.find()) throw new IllegalStateException("no run id in " + log);
-            return m.group(1);
+        String runId() {
+            return process.runId();
         }
 
+        /** SIGTERM by its PID; SIGKILL when it has not stopped within 120 s. */
         void stop() throws InterruptedException {
-            process.destroy(); // SIGTERM by its PID
-            if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
+            process.stop(Duration.ofSeconds(120));
         }
 
-        Stop stopLine() throws IOException {
-            Matcher m = STOPPED.matcher(Files.readString(log));
-            Stop s = null;
-            while (m.find()) {
-                s = new Stop(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
-                        Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)));
-            }
-            return s;
+        Stop stopLine() {
+            ProducerProcess.StopLine l = process.stopLine();
+            return l == null ? null : new Stop(l.captured(), l.published(), l.failed(), l.dropped(), l.lostKernel(), l.lastSequence());
         }
     }
 
@@ -510,28 +480,21 @@ public final class FaultsBench {
             if (section == null) c.put(k, v);
             else section.putAll(castMap(v));
         });
-        Path yml = work.resolve(label + ".yml");
-        JSON.writeValue(yml.toFile(), c);
-        Path log = work.resolve(label + ".log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
-                producerClasspath, "io.mqtap.producer.MqTapApplication", "server", yml.toString());
-        Process p = track(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-        Producer pr = new Producer(label, p, log, admin);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) throw new IllegalStateException(label + " exited while starting; see " + log);
-            if (Files.readString(log).contains("Started oejs.Server")) {
-                try {
-                    pr.metrics();
-                    say("producer %s: pid %d, run %s", label, p.pid(), pr.runId());
-                    return pr;
-                } catch (IOException e) {
-                    // admin port not answering yet
-                }
+        ProducerProcess p = ProducerProcess.builder().classpath(producerClasspath).adminPort(admin)
+                .log(work.resolve(label + ".log")).server(work.resolve(label + ".yml"), c).start();
+        Producer pr = new Producer(label, p);
+        p.awaitOutput("Started oejs.Server", Duration.ofSeconds(120));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                pr.metrics();
+                say("producer %s: pid %d, run %s", label, p.pid(), pr.runId());
+                return pr;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException(label + " answers no /metrics; see " + p.log(), e);
+                Thread.sleep(200); // admin port not answering yet
             }
-            Thread.sleep(200);
         }
-        throw new IllegalStateException(label + " did not start within 120 s; see " + log);
     }
 
     @SuppressWarnings("unchecked")
@@ -559,30 +522,8 @@ public final class FaultsBench {
         System.out.printf(Locale.ROOT, "faults: scenarios=%d passed=%d lost=%d duplicated=%d%n", rows.size(), passed, lost, dup);
     }
 
-    private static synchronized Process track(Process p) {
-        CHILDREN.add(p);
-        return p;
-    }
-
-    private static void stopProducers() {
-        List<Process> ps;
-        synchronized (FaultsBench.class) {
-            ps = new ArrayList<>(CHILDREN);
-        }
-        for (Process p : ps) {
-            if (p.isAlive()) {
-                p.destroy();
-                try {
-                    if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-                } catch (InterruptedException e) {
-                    p.destroyForcibly();
-                }
-            }
-        }
-    }
-
     private static void stopAll(Path work) {
-        stopProducers();
+        ChildProcesses.stopAll();
         if (Files.exists(work)) {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -590,19 +531,6 @@ public final class FaultsBench {
                 // best effort
             }
         }
-    }
-
-    /** The producer module's runtime classpath, from bench/target/producer-classpath.txt (made by mvn when missing). */
-    static String producerClasspath(Path root) throws IOException, InterruptedException {
-        Path classes = root.resolve("producer/target/classes");
-        Path file = root.resolve("bench/target/producer-classpath.txt");
-        if (!Files.exists(file) || Files.getLastModifiedTime(root.resolve("producer/pom.xml")).compareTo(Files.getLastModifiedTime(file)) > 0) {
-            Process p = new ProcessBuilder("mvn", "-B", "-ntp", "-q", "-o", "-pl", "producer", "dependency:build-classpath",
-                    "-Dmdep.includeScope=runtime", "-Dmdep.outputFile=" + file).directory(root.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new IllegalStateException("Failed to list the producer's classpath:\n" + out);
-        }
-        return classes + ":" + Files.readString(file).trim();
     }
 
     static void say(String fmt, Object... args) {

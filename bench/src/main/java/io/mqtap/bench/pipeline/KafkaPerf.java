@@ -1,5 +1,7 @@
 package io.mqtap.bench.pipeline;
 
+import io.mqtap.testkit.process.ChildProcesses;
+import io.mqtap.testkit.process.ProcStat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,7 +54,7 @@ final class KafkaPerf {
                 "--bootstrap-server", bootstrap, "--command-property"));
         cmd.addAll(producerProps);
         long t0 = System.nanoTime();
-        Process p = Children.track(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        Process p = ChildProcesses.track(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         long pid = p.pid();
         double[] lastCpu = {0};
         Thread sampler = new Thread(() -> {
@@ -112,7 +114,7 @@ final class KafkaPerf {
         int rc = p.waitFor();
         sampler.join(1000);
         double wall = (System.nanoTime() - t0) / 1e9;
-        Children.stop(p, 1);
+        ChildProcesses.stop(p, 1);
         if (rc != 0) throw new IOException("ProducerPerformance exited " + rc + ":\n" + out);
         if (rps == 0 && records > 1) throw new IOException("no summary line from ProducerPerformance:\n" + out);
         return new Run(n, rps, mb, p50, p99, lastCpu[0], wall, steadyCpu, steadyRecords, steadySeconds);

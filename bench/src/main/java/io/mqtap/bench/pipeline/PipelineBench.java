@@ -2,6 +2,10 @@ package io.mqtap.bench.pipeline;
 
 import io.mqtap.bench.BenchArgs;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.process.ChildProcesses;
+import io.mqtap.testkit.process.ProcStat;
+import io.mqtap.testkit.process.ProducerClasspath;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -77,7 +81,7 @@ public final class PipelineBench {
         }
         // load every class of this benchmark now: other builds on this machine may rewrite bench/target/classes mid-run
         for (Class<?> c : List.of(KafkaPerf.class, KafkaPerf.Run.class, MqTapProcess.class, MqTapProcess.Snapshot.class,
-                MqTapProcess.StopLine.class, Children.class, ProcStat.class, Step.class, Latency.class)) {
+                ProducerProcess.class, ProducerProcess.StopLine.class, ChildProcesses.class, ProcStat.class, Step.class, Latency.class)) {
             Class.forName(c.getName(), true, c.getClassLoader());
         }
         Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
@@ -88,7 +92,7 @@ public final class PipelineBench {
         Process broker = null;
         try {
             PipelineBench b = new PipelineBench(o, root, work);
-            b.producerClasspath = snapshot(producerClasspath(root), work.resolve("producer-lib"));
+            b.producerClasspath = ProducerClasspath.snapshot(ProducerClasspath.of(root), work.resolve("producer-lib"));
             say("load average %s; %d CPUs; CLK_TCK %d; %s", ProcStat.loadAverage(), Runtime.getRuntime().availableProcessors(),
                     ProcStat.ticksPerSecond(), o.quick ? "quick" : "full");
             broker = startBroker(b);
@@ -98,7 +102,7 @@ public final class PipelineBench {
             b.run();
         } finally {
             if (registry != null) registry.close();
-            Children.stopAll();
+            ChildProcesses.stopAll();
             deleteRecursively(work);
         }
     }
@@ -388,7 +392,7 @@ public final class PipelineBench {
     /** The producer's stop line must agree with its metrics: captured == published, nothing lost anywhere. */
     private void reconcile(MqTapProcess p) throws IOException, InterruptedException {
         MqTapProcess.Snapshot m = p.metrics();
-        MqTapProcess.StopLine s = p.stop();
+        ProducerProcess.StopLine s = p.stop();
         if (s == null) {
             say("%s: no stop line in %s; last lines:%n%s", p.label, p.log(), p.tail(20));
             return;
@@ -482,7 +486,7 @@ public final class PipelineBench {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), BrokerMain.class.getName());
         Path log = b.work.resolve("broker.log");
-        Process p = Children.track(new ProcessBuilder(cmd).redirectError(log.toFile()).start());
+        Process p = ChildProcesses.track(new ProcessBuilder(cmd).redirectError(log.toFile()).start());
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long t0 = System.nanoTime();
         for (String line; (line = out.readLine()) != null; ) {
@@ -494,66 +498,6 @@ public final class PipelineBench {
         }
         throw new IllegalStateException("the broker exited before it was ready; see " + log + ":\n"
                 + (Files.exists(log) ? Files.readString(log) : ""));
-    }
-
-    /**
-     * The producer module's runtime classpath: its classes plus what {@code mvn dependency:build-classpath} lists,
-     * cached in bench/target/producer-classpath.txt and rebuilt when producer/pom.xml is newer.
-     */
-    static String producerClasspath(Path root) throws IOException, InterruptedException {
-        Path classes = root.resolve("producer/target/classes");
-        // another build may be recompiling the producer this very moment: give it a minute
-        for (int i = 0; i < 60 && !Files.exists(classes.resolve("io/mqtap/producer/MqTapApplication.class")); i++) Thread.sleep(1000);
-        if (!Files.exists(classes.resolve("io/mqtap/producer/MqTapApplication.class"))) {
-            throw new IllegalStateException("the producer is not built (" + classes + "): run ./mqtap build");
-        }
-        Path file = root.resolve("bench/target/producer-classpath.txt");
-        Path pom = root.resolve("producer/pom.xml");
-        if (!Files.exists(file) || Files.getLastModifiedTime(pom).compareTo(Files.getLastModifiedTime(file)) > 0) {
-            for (boolean offline : new boolean[] {true, false}) {
-                List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-ntp", "-q"));
-                if (offline) cmd.add("-o");
-                cmd.addAll(List.of("-pl", "producer", "dependency:build-classpath", "-Dmdep.includeScope=runtime",
-                        "-Dmdep.outputFile=" + file));
-                Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (p.waitFor() == 0 && Files.exists(file)) break;
-                if (!offline) throw new IllegalStateException("Failed to list the producer's classpath: " + String.join(" ", cmd) + "\n" + out);
-            }
-        }
-        return classes + ":" + Files.readString(file).trim();
-    }
-
-    /**
-     * Copies the classpath's own-project entries (mqtap jars and class folders, which other builds on this machine may
-     * rewrite while the benchmark runs: a JVM whose jar is replaced under it fails with NoClassDefFoundError) into dir.
-     */
-    static String snapshot(String classpath, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (String entry : classpath.split(":")) {
-            Path p = Path.of(entry);
-            boolean ours = entry.contains("/io/mqtap/") || entry.endsWith("/target/classes");
-            if (!ours || !Files.exists(p)) {
-                out.add(entry);
-                continue;
-            }
-            Path copy = dir.resolve((i++) + "-" + p.getFileName());
-            if (Files.isDirectory(p)) {
-                try (Stream<Path> files = Files.walk(p)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        Path target = copy.resolve(p.relativize(f).toString());
-                        if (Files.isDirectory(f)) Files.createDirectories(target);
-                        else Files.copy(f, target);
-                    }
-                }
-            } else {
-                Files.copy(p, copy);
-            }
-            out.add(copy.toString());
-        }
-        return String.join(":", out);
     }
 
     static void say(String fmt, Object... args) {

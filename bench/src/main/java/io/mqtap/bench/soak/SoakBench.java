@@ -6,6 +6,10 @@ import io.mqtap.bench.BenchArgs;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBrokerProcess;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
+import io.mqtap.testkit.process.ChildProcesses;
+import io.mqtap.testkit.process.ProcStat;
+import io.mqtap.testkit.process.ProducerClasspath;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -18,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,8 +64,7 @@ public final class SoakBench {
         Path out = root.resolve("bench/target");
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("mqtap-soak-");
-        List<Process> children = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(children, work), "soak-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(work), "soak-cleanup"));
         KafkaBrokerProcess broker = null;
         SchemaRegistryServer registry = null;
         try {
@@ -87,22 +89,13 @@ public final class SoakBench {
             c.put("server", Map.of("applicationConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", 0)),
                     "adminConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", admin))));
             c.put("logging", Map.of("level", "INFO", "loggers", Map.of("org.apache.kafka", "WARN")));
-            Path yml = work.resolve("soak.yml");
-            JSON.writeValue(yml.toFile(), c);
-            Path log = work.resolve("producer.log");
-            Process producer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                    "-cp", producerClasspath(root), "io.mqtap.producer.MqTapApplication", "server", yml.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            children.add(producer);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (metrics(admin) == null) {
-                if (!producer.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("the producer did not start; see " + log);
-                Thread.sleep(250);
-            }
+            // the unit's heap (ProducerProcess.UNIT_HEAP, as deploy/mqtap.service)
+            ProducerProcess producer = ProducerProcess.builder().classpath(ProducerClasspath.of(root)).adminPort(admin)
+                    .log(work.resolve("producer.log")).server(work.resolve("soak.yml"), c).start();
+            producer.awaitHealthy(Duration.ofSeconds(120));
             say("producer pid %d up; %s min at %d events/s, a sample every %d s", producer.pid(), fmt(minutes), rate, everySeconds);
             long durationMs = Math.round(minutes * 60_000);
-            Process gen = MqOpenGenerator.start(new MqOpenGenerator.Options(0, rate, durationMs, PREFIX + "q", false));
-            children.add(gen);
+            Process gen = ChildProcesses.track(MqOpenGenerator.start(new MqOpenGenerator.Options(0, rate, durationMs, PREFIX + "q", false)));
             List<Sample> samples = new ArrayList<>();
             long t0 = System.nanoTime();
             while (gen.isAlive()) {
@@ -124,8 +117,7 @@ public final class SoakBench {
             } while (last.published() + last.lost() < g.calls() && System.nanoTime() < settle);
             samples.add(last);
             final double lastT = last.seconds();
-            producer.destroy();
-            producer.waitFor(60, TimeUnit.SECONDS);
+            producer.stop(Duration.ofSeconds(60));
 
             Path csv = out.resolve("soak.csv");
             StringBuilder sb = new StringBuilder("seconds,rss_mib,heap_used_mib,captured,published,lost\n");
@@ -145,7 +137,7 @@ public final class SoakBench {
                             + "rss-last-min=%.0f heap-max=%.0f%n", fmt(minutes), rate, g.calls(), last.published(), g.calls() - last.published(),
                     last.lost(), firstMin, lastMin, heapMax);
         } finally {
-            cleanup(children, work);
+            cleanup(work);
             if (registry != null) registry.close();
             if (broker != null) broker.close();
         }
@@ -158,7 +150,7 @@ public final class SoakBench {
         long published = m == null ? -1 : m.path("meters").path("mqtap.published").path("count").asLong();
         long lost = m == null ? -1 : m.path("gauges").path("mqtap.lost.kernel").path("value").asLong()
                 + m.path("counters").path("mqtap.dropped").path("count").asLong() + m.path("counters").path("mqtap.failed").path("count").asLong();
-        return new Sample((System.nanoTime() - t0) / 1e9, rssMiB(pid), heap, captured, published, lost);
+        return new Sample((System.nanoTime() - t0) / 1e9, ProcStat.rssMiB(pid), heap, captured, published, lost);
     }
 
     private static JsonNode metrics(int admin) {
@@ -172,13 +164,6 @@ public final class SoakBench {
             Thread.currentThread().interrupt();
             return null;
         }
-    }
-
-    private static double rssMiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-        }
-        return Double.NaN;
     }
 
     /** RSS and heap over time, one PNG, drawn with java.awt (headless). */
@@ -245,27 +230,8 @@ public final class SoakBench {
         }
     }
 
-    private static String producerClasspath(Path root) throws IOException, InterruptedException {
-        Path file = root.resolve("bench/target/producer-classpath.txt");
-        if (!Files.exists(file)) {
-            Process p = new ProcessBuilder("mvn", "-B", "-ntp", "-q", "-o", "-pl", "producer", "dependency:build-classpath",
-                    "-Dmdep.includeScope=runtime", "-Dmdep.outputFile=" + file).directory(root.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new IllegalStateException("Failed to list the producer's classpath:\n" + out);
-        }
-        return root.resolve("producer/target/classes") + ":" + Files.readString(file).trim();
-    }
-
-    private static void cleanup(List<Process> children, Path work) {
-        for (Process p : children) {
-            if (!p.isAlive()) continue;
-            p.destroy();
-            try {
-                if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }
+    private static void cleanup(Path work) {
+        ChildProcesses.stopAll();
         if (Files.exists(work)) {
             try (Stream<Path> s = Files.walk(work)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

@@ -1,30 +1,31 @@
-package io.mqtap.bench.pipeline;
+package io.mqtap.testkit.process;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every child process the benchmark starts, so each is stopped by its own pid at the end of the run, on failure,
- * and on Ctrl-C: the newest first; SIGTERM to the child, then to its descendants; after a grace period, SIGKILL to
- * the descendants, then to the child.
+ * Every child process a test or benchmark starts, so each is stopped by its own pid when it is done with, on
+ * failure, and when this JVM exits (Ctrl-C included): the newest first; SIGTERM to the child, then to its
+ * descendants; after a grace period, SIGKILL to the descendants, then to the child.
  */
-final class Children {
+public final class ChildProcesses {
     private static final List<Process> RUNNING = new ArrayList<>();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(Children::stopAll, "pipeline-bench-children"));
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcesses::stopAll, "mqtap-child-processes"));
     }
 
-    private Children() {}
+    private ChildProcesses() {}
 
-    static synchronized Process track(Process p) {
+    /** Remembers the process, so it is stopped at the latest when this JVM exits. */
+    public static synchronized Process track(Process p) {
         RUNNING.add(p);
         return p;
     }
 
     /** Stops one child (and what it started), waiting at most graceSeconds before SIGKILL. */
-    static void stop(Process p, long graceSeconds) {
+    public static void stop(Process p, long graceSeconds) {
         if (p == null) return;
         List<ProcessHandle> kids = p.descendants().toList();
         p.destroy();
@@ -39,14 +40,17 @@ final class Children {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        synchronized (Children.class) {
-            RUNNING.remove(p);
-        }
+        forget(p);
     }
 
-    static void stopAll() {
+    static synchronized void forget(Process p) {
+        RUNNING.remove(p);
+    }
+
+    /** Stops every tracked child, newest first. */
+    public static void stopAll() {
         List<Process> all;
-        synchronized (Children.class) {
+        synchronized (ChildProcesses.class) {
             all = new ArrayList<>(RUNNING);
         }
         for (int i = all.size() - 1; i >= 0; i--) stop(all.get(i), 15);

@@ -1,18 +1,18 @@
-package io.mqtap.bench.pipeline;
+package io.mqtap.testkit.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** CPU time and resident memory of a process, from /proc (utime + stime in clock ticks, VmRSS). */
-final class ProcStat {
+/** CPU time and resident memory of a process, from /proc (utime + stime in clock ticks, VmRSS), and the load average. */
+public final class ProcStat {
     private static final long TICKS_PER_SECOND = clockTicks();
 
     private ProcStat() {}
 
     /** utime + stime of the whole process (all threads), in seconds. */
-    static double cpuSeconds(long pid) {
+    public static double cpuSeconds(long pid) {
         try {
             String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // fields after the command, which is in parentheses and may itself contain spaces
@@ -26,7 +26,7 @@ final class ProcStat {
     }
 
     /** Resident set size in MiB. */
-    static double rssMiB(long pid) {
+    public static double rssMiB(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -39,7 +39,7 @@ final class ProcStat {
         }
     }
 
-    static long ticksPerSecond() {
+    public static long ticksPerSecond() {
         return TICKS_PER_SECOND;
     }
 
@@ -58,7 +58,7 @@ final class ProcStat {
     }
 
     /** One line of /proc/loadavg: "1.23 2.34 3.45". */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
