@@ -22,7 +22,10 @@ public class PipelineFactory {
     @JsonProperty
     private Duration statsInterval = Duration.seconds(10);
 
-    /** The longest a stop waits to drain and flush before it gives up (and says what it left). */
+    /**
+     * The longest a stop takes, whatever Kafka does: it detaches the probe, drains, publishes and waits for Kafka's
+     * acknowledgements; what is not acknowledged by then is counted as failed, and the stop says so.
+     */
     @NotNull
     @JsonProperty
     private Duration shutdownTimeout = Duration.seconds(30);

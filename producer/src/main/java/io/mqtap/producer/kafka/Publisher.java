@@ -13,13 +13,16 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The publisher thread: takes batches from the hand-off and sends each record, keyed by the host's machine id
  * so one host's records stay in order in one partition. Every record ends published or counted as failed.
+ * Back-pressure comes from Kafka itself: {@code send()} blocks while the producer's buffer is full or the
+ * partition's leader is unknown (up to {@code max.block.ms}), and a record Kafka did not take in time fails
+ * in its callback, where it is counted. Nothing is flushed here: a stop waits for the acknowledgements
+ * itself, bounded by {@code pipeline.shutdownTimeout}.
  */
 public final class Publisher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -63,39 +66,31 @@ public final class Publisher implements Runnable {
                 if (Handoff.isEnd(batch)) break;
                 for (int i = 0; i < batch.size(); i++) {
                     if (!send(batch.get(i))) {
-                        metrics.failed.inc(batch.size() - i);
+                        metrics.failed.inc(batch.size() - i - 1);
                         failRemaining("the stop timed out before Kafka accepted them");
                         return;
                     }
                 }
             }
-            producer.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Sends one record, holding it while Kafka cannot take it; false only when told to abort. */
+    /** Sends one record; false when the stop gave up on Kafka (this record is then counted as failed). */
     private boolean send(MqOpen record) {
-        while (true) {
-            try {
-                inFlight.incrementAndGet();
-                if (waitingSinceNanos == 0) waitingSinceNanos = System.nanoTime();
-                producer.send(new ProducerRecord<>(topic, null, record.getTimestamp().toEpochMilli(), key, record),
-                        new Delivery(record.getBootTimeNs()));
-                return true;
-            } catch (TimeoutException e) {
-                inFlight.decrementAndGet();
-                // the cluster is unreachable or the producer's buffer is full: hold the record (back-pressure)
-                LOG.warn("Kafka has not taken a record within max.block.ms; holding it ({} events waiting in the hand-off)",
-                        handoff.depth());
-                if (abort) return false;
-            } catch (KafkaException e) {
-                inFlight.decrementAndGet();
-                metrics.failed.inc();
-                errors.report(e);
-                return true;
-            }
+        inFlight.incrementAndGet();
+        if (waitingSinceNanos == 0) waitingSinceNanos = System.nanoTime();
+        try {
+            producer.send(new ProducerRecord<>(topic, null, record.getTimestamp().toEpochMilli(), key, record),
+                    new Delivery(record.getBootTimeNs()));
+            return true;
+        } catch (KafkaException | IllegalStateException e) {
+            // refused before it was queued (too large, not serializable), or the stop closed the producer under it
+            if (inFlight.decrementAndGet() == 0) waitingSinceNanos = 0;
+            metrics.failed.inc();
+            if (!abort) errors.report(e);
+            return !abort;
         }
     }
 
@@ -114,7 +109,7 @@ public final class Publisher implements Runnable {
         }
     }
 
-    /** Stop waiting on Kafka: whatever it has not taken is counted as failed. */
+    /** Stop waiting on Kafka (the stop then closes the producer, which ends a blocked send): the rest is counted as failed. */
     public void abort() {
         abort = true;
     }

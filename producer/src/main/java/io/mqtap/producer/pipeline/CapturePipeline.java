@@ -108,28 +108,50 @@ public final class CapturePipeline implements Managed {
         if (parts.schema().registered()) stats.report();
     }
 
+    /**
+     * Detaches the probe, drains the kernel buffer, publishes what was captured and waits for Kafka's acknowledgements,
+     * all within {@code shutdownTimeout}; what Kafka has not acknowledged by then is counted as failed. The last stats
+     * record is sent once nothing can change its counts any more, so it carries the final published count.
+     */
     @Override
     public void stop() throws InterruptedException {
         if (reader == null) return;
         long t0 = System.nanoTime();
-        long deadline = t0 + parts.shutdownTimeout().toNanos();
+        long timeout = parts.shutdownTimeout().toNanos();
+        // the last part of the timeout is kept for counting what is left, sending the final stats and closing
+        long reserve = Math.min(TimeUnit.SECONDS.toNanos(3), timeout / 4);
+        long deadline = t0 + timeout - reserve;
         reader.stop();
         probeProblem = "detached (stopping)";
         readerThread.join(remainingMillis(deadline));
         publisherThread.join(remainingMillis(deadline));
-        if (publisherThread.isAlive()) {
+        boolean gaveUp = publisherThread.isAlive();
+        if (!gaveUp) gaveUp = !awaitAcknowledged(deadline);
+        if (gaveUp) {
+            // Kafka did not take everything in time: a send blocked on it returns once the producer is closed
             publisher.abort();
-            publisherThread.join(5_000);
+            parts.producer().close(Duration.ZERO);
+            publisherThread.join(remainingMillis(t0 + timeout));
+            readerThread.join(remainingMillis(t0 + timeout));
         }
-        scheduler.shutdownNow();
-        if (parts.schema().registered()) stats.report();
-        parts.producer().flush();
-        parts.producer().close(Duration.ofMillis(Math.max(1_000, remainingMillis(deadline))));
+        scheduler.shutdown();
+        if (!scheduler.awaitTermination(remainingMillis(t0 + timeout), TimeUnit.MILLISECONDS)) scheduler.shutdownNow();
+        if (!gaveUp && parts.schema().registered()) stats.report();
+        parts.producer().close(Duration.ofMillis(remainingMillis(t0 + timeout)));
         source.close();
         StatsReporter.Counters c = counters();
         LOG.info("Stopped in {} ms: captured {}, published {}, failed {}, dropped {}, lost in kernel {}, last sequence {}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), c.captured(), c.published(), c.failed(),
                 c.dropped(), c.lostKernel(), c.sequence());
+    }
+
+    /** Waits until every record sent has its acknowledgement (or failure); false when the deadline came first. */
+    private boolean awaitAcknowledged(long deadlineNanos) throws InterruptedException {
+        while (publisher.inFlight() > 0) {
+            if (System.nanoTime() >= deadlineNanos) return false;
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     private static long remainingMillis(long deadlineNanos) {
