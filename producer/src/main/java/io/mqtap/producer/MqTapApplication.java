@@ -84,14 +84,16 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
                 TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka());
             }
         });
+        // a dead reader or publisher thread: exit non-zero (the shutdown hook still stops what runs), so systemd restarts us
+        pipeline.onFatal(why -> new Thread(() -> System.exit(1), "mqtap-fatal-exit").start());
         env.lifecycle().manage(pipeline);
 
         env.healthChecks().register("probe", new ProbeHealthCheck(pipeline::probeState));
         AtomicReference<ThresholdsFactory> thresholds = new AtomicReference<>(config.getThresholds());
-        env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(metrics.captured::getCount, pipeline::lostKernel,
+        env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(pipeline.lossWindow(),
                 () -> thresholds.get().getMaxKernelLossRatio()));
         env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
-                () -> thresholds.get().getAckTimeout().toNanoseconds()));
+                () -> thresholds.get().getAckTimeout().toNanoseconds(), pipeline::publisherEnded));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         PrometheusMetrics prometheus = new PrometheusMetrics(env.metrics(), metrics, pipeline::probeState, schema::registered);
         env.admin().addServlet("prometheus", prometheus.servlet()).addMapping("/prometheus");

@@ -5,28 +5,29 @@ import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.Publisher;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
-/** Fails when records wait too long for Kafka's acknowledgement, or a fatal delivery error happened recently. */
+/** Fails when the publisher thread died, records wait too long for Kafka's acknowledgement, or a fatal delivery error happened recently. */
 public final class KafkaHealthCheck extends HealthCheck {
     private static final long FATAL_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(5);
 
     private final Publisher publisher;
     private final DeliveryErrors errors;
     private final LongSupplier ackTimeoutNanos;
-
-    public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, long ackTimeoutNanos) {
-        this(publisher, errors, () -> ackTimeoutNanos);
-    }
+    private final Supplier<String> publisherEnded;
 
     /** With the timeout read at each check (a reload may change it). */
-    public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, LongSupplier ackTimeoutNanos) {
+    public KafkaHealthCheck(Publisher publisher, DeliveryErrors errors, LongSupplier ackTimeoutNanos, Supplier<String> publisherEnded) {
         this.publisher = publisher;
         this.errors = errors;
         this.ackTimeoutNanos = ackTimeoutNanos;
+        this.publisherEnded = publisherEnded;
     }
 
     @Override
     protected Result check() {
+        String ended = publisherEnded.get();
+        if (ended != null) return Result.unhealthy(ended);
         String fatal = errors.fatalWithin(FATAL_WINDOW_NANOS);
         if (fatal != null) return Result.unhealthy("Kafka refused records in the last 5 minutes: " + fatal);
         long waited = publisher.unackedForNanos();

@@ -9,6 +9,7 @@ import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.producer.core.MqOpenMapper;
 import io.mqtap.producer.core.NameHmac;
 import io.mqtap.producer.core.Workloads;
+import io.mqtap.producer.health.KernelLossWindow;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.Publisher;
@@ -19,6 +20,9 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
@@ -73,7 +77,13 @@ public final class CapturePipeline implements Managed {
     private volatile Thread publisherThread;
     private ScheduledExecutorService scheduler;
     private StatsReporter stats;
+    private final KernelLossWindow lossWindow;
     private volatile String probeProblem = "not started";
+    private volatile boolean stopping;
+    /** Why the reader or the publisher thread ended on its own (a stop was not asked for), or null. */
+    private final AtomicReference<String> readerEnded = new AtomicReference<>();
+    private final AtomicReference<String> publisherEnded = new AtomicReference<>();
+    private volatile Consumer<String> onFatal = why -> { };
 
     public CapturePipeline(Parts parts, PipelineMetrics metrics) {
         this.parts = parts;
@@ -85,6 +95,13 @@ public final class CapturePipeline implements Managed {
         metrics.gauge("lost.kernel", this::lostKernel);
         metrics.gauge("inflight", publisher::inFlight);
         metrics.gauge("sequence", this::lastSequence);
+        lossWindow = new KernelLossWindow(metrics.captured::getCount, this::lostKernel, 60);
+    }
+
+    /** What to do when the reader or the publisher thread ends without a stop (the service exits, for a restart). */
+    public CapturePipeline onFatal(Consumer<String> action) {
+        onFatal = action;
+        return this;
     }
 
     @Override
@@ -93,13 +110,39 @@ public final class CapturePipeline implements Managed {
         probeProblem = null;
         reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
                 parts.batchEvents(), parts.drainMillis());
-        publisherThread = start(publisher, "mqtap-publisher");
-        readerThread = start(reader, "mqtap-reader");
+        CaptureReader rd = reader;
+        // the publisher also ends, normally, after the reader's end marker: only an exception of its own is news
+        publisherThread = start(() -> watched(publisher, publisherEnded, "the Kafka publisher thread", null), "mqtap-publisher");
+        readerThread = start(() -> watched(rd, readerEnded, "the capture reader thread", rd::failure), "mqtap-reader");
         stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtap-stats"));
         long every = parts.statsInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(lossWindow::sample, 0, 1, TimeUnit.SECONDS);
         LOG.info("Capturing mq_open with the {} probe; publishing to {} as run {}", source.probe(), parts.topic(), parts.host().runId());
+    }
+
+    /**
+     * Runs a pipeline thread; when it ends and no stop was asked for, that is fatal: health fails and onFatal runs.
+     * {@code failure} (null: ending normally is not news) says why it ended.
+     */
+    private void watched(Runnable body, AtomicReference<String> ended, String what, Supplier<Throwable> failure) {
+        Throwable thrown = null;
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            thrown = e;
+            throw e;
+        } finally {
+            boolean news = thrown != null || failure != null;
+            if (news && !stopping && readerEnded.get() == null && publisherEnded.get() == null) {
+                Throwable why = thrown != null ? thrown : failure.get();
+                String text = what + " stopped" + (why == null ? " unexpectedly" : ": " + why);
+                ended.set(text);
+                LOG.error("{}; mqtap cannot go on capturing and publishing, so it exits (the service manager restarts it)", text);
+                onFatal.accept(text);
+            }
+        }
     }
 
     private void tick() {
@@ -116,6 +159,7 @@ public final class CapturePipeline implements Managed {
     @Override
     public void stop() throws InterruptedException {
         if (reader == null) return;
+        stopping = true;
         long t0 = System.nanoTime();
         long timeout = parts.shutdownTimeout().toNanos();
         // the last part of the timeout is kept for counting what is left, sending the final stats and closing
@@ -172,6 +216,8 @@ public final class CapturePipeline implements Managed {
     }
 
     public ProbeHealthCheck.State probeState() {
+        String ended = readerEnded.get();
+        if (ended != null) return new ProbeHealthCheck.State(false, ended);
         String p = probeProblem;
         return p == null ? new ProbeHealthCheck.State(true, source.probe()) : new ProbeHealthCheck.State(false, p);
     }
@@ -198,6 +244,15 @@ public final class CapturePipeline implements Managed {
 
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** Why the publisher thread ended on its own, or null while it runs (or after a stop asked it to end). */
+    public String publisherEnded() {
+        return publisherEnded.get();
+    }
+
+    public KernelLossWindow lossWindow() {
+        return lossWindow;
     }
 
     public DeliveryErrors errors() {

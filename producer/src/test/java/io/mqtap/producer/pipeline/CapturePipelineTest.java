@@ -135,4 +135,36 @@ class CapturePipelineTest {
         assertThat(p.publisher().inFlight()).isZero();
         assertThat(src.closed).isTrue();
     }
+
+    @Test
+    void aReaderThatDiesIsFatalAndTurnsTheProbeCheckRed() throws Exception {
+        FakeEventSource src = new FakeEventSource();
+        PipelineMetrics metrics = new PipelineMetrics(new MetricRegistry());
+        CapturePipeline p = pipeline(src, mockKafka(), new SchemaGate(() -> {}, 100), 1000, OverflowPolicy.BLOCK, metrics);
+        java.util.concurrent.CompletableFuture<String> fatal = new java.util.concurrent.CompletableFuture<>();
+        p.onFatal(fatal::complete);
+        p.start();
+        assertThat(p.probeState().attached()).isTrue();
+        src.failNext = new IllegalStateException("perf buffer read failed");
+        String why = fatal.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(why).isEqualTo("the capture reader thread stopped: java.lang.IllegalStateException: perf buffer read failed");
+        assertThat(p.probeState().attached()).isFalse();
+        assertThat(p.probeState().detail()).isEqualTo(why);
+        assertThat(new io.mqtap.producer.health.ProbeHealthCheck(p::probeState).execute().isHealthy()).isFalse();
+        p.stop();
+    }
+
+    @Test
+    void aStopAskedForIsNotFatal() throws Exception {
+        FakeEventSource src = new FakeEventSource();
+        CapturePipeline p = pipeline(src, mockKafka(), new SchemaGate(() -> {}, 100), 1000, OverflowPolicy.BLOCK,
+                new PipelineMetrics(new MetricRegistry()));
+        List<String> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
+        p.onFatal(fatal::add);
+        p.start();
+        src.push(0, 10);
+        p.stop();
+        assertThat(fatal).isEmpty();
+        assertThat(p.publisherEnded()).isNull();
+    }
 }

@@ -13,6 +13,8 @@ final class FakeEventSource implements EventSource {
     volatile long lost;
     volatile boolean detached;
     volatile boolean closed;
+    /** When set, the next drain throws it, as a failing kernel read would. */
+    volatile RuntimeException failNext;
 
     static MqOpenEvent event(long i) {
         return new MqOpenEvent(1_000_000_000L + i, 0, 100, 100 + i % 3, 1, 100, 0, 0, "fake", 1, 2, 3,
@@ -28,6 +30,8 @@ final class FakeEventSource implements EventSource {
 
     @Override
     public int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) {
+        RuntimeException fail = failNext;
+        if (fail != null) throw fail;
         try {
             MqOpenEvent first = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
             if (first == null) return 0;
