@@ -38,6 +38,11 @@ public class TailCommand extends Command {
         p.addArgument("--max-records").dest("max").type(Long.class).setDefault(Long.MAX_VALUE).help("stop after this many records");
         p.addArgument("--timeout-ms").dest("timeout").type(Long.class).setDefault(Long.MAX_VALUE)
                 .help("stop when no record arrived for this long");
+        p.addArgument("--dedupe").dest("dedupe").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
+                .help("print each MqOpen record once: skip a record whose (machineId, runId, sequence) was seen among the last "
+                        + "--dedupe-window records (delivery is at-least-once)");
+        p.addArgument("--dedupe-window").dest("dedupeWindow").type(Integer.class).setDefault(100_000)
+                .help("how many recent dedup keys --dedupe remembers (default 100000)");
         p.addArgument("--consumer-property").dest("props").nargs("*").setDefault(List.of())
                 .help("extra consumer properties as key=value (security settings)");
         p.addArgument("--consumer-config").dest("consumerConfig")
@@ -70,13 +75,21 @@ public class TailCommand extends Command {
         serde.put(RegistryConfig.URL, ns.getString("registry"));
         try (AvroDeserializer<IndexedRecord> values = new AvroDeserializer<>()) {
             values.configure(serde, false);
-            tail(props, values, ns.getString("topic"), ns.getLong("max"), ns.getLong("timeout"), out);
+            Dedup dedup = ns.getBoolean("dedupe") ? new Dedup(ns.getInt("dedupeWindow")) : null;
+            tail(props, values, ns.getString("topic"), ns.getLong("max"), ns.getLong("timeout"), out, dedup);
+            if (dedup != null) System.err.printf("mqtap tail: %d duplicate record(s) skipped (same machineId, runId, sequence)%n", dedup.duplicates());
         }
     }
 
     /** Reads until max records or the idle timeout; an undecodable record is reported on stderr and skipped. */
     static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
                      long idleTimeoutMs, PrintStream out) {
+        return tail(props, values, topic, max, idleTimeoutMs, out, null);
+    }
+
+    /** As above; with a {@link Dedup}, a record whose dedup key was already printed is skipped (and not counted in max). */
+    static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
+                     long idleTimeoutMs, PrintStream out, Dedup dedup) {
         long n = 0;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
@@ -85,7 +98,9 @@ public class TailCommand extends Command {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                     idleSince = System.currentTimeMillis();
                     try {
-                        out.println(RecordJson.toJson(values.deserialize(topic, r.value())));
+                        IndexedRecord rec = values.deserialize(topic, r.value());
+                        if (dedup != null && !dedup.first(rec)) continue;
+                        out.println(RecordJson.toJson(rec));
                     } catch (SerializationException e) {
                         System.err.printf("mqtap tail: %s offset %d of %s: %s%n", new TopicPartition(r.topic(), r.partition()),
                                 r.offset(), topic, e.getMessage());
