@@ -34,11 +34,11 @@ import org.apache.kafka.streams.state.WindowStore;
  * with the same partition count, so one host's events and stats meet in one task); everything per host hangs
  * off that:
  * <pre>
- * mq-open-events ─┬─ per-event rules ─────────────────────────────────────────────► mq-open-alerts
- *                 └─ by host ─┬─ 1-minute windows ─► counts ─┬──────────────────────► mq-open-counts
- *                             │                              └─ rate baseline ──────► mq-open-alerts
- *                             ├─ EACCES/EPERM by host+process, windows ─────────────► mq-open-alerts
- *                             └─┐
+ * mq-open-events ── by host ─┬─ dedup ─┬─ per-event rules ─────────────────────────► mq-open-alerts
+ *                             │         ├─ 1-minute windows ─► counts ─┬────────────► mq-open-counts
+ *                             │         │                              └─ rate ─────► mq-open-alerts
+ *                             │         └─ EACCES/EPERM by host+process, windows ───► mq-open-alerts
+ *                             └─┐ (every copy: duplicates counted)
  * mq-open-stats ─── by host ────┴─ completeness (run progress) ─────────────────────► mq-open-completeness
  * </pre>
  */
@@ -54,19 +54,25 @@ public final class MqTapTopology {
         KStream<String, MqOpen> source = b.stream(s.eventsTopic(),
                 Consumed.with(keys, events).withTimestampExtractor(new EventTime()).withName("mq-open-events"));
 
-        // (b) per-event alerts: no state, no re-keying
-        source.flatMap((k, e) -> EventRules.alertsFor(e).stream().map(a -> KeyValue.pair(e.getMachineId(), a)).toList(),
-                        Named.as("per-event-rules"))
-                .to(s.alertsTopic(), Produced.with(keys, alerts));
-
         KStream<String, MqOpen> byHost = source
                 .selectKey((k, e) -> e.getMachineId())
                 .repartition(Repartitioned.<String, MqOpen>as("events-by-host")
                         .withKeySerde(keys).withValueSerde(events)
                         .withNumberOfPartitions(s.repartitionPartitions()));
 
+        // delivery is at-least-once: counts and alerts see each (machineId, runId, sequence) once; the completeness
+        // monitor below sees every copy, and counts the copies as duplicates
+        b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Deduplicator.STORE,
+                Deduplicator.WINDOW.multipliedBy(2), Deduplicator.WINDOW, false), keys, Serdes.Long()));
+        KStream<String, MqOpen> once = byHost.process(Deduplicator::new, Named.as("dedup"), Deduplicator.STORE);
+
+        // (b) per-event alerts: no state
+        once.flatMap((k, e) -> EventRules.alertsFor(e).stream().map(a -> KeyValue.pair(e.getMachineId(), a)).toList(),
+                        Named.as("per-event-rules"))
+                .to(s.alertsTopic(), Produced.with(keys, alerts));
+
         // (a) per host and minute, counts by outcome and by process; one final record per closed window
-        KStream<String, MqOpenCounts> counts = byHost
+        KStream<String, MqOpenCounts> counts = once
                 .groupByKey(Grouped.with(keys, events))
                 .windowedBy(TimeWindows.ofSizeAndGrace(s.countsWindow(), s.grace()))
                 .aggregate(MinuteCounts::empty, (k, e, c) -> MinuteCounts.add(e, c),
@@ -88,7 +94,7 @@ public final class MqTapTopology {
         // (b) permission-failure bursts per host and process; caching off so the count reaching the threshold
         // is seen exactly once per window, as it happens
         long threshold = s.permissionThreshold();
-        byHost.filter((k, e) -> isPermissionFailure(e), Named.as("permission-failures"))
+        once.filter((k, e) -> isPermissionFailure(e), Named.as("permission-failures"))
                 .groupBy((k, e) -> k + "|" + e.getComm(), Grouped.with("permission-failures-by-process", keys, events))
                 .windowedBy(TimeWindows.ofSizeAndGrace(s.permissionWindow(), s.grace()))
                 .aggregate(() -> null, (k, e, a) -> countFailure(e, a),

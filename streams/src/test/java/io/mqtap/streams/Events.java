@@ -16,6 +16,8 @@ final class Events {
     static final String HOST_B = "b".repeat(32);
     static final String RUN = "11111111-1111-4111-8111-111111111111";
 
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+
     private Events() {}
 
     static MqOpen.Builder open(String machineId, String comm, Instant at) {
@@ -25,7 +27,7 @@ final class Events {
                 .setMachineId(machineId)
                 .setBootId("22222222-2222-4222-8222-222222222222")
                 .setRunId(RUN)
-                .setSequence(0)
+                .setSequence(NEXT_SEQUENCE.getAndIncrement()) // each call its own dedup key, as in a real run
                 .setTimestamp(at)
                 .setBootTimeNs(1_000L)
                 .setProbe("tracepoint")
