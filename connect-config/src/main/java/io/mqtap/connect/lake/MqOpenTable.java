@@ -42,7 +42,13 @@ public final class MqOpenTable {
 
     private MqOpenTable() {}
 
-    /** The table schema: MqOpen's fields in order, optional where the Avro field is nullable. */
+    /** MqOpen's dedup key: the table's identifier fields (mqtap delivers at-least-once; a resent record has the same key). */
+    public static final List<String> DEDUP_KEY = List.of("machineId", "runId", "sequence");
+
+    /**
+     * The table schema: MqOpen's fields in order, optional where the Avro field is nullable, keyed (Iceberg
+     * identifier fields) on the dedup key.
+     */
     public static Schema schema() {
         Schema fromAvro = AvroSchemaUtil.toIceberg(MqOpen.getClassSchema());
         Types.NestedField ts = fromAvro.findField(TIMESTAMP_COLUMN);
@@ -54,7 +60,9 @@ public final class MqOpenTable {
                         ? Types.NestedField.of(f.fieldId(), f.isOptional(), f.name(), Types.TimestampType.withZone(), f.doc())
                         : f)
                 .toList();
-        return new Schema(columns);
+        java.util.Set<Integer> key = new java.util.HashSet<>();
+        for (String name : DEDUP_KEY) key.add(fromAvro.findField(name).fieldId());
+        return new Schema(columns, key);
     }
 
     public static PartitionSpec partitionSpec(Schema schema) {

@@ -41,6 +41,7 @@ class MqOpenTableTest {
         assertThat(schema.findType("attr").asStructType().fields()).extracting(Types.NestedField::name)
                 .containsExactly("flags", "maxmsg", "msgsize", "curmsgs");
         assertThat(schema.findType("uid")).isEqualTo(Types.LongType.get());
+        assertThat(schema.identifierFieldNames()).as("keyed on the dedup key").containsExactlyInAnyOrder("machineId", "runId", "sequence");
     }
 
     @Test
