@@ -25,8 +25,11 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
     @Override
     public int publish(String bootstrapServers, String registryUrl, String topic) throws Exception {
         Path config = Files.createTempFile("mqtap-connect-producer-", ".yml");
+        Path dir = Files.createTempDirectory("mqtap-connect-spool-");
         Files.writeString(config, String.join("\n",
-                "kafka: {bootstrapServers: '" + bootstrapServers + "', topic: " + topic + "}",
+                // one broker: the durability floor lowered for it
+                "kafka: {bootstrapServers: '" + bootstrapServers + "', topic: " + topic + ", minReplication: 1, minInsyncReplicas: 1}",
+                "spool: {dir: '" + dir.resolve("spool") + "'}",
                 "schemaRegistry: {url: '" + registryUrl + "'}",
                 "server:",
                 "  applicationConnectors: [{type: http, port: 0}]",
@@ -47,26 +50,40 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
                     "hex=c3289f0a0d1b7f80",
                     "len=300",
                     "name=" + q + "-bulk repeat=" + bulkCalls + " quiet");
-            awaitSettled(app.pipeline(), run.totalCalls());
+            awaitSettled(app, run.totalCalls());
         } finally {
             if (app.server() != null) app.server().stop();
             Files.deleteIfExists(config);
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
         StatsReporter.Counters c = app.pipeline().counters();
         if (c.published() != c.captured()) throw new IllegalStateException("the producer did not publish all it captured: " + c);
         return (int) c.published();
     }
 
-    private static void awaitSettled(CapturePipeline p, long atLeast) {
+    private static void awaitSettled(Embedded app, long atLeast) {
+        CapturePipeline p = app.pipeline();
         await("the producer published the helper's calls").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(p::counters, c -> c.captured() >= atLeast && c.published() == c.captured() && c.inFlight() == 0);
+                .until(() -> {
+                    if (app.fatal != null) throw new IllegalStateException("the producer stopped: " + app.fatal);
+                    return p.counters();
+                }, c -> c.captured() >= atLeast && c.published() == c.captured() && c.inFlight() == 0);
     }
 
-    /** The service embedded in the test JVM; a start failure is thrown, not System.exit. */
+    /** The service embedded in the test JVM; a start failure is thrown and a fatal problem kept, not System.exit. */
     private static final class Embedded extends MqTapApplication {
+        volatile String fatal;
+
         @Override
         protected void onFatalError(Throwable t) {
             throw new IllegalStateException("the producer did not start: " + t.getMessage(), t);
+        }
+
+        @Override
+        protected void fatal(String why) {
+            fatal = why;
         }
     }
 }

@@ -110,6 +110,8 @@ public final class DemoMain {
     private void start() throws Exception {
         dir = Files.createTempDirectory("mqtap-demo-");
         step("starting Kafka (KRaft, single node, 127.0.0.1)", () -> broker = KafkaBroker.start());
+        err.println("mqtap demo: single-node Kafka, so the producer's durability floor is lowered for it "
+                + "(kafka.minReplication 1, kafka.minInsyncReplicas 1; a real cluster needs 3 and 2)");
         step("starting the Schema Registry (Apicurio, 127.0.0.1)", () -> registry = SchemaRegistryServer.start());
         Path config = dir.resolve("mqtap.yml");
         Files.writeString(config, producerConfig());
@@ -136,10 +138,14 @@ public final class DemoMain {
                 "  bootstrapServers: " + broker.bootstrapServers(),
                 "  topic: " + TOPIC,
                 "  partitions: 1",
+                "  minReplication: 1",
+                "  minInsyncReplicas: 1",
                 "schemaRegistry:",
                 "  url: " + registry.url(),
                 "pipeline:",
                 "  statsInterval: 5s",
+                "spool:",
+                "  dir: " + dir.resolve("spool"),
                 "server:",
                 "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
                 "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",

@@ -4,7 +4,6 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.dropwizard.lifecycle.Managed;
 import io.mqtap.producer.capture.ProbeEventSource;
 import io.mqtap.producer.cli.TailCommand;
 import io.mqtap.producer.config.CaptureFactory;
@@ -30,7 +29,6 @@ import io.mqtap.producer.pipeline.CapturePipeline;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 
 /** The mqtap producer: captures every mq_open on this host and publishes it to Kafka. */
@@ -62,7 +60,7 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         LoopbackDefaults.apply(config.getServerFactory());
         HostIdentity host = config.getHost().detect();
         KafkaWiring kafka = new KafkaWiring(config.getKafka(), config.getSchemaRegistry(), host);
-        Producer<String, SpecificRecord> producer = kafka.producer();
+        Producer<byte[], byte[]> producer = kafka.producer();
         SchemaGate schema = new SchemaGate(kafka::registerSchemas, 30_000);
         PipelineMetrics metrics = new PipelineMetrics(env.metrics());
         CaptureFactory capture = config.getCapture();
@@ -70,29 +68,26 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         PodInformer pods = config.getKubernetes().podInformer();
         if (pods != null) env.lifecycle().manage(pods);
         Workloads workloads = new Workloads(config.getKubernetes().cgroups(), pods);
+        // Kafka is first called by the publisher, after the probe is attached: topics (created when allowed) and the
+        // durability floor are checked there, and capture goes to the spool meanwhile
         pipeline = new CapturePipeline(new CapturePipeline.Parts(host,
                 () -> ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
-                producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema,
+                producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema, kafka.values()::schemaId,
+                s -> kafka.values().serialize(config.getKafka().getStatsTopic(), s),
+                () -> TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka()), config.getSpool().toOptions(),
                 pipe.getHandoffCapacity(), pipe.getOverflow(), capture.getBatchEvents(),
                 (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
                 Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds()), config.getPrivacy().nameHmac(), workloads), metrics);
-
-        // topics first, so a missing topic the producer may not create fails the start, not the first send
-        env.lifecycle().manage(new Managed() {
-            @Override
-            public void start() throws Exception {
-                TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka());
-            }
-        });
-        // a dead reader or publisher thread: exit non-zero (the shutdown hook still stops what runs), so systemd restarts us
-        pipeline.onFatal(why -> new Thread(() -> System.exit(1), "mqtap-fatal-exit").start());
+        // a dead pipeline thread, or a Kafka problem only an operator can fix: exit non-zero (the shutdown hook still
+        // stops what runs, within shutdownTimeout), so systemd restarts us; the spool keeps what was not sent
+        pipeline.onFatal(this::fatal);
         env.lifecycle().manage(pipeline);
 
         env.healthChecks().register("probe", new ProbeHealthCheck(pipeline::probeState));
         AtomicReference<ThresholdsFactory> thresholds = new AtomicReference<>(config.getThresholds());
         env.healthChecks().register("kernel-loss", new KernelLossHealthCheck(pipeline.lossWindow(),
                 () -> thresholds.get().getMaxKernelLossRatio()));
-        env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline.publisher(), pipeline.errors(),
+        env.healthChecks().register("kafka", new KafkaHealthCheck(pipeline::publisher, pipeline.errors(),
                 () -> thresholds.get().getAckTimeout().toNanoseconds(), pipeline::publisherEnded));
         env.healthChecks().register("schema", new SchemaHealthCheck(schema));
         PrometheusMetrics prometheus = new PrometheusMetrics(env.metrics(), metrics, pipeline::probeState, schema::registered);
@@ -112,6 +107,11 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
             server = s;
             watchdog.ready();
         });
+    }
+
+    /** A pipeline thread ended on its own: exit with status 1 (from another thread: the exit runs the shutdown hooks). */
+    protected void fatal(String why) {
+        new Thread(() -> System.exit(1), "mqtap-fatal-exit").start();
     }
 
     /** The running Jetty server (null before it started), so an embedding program can stop it. */

@@ -12,6 +12,7 @@ import io.mqtap.producer.config.KubernetesFactory;
 import io.mqtap.producer.config.PipelineFactory;
 import io.mqtap.producer.config.PrivacyFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
+import io.mqtap.producer.config.SpoolFactory;
 import io.mqtap.producer.config.StartChecks;
 import jakarta.validation.GroupSequence;
 import jakarta.validation.Valid;
@@ -29,6 +30,7 @@ public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private CaptureFactory capture = new CaptureFactory();
     @Valid @NotNull @JsonProperty private HostFactory host = new HostFactory();
     @Valid @NotNull @JsonProperty private PipelineFactory pipeline = new PipelineFactory();
+    @Valid @NotNull @JsonProperty private SpoolFactory spool = new SpoolFactory();
     @Valid @NotNull @JsonProperty private ThresholdsFactory thresholds = new ThresholdsFactory();
     @Valid @NotNull @JsonProperty private PrivacyFactory privacy = new PrivacyFactory();
     @Valid @NotNull @JsonProperty private KubernetesFactory kubernetes = new KubernetesFactory();
@@ -57,6 +59,8 @@ public class MqTapConfiguration extends Configuration {
     public void setHost(HostFactory v) { host = v; }
     public PipelineFactory getPipeline() { return pipeline; }
     public void setPipeline(PipelineFactory v) { pipeline = v; }
+    public SpoolFactory getSpool() { return spool; }
+    public void setSpool(SpoolFactory v) { spool = v; }
     public ThresholdsFactory getThresholds() { return thresholds; }
     public void setThresholds(ThresholdsFactory v) { thresholds = v; }
     public PrivacyFactory getPrivacy() { return privacy; }

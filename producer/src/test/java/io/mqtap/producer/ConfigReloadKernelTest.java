@@ -2,12 +2,13 @@ package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dropwizard.testing.ResourceHelpers;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
+import io.mqtap.testkit.process.ProducerProcess;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
-import io.dropwizard.testing.ResourceHelpers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,12 +39,13 @@ class ConfigReloadKernelTest {
         try (KafkaBroker broker = KafkaBroker.start()) {
             String registry = SchemaRegistryServer.shared().url();
             base = base.replace("url: http://127.0.0.1:1\n", "url: " + registry + "\n")
-                    .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n");
+                    .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n")
+                    + "spool:\n  dir: " + dir.resolve("spool") + "\n";
             String excluding = base.replace("capture:\n  attachMode: auto\n",
                     "capture:\n  attachMode: auto\n  filters:\n    excludeComms: [mq_open_helper]\n");
             Files.writeString(config, excluding);
-            try (ProducerProcess p = ProducerProcess.start("server", config.toString())) {
-                p.awaitOutput("Capturing mq_open with the ", 120);
+            try (ProducerProcess p = ProducerProcess.builder().args("server", config.toString()).start()) {
+                p.awaitOutput("Capturing mq_open with the ", Duration.ofSeconds(120));
                 Matcher run = Pattern.compile("as run ([0-9a-f-]{36})").matcher(p.output());
                 assertThat(run.find()).isTrue();
                 String before = "reload-before-" + UUID.randomUUID().toString().substring(0, 8);
@@ -51,9 +53,9 @@ class ConfigReloadKernelTest {
 
                 // the filter goes, and a restart-only setting changes too; then SIGHUP
                 Files.writeString(config, base.replace("statsInterval: 1s", "statsInterval: 2s"));
-                new ProcessBuilder("kill", "-HUP", Long.toString(p.process.pid())).start().waitFor();
-                p.awaitOutput("Reloaded " + config + ": applied capture.filters.excludeComms", 30);
-                p.awaitOutput("changed but only applied by a restart (the running values stay): pipeline.statsInterval", 5);
+                new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+                p.awaitOutput("Reloaded " + config + ": applied capture.filters.excludeComms", Duration.ofSeconds(30));
+                p.awaitOutput("changed but only applied by a restart (the running values stay): pipeline.statsInterval", Duration.ofSeconds(5));
 
                 String after = "reload-after-" + UUID.randomUUID().toString().substring(0, 8);
                 long includedPid = MqOpenHelper.run("name=" + after).pid();
@@ -65,12 +67,12 @@ class ConfigReloadKernelTest {
 
                 // a file that no longer validates: nothing changes, the key is named
                 Files.writeString(config, base.replace("capture:\n  attachMode: auto\n", "capture:\n  attachMode: sideways\n"));
-                new ProcessBuilder("kill", "-HUP", Long.toString(p.process.pid())).start().waitFor();
-                p.awaitOutput("failed; the running configuration stays", 30);
+                new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+                p.awaitOutput("failed; the running configuration stays", Duration.ofSeconds(30));
                 assertThat(p.output()).contains("attachMode");
-                assertThat(p.process.isAlive()).isTrue();
+                assertThat(p.alive()).isTrue();
                 p.terminate();
-                assertThat(p.waitFor(60)).as(p.output()).isIn(0, 143);
+                assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isIn(0, 143);
             }
         } finally {
             new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();

@@ -68,8 +68,13 @@ class LeastPrivilegeTest {
         config = dir.resolve("config.yml");
         Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
                 .replace("url: http://127.0.0.1:1\n", "url: " + registry.url() + "\n")
-                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n"));
+                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n")
+                + "spool:\n  dir: " + dir.resolve("spool") + "\n");
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        // the service's own state directory, as systemd's StateDirectory= gives it
+        Files.createDirectories(dir.resolve("spool"));
+        Files.setAttribute(dir.resolve("spool"), "unix:uid", UID);
+        Files.setAttribute(dir.resolve("spool"), "unix:gid", UID);
     }
 
     @AfterAll

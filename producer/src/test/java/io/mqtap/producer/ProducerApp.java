@@ -25,9 +25,16 @@ final class ProducerApp implements AutoCloseable {
         this.ext = ext;
     }
 
-    /** test-config.yml, publishing to this broker through this registry. */
-    static Builder of(String bootstrapServers, String registryUrl) {
-        return new Builder(null).set("kafka.bootstrapServers", bootstrapServers).set("schemaRegistry.url", registryUrl);
+    /** test-config.yml, publishing to this broker through this registry, with a spool directory of its own. */
+    static Builder of(String bootstrapServers, String registryUrl) throws IOException {
+        return new Builder(null).set("kafka.bootstrapServers", bootstrapServers).set("schemaRegistry.url", registryUrl)
+                .set("spool.dir", tempSpool());
+    }
+
+    private static String tempSpool() throws IOException {
+        Path d = Files.createTempDirectory("mqtap-test-spool-");
+        d.toFile().deleteOnExit();
+        return d.toString();
     }
 
     /** A config file the test wrote itself, taken as it is. */
@@ -58,7 +65,7 @@ final class ProducerApp implements AutoCloseable {
 
         /** Starts it; when the start fails, what was started is stopped again and the failure thrown. */
         ProducerApp start() throws Exception {
-            DropwizardAppExtension<MqTapConfiguration> ext = new DropwizardAppExtension<>(MqTapApplication.class, configFile(),
+            DropwizardAppExtension<MqTapConfiguration> ext = new DropwizardAppExtension<>(TestMqTapApplication.class, configFile(),
                     overrides.toArray(ConfigOverride[]::new));
             try {
                 ext.before();
@@ -82,6 +89,11 @@ final class ProducerApp implements AutoCloseable {
 
     MqTapApplication application() {
         return (MqTapApplication) ext.getApplication();
+    }
+
+    /** Completes with the reason when the service hit a fatal problem (it would exit with status 1 under systemd). */
+    java.util.concurrent.CompletableFuture<String> fatal() {
+        return ((TestMqTapApplication) ext.getApplication()).fatal;
     }
 
     CapturePipeline pipeline() {

@@ -7,6 +7,7 @@ import io.dropwizard.testing.ResourceHelpers;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.pipeline.CapturePipeline;
 import io.mqtap.testkit.Kernel;
+import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
@@ -141,6 +142,55 @@ class ProducerFaultsTest {
     }
 
     @Test
+    void whatASigkilledProducerSpooledDuringABrokerOutageTheNextRunSends(@TempDir Path dir) throws Exception {
+        String prefix = "spooled-" + UUID.randomUUID().toString().substring(0, 8);
+        int admin = Ports.freeLoopbackPort();
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, """
+                kafka: {bootstrapServers: "%s", partitions: 1, minReplication: 1, minInsyncReplicas: 1}
+                schemaRegistry: {url: "%s"}
+                capture: {filters: {namePrefix: "%s"}}
+                spool: {dir: "%s"}
+                pipeline: {statsInterval: 1s, shutdownTimeout: 10s}
+                server:
+                  applicationConnectors: [{type: http, port: 0}]
+                  adminConnectors: [{type: http, port: %d}]
+                logging: {level: WARN, loggers: {io.mqtap: INFO}}
+                """.formatted(broker.bootstrapServers(), registry.url(), prefix, dir.resolve("spool"), admin));
+        MqOpenHelper.HelperRun calls;
+        String firstRun;
+        broker.stop();
+        try {
+            // attach first: with Kafka away the producer still starts and captures, into the spool
+            try (ProducerProcess p = ProducerProcess.builder().adminPort(admin).args("server", config.toString()).start()) {
+                p.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
+                calls = MqOpenHelper.run("name=" + prefix + "-q repeat=300 quiet");
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (p.metrics().path("gauges").path("mqtap.spool.records").path("value").asLong() < 300) {
+                    assertThat(System.nanoTime()).as("300 records spooled; output:%n%s", p.tail(30)).isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                assertThat(p.metrics().path("meters").path("mqtap.published").path("count").asLong()).isZero();
+                firstRun = p.runId();
+                p.kill(); // SIGKILL: no stop of any kind
+            }
+        } finally {
+            broker.restart();
+        }
+        try (ProducerProcess p = ProducerProcess.builder().adminPort(admin).args("server", config.toString()).start()) {
+            p.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
+            List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                    got -> Records.events(got, firstRun).stream().map(MqOpen::getSequence).distinct().count() >= 300, Duration.ofSeconds(90));
+            List<MqOpen> first = Records.events(rs, firstRun);
+            assertThat(first).as(p.tail(30)).allMatch(r -> r.getPid() == calls.pid());
+            assertThat(first.stream().map(MqOpen::getSequence).distinct().sorted().toList())
+                    .as("every record of the killed run, by its dedup key").isEqualTo(java.util.stream.LongStream.range(0, 300).boxed().toList());
+            p.terminate();
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+        }
+    }
+
+    @Test
     void withoutBpfCapabilitiesTheStartFailsNamingThem(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("config.yml");
         writeConfig(config);
@@ -155,7 +205,8 @@ class ProducerFaultsTest {
     private void writeConfig(Path config) throws Exception {
         Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
                 .replace("url: http://127.0.0.1:1\n", "url: " + registry.url() + "\n")
-                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n"));
+                .replace("bootstrapServers: 127.0.0.1:1\n", "bootstrapServers: " + broker.bootstrapServers() + "\n")
+                + "spool:\n  dir: " + config.resolveSibling("spool") + "\n");
     }
 
     /** Waits until every captured event is published or failed, and nothing more has arrived for a second. */

@@ -1,7 +1,6 @@
 package io.mqtap.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.mqtap.avro.MqOpen;
@@ -118,6 +117,8 @@ class SecureTransportTest {
                 kafka:
                   bootstrapServers: %s
                   partitions: 1
+                  minReplication: 1
+                  minInsyncReplicas: 1
                   properties:
                     security.protocol: SASL_SSL
                     sasl.mechanism: SCRAM-SHA-512
@@ -132,6 +133,8 @@ class SecureTransportTest {
                 pipeline:
                   statsInterval: 1s
                   shutdownTimeout: 5s
+                spool:
+                  dir: %s
                 server:
                   applicationConnectors:
                     - type: http
@@ -145,7 +148,7 @@ class SecureTransportTest {
                     org.apache.kafka: INFO
                 %s""".formatted(saslBootstrap(), KAFKA_USER, kafkaPw, certs.trustStore, trustStorePw, registryUrl(),
                 registryUserInfo == null ? "" : "  basicAuthUserInfo: \"" + registryUserInfo + "\"\n",
-                certs.trustStore, trustStorePw, extra);
+                certs.trustStore, trustStorePw, dir.resolve("spool-" + name), extra);
         Path f = dir.resolve(name);
         Files.writeString(f, yaml);
         return f;
@@ -202,14 +205,16 @@ class SecureTransportTest {
     }
 
     @Test
-    void aWrongKafkaPasswordFailsTheStartNamingTheAuthenticationFailure() throws Exception {
+    void aWrongKafkaPasswordIsFatalNamingTheAuthenticationFailure() throws Exception {
         String wrong = "wrong-pw-" + hex();
         Path config = config("wrong.yml", wrong, REGISTRY_USER + ":" + registryPassword, certs.storePassword, "");
-        assertThatThrownBy(() -> ProducerApp.fromFile(config).start().close()).satisfies(e -> {
-            String chain = causes(e);
-            assertThat(chain).contains("SaslAuthenticationException").contains("Authentication failed")
-                    .contains("SCRAM-SHA-512").doesNotContain(wrong);
-        });
+        // the probe attaches first; the publisher's first call to Kafka finds out, and that is fatal (exit 1 under systemd)
+        try (ProducerApp app = ProducerApp.fromFile(config).start()) {
+            String why = app.fatal().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(why).contains("Kafka refused mqtap's credentials").contains("SaslAuthenticationException")
+                    .contains("Authentication failed").contains("SCRAM-SHA-512").doesNotContain(wrong);
+            assertThat(app.health("kafka").getMessage()).isEqualTo(why);
+        }
     }
 
     @Test
@@ -224,12 +229,6 @@ class SecureTransportTest {
             }, m -> m.contains("401"));
             assertThat(message).contains("HTTP 401").contains("basic.auth.user.info").contains(registryUrl().replace("/apis/ccompat/v7", ""));
         }
-    }
-
-    private static String causes(Throwable e) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) sb.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
-        return sb.toString();
     }
 
     private static String hex() {

@@ -467,7 +467,8 @@ public final class FaultsBench {
         int admin = Ports.freeLoopbackPort();
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("kafka", new LinkedHashMap<>(Map.of("bootstrapServers", broker.bootstrapServers(), "topic", TOPIC,
-                "statsTopic", "mq-open-stats", "partitions", 1)));
+                "statsTopic", "mq-open-stats", "partitions", 1, "minReplication", 1, "minInsyncReplicas", 1)));
+        c.put("spool", new LinkedHashMap<>(Map.of("dir", work.resolve("spool").toString())));
         c.put("schemaRegistry", new LinkedHashMap<>(Map.of("url", registry.url())));
         c.put("capture", new LinkedHashMap<>(Map.of("filters", Map.of("namePrefix", PREFIX))));
         c.put("pipeline", new LinkedHashMap<>(Map.of("statsInterval", "1s", "shutdownTimeout", "60s")));

@@ -421,6 +421,9 @@ public final class PipelineBench {
         kafka.put("topic", TOPIC);
         kafka.put("statsTopic", "mq-open-stats");
         kafka.put("partitions", 1);
+        // one broker: the durability floor lowered for it
+        kafka.put("minReplication", 1);
+        kafka.put("minInsyncReplicas", 1);
         kafka.put("properties", new LinkedHashMap<String, Object>());
         c.put("kafka", kafka);
         c.put("schemaRegistry", new LinkedHashMap<>(Map.of("url", registryUrl)));
@@ -429,6 +432,7 @@ public final class PipelineBench {
         capture.put("filters", new LinkedHashMap<>(Map.of("namePrefix", NAME_PREFIX)));
         c.put("capture", capture);
         c.put("pipeline", new LinkedHashMap<>());
+        c.put("spool", new LinkedHashMap<>(Map.of("dir", work.resolve("spool").toString())));
         Map<String, Object> server = new LinkedHashMap<>();
         server.put("applicationConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", 0)));
         c.put("server", server);

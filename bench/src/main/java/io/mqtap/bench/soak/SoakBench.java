@@ -82,7 +82,8 @@ public final class SoakBench {
             int admin = Ports.freeLoopbackPort();
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("kafka", Map.of("bootstrapServers", broker.bootstrapServers(), "topic", "mq-open-events", "statsTopic", "mq-open-stats",
-                    "partitions", 1));
+                    "partitions", 1, "minReplication", 1, "minInsyncReplicas", 1));
+            c.put("spool", Map.of("dir", work.resolve("spool").toString()));
             c.put("schemaRegistry", Map.of("url", registry.url()));
             c.put("capture", Map.of("filters", Map.of("namePrefix", PREFIX)));
             c.put("pipeline", Map.of("statsInterval", "10s"));

@@ -36,6 +36,22 @@ public class KafkaFactory {
     @JsonProperty
     private int replicationFactor = -1;
 
+    /**
+     * The least replication factor the events topic may have: below it the producer refuses to send (a record on
+     * one broker is lost with that broker's disk). 1 only for a single-node test or demo cluster.
+     */
+    @Min(1)
+    @JsonProperty
+    private int minReplication = 3;
+
+    /**
+     * The least {@code min.insync.replicas} the events topic may have: with acks=all, a record is acknowledged only
+     * once this many replicas have it. Topics mqtap creates get it as their min.insync.replicas.
+     */
+    @Min(1)
+    @JsonProperty
+    private int minInsyncReplicas = 2;
+
     /** Passed to the KafkaProducer as is, after mqtap's own settings: security.protocol, sasl.*, ssl.*, tuning. */
     @NotNull
     @ValidProducerProperties
@@ -54,6 +70,10 @@ public class KafkaFactory {
     public void setPartitions(int v) { partitions = v; }
     public int getReplicationFactor() { return replicationFactor; }
     public void setReplicationFactor(int v) { replicationFactor = v; }
+    public int getMinReplication() { return minReplication; }
+    public void setMinReplication(int v) { minReplication = v; }
+    public int getMinInsyncReplicas() { return minInsyncReplicas; }
+    public void setMinInsyncReplicas(int v) { minInsyncReplicas = v; }
     public Map<String, String> getProperties() { return properties; }
     public void setProperties(Map<String, String> v) { properties = v == null ? new LinkedHashMap<>() : v; }
 }

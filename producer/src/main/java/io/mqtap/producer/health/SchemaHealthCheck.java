@@ -14,6 +14,6 @@ public final class SchemaHealthCheck extends HealthCheck {
     @Override
     protected Result check() {
         return gate.registered() ? Result.healthy("schemas registered")
-                : Result.unhealthy("schemas not registered (records wait in the hand-off): " + gate.problem());
+                : Result.unhealthy("schemas not registered (records wait in the spool): " + gate.problem());
     }
 }

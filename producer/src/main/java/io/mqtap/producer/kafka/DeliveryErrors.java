@@ -1,7 +1,6 @@
 package io.mqtap.producer.kafka;
 
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,15 +12,19 @@ public final class DeliveryErrors {
     private volatile String lastFatal;
     private volatile long lastFatalNanos;
 
+    /** Kafka refused a record for good: it is counted in mqtap.failed. */
     public void report(Exception e) {
-        boolean retriable = e instanceof RetriableException;
-        if (!retriable) {
-            lastFatal = e.getClass().getSimpleName() + ": " + e.getMessage();
-            lastFatalNanos = System.nanoTime();
+        lastFatal = e.getClass().getSimpleName() + ": " + e.getMessage();
+        lastFatalNanos = System.nanoTime();
+        if (seen.putIfAbsent("fatal:" + e.getClass().getName(), Boolean.TRUE) == null) {
+            LOG.error("Kafka refused a record for good (logged once per kind, counted in mqtap.failed): {}", e.toString());
         }
-        if (seen.putIfAbsent(e.getClass().getName(), Boolean.TRUE) == null) {
-            LOG.error("Kafka delivery failed ({}; logged once per kind, counted in mqtap.failed): {}",
-                    retriable ? "retriable, gave up after the delivery timeout" : "fatal", e.toString());
+    }
+
+    /** Kafka did not take records this time: they stay in the spool and are sent again. */
+    public void resending(Exception e) {
+        if (seen.putIfAbsent("retry:" + e.getClass().getName(), Boolean.TRUE) == null) {
+            LOG.warn("Kafka did not take records ({}); they stay in the spool and are sent again (logged once per kind)", e.toString());
         }
     }
 

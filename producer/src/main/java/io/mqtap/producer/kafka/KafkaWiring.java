@@ -12,7 +12,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The one place that binds mqtap's topics to their serializers and builds the Kafka clients. */
 public final class KafkaWiring {
@@ -26,9 +26,17 @@ public final class KafkaWiring {
         values.configure(registry.serdeConfig(), false);
     }
 
-    /** Keys are the host's machine id as a string; values are Avro in the Confluent wire format. */
-    public Producer<String, SpecificRecord> producer() {
-        return new KafkaProducer<>(producerProps, new StringSerializer(), values);
+    /**
+     * Keys are the host's machine id (UTF-8); values are Avro in the Confluent wire format, framed before they are
+     * sent (the events come from the spool as Avro bodies; the stats are serialized by {@link #values()}).
+     */
+    public Producer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The serializer that resolves schema ids (registering when allowed) and frames the stats records. */
+    public AvroSerializer<SpecificRecord> values() {
+        return values;
     }
 
     /** Resolves (registering when allowed) both schemas, so the hot path never calls the registry. */

@@ -1,121 +1,228 @@
 package io.mqtap.producer.kafka;
 
-import io.mqtap.avro.MqOpen;
 import io.mqtap.producer.core.BootClock;
 import io.mqtap.producer.metrics.PipelineMetrics;
-import io.mqtap.producer.pipeline.Handoff;
+import io.mqtap.producer.spool.DiskSpool;
+import io.mqtap.producer.spool.SpoolEntry;
+import io.mqtap.registry.serde.WireFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.avro.specific.SpecificRecord;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The publisher thread: takes batches from the hand-off and sends each record, keyed by the host's machine id
- * so one host's records stay in order in one partition. Every record ends published or counted as failed.
- * Back-pressure comes from Kafka itself: {@code send()} blocks while the producer's buffer is full or the
- * partition's leader is unknown (up to {@code max.block.ms}), and a record Kafka did not take in time fails
- * in its callback, where it is counted. Nothing is flushed here: a stop waits for the acknowledgements
- * itself, bounded by {@code pipeline.shutdownTimeout}.
+ * The publisher thread: sends the spool's records to Kafka in spool order, keyed by the host's machine id so one
+ * host's records stay in order in one partition, and acknowledges each in the spool when Kafka does. A record Kafka
+ * did not take (broker away past the delivery timeout, leader lost, registry down for a writer schema) is not failed:
+ * the publisher waits until nothing is in flight and reads the spool again from the first unacknowledged record, so
+ * it may be sent twice (the dedup key makes that visible) but is never lost. Only a record Kafka refuses for good
+ * (too large, invalid) is acknowledged as failed and counted. Before the first send it waits until the topics are
+ * checked (created, durable enough) and the schemas registered; until then records wait in the spool.
  */
 public final class Publisher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    /** Records handed to the producer and not acknowledged: bounds what a resend repeats, and the producer's buffer. */
+    static final int MAX_IN_FLIGHT = 20_000;
+    private static final long CHECKPOINT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    private final Producer<String, SpecificRecord> producer;
+    /** The registry's id for a writer schema on a topic (registered when allowed); SerializationException while it is away. */
+    @FunctionalInterface
+    public interface SchemaIds {
+        int id(String topic, Schema schema);
+    }
+
+    /** One check that Kafka is ready for us (topics exist and are durable enough); throws what is wrong. */
+    @FunctionalInterface
+    public interface Readiness {
+        void check() throws Exception;
+    }
+
+    private final Producer<byte[], byte[]> producer;
     private final String topic;
-    private final String key;
-    private final Handoff handoff;
+    private final String runId;
+    private final DiskSpool spool;
     private final PipelineMetrics metrics;
     private final DeliveryErrors errors;
     private final BootClock clock;
     private final SchemaGate schema;
-    private final AtomicLong inFlight = new AtomicLong();
+    private final SchemaIds ids;
+    private final Readiness readiness;
+    private final Map<String, Integer> schemaIds = new HashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lastAckNanos = System.nanoTime();
     private volatile long waitingSinceNanos;
     private volatile boolean abort;
+    private volatile boolean resend;
+    private volatile String notReady = "not started";
 
-    public Publisher(Producer<String, SpecificRecord> producer, String topic, String key, Handoff handoff,
-                     PipelineMetrics metrics, DeliveryErrors errors, BootClock clock, SchemaGate schema) {
+    public Publisher(Producer<byte[], byte[]> producer, String topic, String runId, DiskSpool spool, PipelineMetrics metrics,
+                     DeliveryErrors errors, BootClock clock, SchemaGate schema, SchemaIds ids, Readiness readiness) {
         this.producer = producer;
         this.topic = topic;
-        this.key = key;
-        this.handoff = handoff;
+        this.runId = runId;
+        this.spool = spool;
         this.metrics = metrics;
         this.errors = errors;
         this.clock = clock;
         this.schema = schema;
+        this.ids = ids;
+        this.readiness = readiness;
     }
 
     @Override
     public void run() {
         try {
-            // records wait in the hand-off (and the kernel buffer) until the schema is registered
-            if (!schema.await(() -> abort)) {
-                failRemaining("the schema was never registered");
-                return;
-            }
-            while (true) {
-                List<MqOpen> batch = handoff.take(100, TimeUnit.MILLISECONDS);
-                if (batch == null) continue;
-                if (Handoff.isEnd(batch)) break;
-                for (int i = 0; i < batch.size(); i++) {
-                    if (!send(batch.get(i))) {
-                        metrics.failed.inc(batch.size() - i - 1);
-                        failRemaining("the stop timed out before Kafka accepted them");
-                        return;
-                    }
+            if (!awaitReady()) return;
+            notReady = null;
+            // records wait in the spool until the schema is registered (the schema check says why not)
+            if (!schema.await(() -> abort)) return;
+            long backoff = 100;
+            long lastCheckpoint = System.nanoTime();
+            while (!abort) {
+                if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
+                    spool.checkpoint();
+                    lastCheckpoint = System.nanoTime();
                 }
+                if (resend) {
+                    if (inFlight.get() > 0) {
+                        Thread.sleep(5);
+                        continue;
+                    }
+                    Thread.sleep(backoff);
+                    backoff = Math.min(5_000, backoff * 2);
+                    resend = false;
+                    spool.rewind();
+                    continue;
+                }
+                int room = MAX_IN_FLIGHT - inFlight.get();
+                if (room <= 0) {
+                    Thread.sleep(1);
+                    continue;
+                }
+                List<SpoolEntry> entries = spool.read(Math.min(room, 2048), 50);
+                if (entries.isEmpty()) continue;
+                for (SpoolEntry e : entries) {
+                    if (abort || resend) break;
+                    if (spool.isAcknowledged(e.index())) continue; // sent before a resend, and acknowledged since
+                    send(e);
+                }
+                if (!resend) backoff = 100;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the spool could not be read", e);
+        } finally {
+            try {
+                spool.checkpoint();
+            } catch (IOException e) {
+                LOG.warn("Could not save the spool's acknowledgement checkpoint: {}", e.toString());
+            }
         }
     }
 
-    /** Sends one record; false when the stop gave up on Kafka (this record is then counted as failed). */
-    private boolean send(MqOpen record) {
+    /** Topics checked and durable enough; retried while Kafka is not reachable. False when told to abort. */
+    private boolean awaitReady() throws InterruptedException {
+        long backoff = 500;
+        while (!abort) {
+            try {
+                readiness.check();
+                return true;
+            } catch (IllegalStateException e) {
+                notReady = e.getMessage();
+                throw e; // only an operator can fix it: fatal (the service exits, records stay in the spool)
+            } catch (Exception e) {
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                String why = c.toString();
+                if (c instanceof org.apache.kafka.common.errors.AuthenticationException
+                        || c instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                    notReady = "Kafka refused mqtap's credentials: " + c;
+                    throw new IllegalStateException(notReady, c);
+                }
+                if (!("waiting for Kafka: " + why).equals(notReady)) LOG.warn("Kafka is not reachable yet, records wait in the spool: {}", why);
+                notReady = "waiting for Kafka: " + why;
+                Thread.sleep(backoff);
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
+        return false;
+    }
+
+    private void send(SpoolEntry e) {
+        byte[] value;
+        try {
+            value = frame(e);
+        } catch (SerializationException ex) {
+            // the registry could not give this writer schema an id (it is away): read it again later
+            errors.resending(ex);
+            resend = true;
+            return;
+        }
         inFlight.incrementAndGet();
         if (waitingSinceNanos == 0) waitingSinceNanos = System.nanoTime();
         try {
-            producer.send(new ProducerRecord<>(topic, null, record.getTimestamp().toEpochMilli(), key, record),
-                    new Delivery(record.getBootTimeNs()));
-            return true;
-        } catch (KafkaException | IllegalStateException e) {
-            // refused before it was queued (too large, not serializable), or the stop closed the producer under it
-            if (inFlight.decrementAndGet() == 0) waitingSinceNanos = 0;
-            metrics.failed.inc();
-            if (!abort) errors.report(e);
-            return !abort;
+            producer.send(new ProducerRecord<>(topic, null, e.timestampMicros() / 1000, e.key(), value), new Delivery(e));
+        } catch (RecordTooLargeException | InvalidRecordException ex) {
+            done();
+            givenUp(e, ex);
+        } catch (KafkaException | IllegalStateException ex) {
+            done();
+            if (!abort) {
+                errors.resending(ex);
+                resend = true;
+            }
         }
     }
 
-    private void failRemaining(String why) {
-        long n = 0;
-        try {
-            // until the reader's end marker, or until it has been quiet for 2 s (it may have died)
-            List<MqOpen> b;
-            while ((b = handoff.take(2, TimeUnit.SECONDS)) != null && !Handoff.isEnd(b)) n += b.size();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private byte[] frame(SpoolEntry e) {
+        Integer id = schemaIds.get(e.writerSchema());
+        if (id == null) {
+            id = ids.id(topic, new Schema.Parser().parse(e.writerSchema()));
+            schemaIds.put(e.writerSchema(), id);
         }
-        if (n > 0) {
-            metrics.failed.inc(n);
-            LOG.error("{} records were not published because {} (counted in mqtap.failed)", n, why);
-        }
+        byte[] v = new byte[WireFormat.HEADER_SIZE + e.value().length];
+        WireFormat.writeHeader(v, 0, id);
+        System.arraycopy(e.value(), 0, v, WireFormat.HEADER_SIZE, e.value().length);
+        return v;
     }
 
-    /** Stop waiting on Kafka (the stop then closes the producer, which ends a blocked send): the rest is counted as failed. */
+    /** Kafka refuses this record for good: acknowledged in the spool (it would block everything behind it), counted. */
+    private void givenUp(SpoolEntry e, Exception ex) {
+        metrics.failed.inc();
+        errors.report(ex);
+        spool.ack(e.index());
+    }
+
+    private void done() {
+        if (inFlight.decrementAndGet() == 0) waitingSinceNanos = 0;
+    }
+
+    /** Stop (the pipeline's stop calls it once everything is acknowledged, or its time is up): what is not stays in the spool. */
     public void abort() {
         abort = true;
     }
 
     public long inFlight() {
         return inFlight.get();
+    }
+
+    /** Why nothing is being sent yet (Kafka unreachable, topic not durable enough), or null once sending. */
+    public String notReady() {
+        return notReady;
     }
 
     /** Nanoseconds the oldest unacknowledged send has waited since the last acknowledgement, 0 when none wait. */
@@ -125,23 +232,28 @@ public final class Publisher implements Runnable {
     }
 
     private final class Delivery implements Callback {
-        private final long bootNs;
+        private final SpoolEntry entry;
 
-        Delivery(long bootNs) {
-            this.bootNs = bootNs;
+        Delivery(SpoolEntry entry) {
+            this.entry = entry;
         }
 
         @Override
         public void onCompletion(RecordMetadata md, Exception e) {
             if (e == null) {
-                metrics.published.mark();
-                metrics.delivered((clock.nowBootNs() - bootNs) / 1000L);
+                spool.ack(entry.index());
+                if (runId.equals(entry.runId())) metrics.published.mark();
+                else metrics.replayed.inc();
+                metrics.delivered(clock.toEpochMicros(clock.nowBootNs()) - entry.timestampMicros());
                 lastAckNanos = System.nanoTime();
-            } else {
-                metrics.failed.inc();
-                errors.report(e);
+            } else if (e instanceof RecordTooLargeException || e instanceof InvalidRecordException) {
+                givenUp(entry, e);
+            } else if (!abort) {
+                // stays in the spool: sent again from the first record not acknowledged
+                errors.resending(e);
+                resend = true;
             }
-            if (inFlight.decrementAndGet() == 0) waitingSinceNanos = 0;
+            done();
         }
     }
 }

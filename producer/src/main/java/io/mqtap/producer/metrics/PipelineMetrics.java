@@ -23,6 +23,8 @@ public final class PipelineMetrics {
     public final Counter dropped;
     public final Meter published;
     public final Counter failed;
+    /** Records of earlier runs sent from the spool and acknowledged by Kafka in this run. */
+    public final Counter replayed;
     public final Histogram batchSize;
     /** Microseconds from the kernel's timestamp to Kafka's acknowledgement, over the last minute (for /metrics). */
     public final Histogram latencyMicros;
@@ -41,6 +43,7 @@ public final class PipelineMetrics {
         dropped = registry.counter(PREFIX + "dropped");
         published = registry.meter(PREFIX + "published");
         failed = registry.counter(PREFIX + "failed");
+        replayed = registry.counter(PREFIX + "spool.replayed");
         batchSize = registry.histogram(PREFIX + "batch.size");
         latencyMicros = registry.register(PREFIX + LATENCY,
                 new Histogram(new SlidingTimeWindowArrayReservoir(60, TimeUnit.SECONDS)));

@@ -1,6 +1,7 @@
 package io.mqtap.producer.pipeline;
 
 import io.dropwizard.lifecycle.Managed;
+import io.mqtap.avro.MqOpenStats;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
@@ -13,24 +14,30 @@ import io.mqtap.producer.health.KernelLossWindow;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.Publisher;
+import io.mqtap.producer.kafka.RecordBodies;
 import io.mqtap.producer.kafka.SchemaGate;
 import io.mqtap.producer.metrics.PipelineMetrics;
+import io.mqtap.producer.spool.DiskSpool;
 import io.mqtap.producer.stats.StatsReporter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole producer pipeline as one lifecycle: kernel probe -> reader thread -> hand-off -> publisher thread
- * -> Kafka, plus the periodic stats record. Stopping detaches the probe, drains, publishes and flushes.
+ * The whole producer pipeline as one lifecycle: kernel probe -> reader thread -> hand-off -> spooler thread ->
+ * disk spool -> publisher thread -> Kafka, plus the periodic stats record. It attaches before it talks to Kafka or
+ * the registry, so capture starts at once and records wait in the spool. Stopping detaches the probe, drains,
+ * spools and publishes; what Kafka has not acknowledged when shutdownTimeout is up stays in the spool.
  */
 public final class CapturePipeline implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(CapturePipeline.class);
@@ -41,46 +48,36 @@ public final class CapturePipeline implements Managed {
         EventSource open() throws ProbeException;
     }
 
-    /** Everything the pipeline is built from. */
-    public record Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
-                        String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
-                        OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
-                        Duration shutdownTimeout, NameHmac nameHmac, Workloads workloads) {
-        /** Containers and pods from this host's cgroups, without the API server. */
-        public Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
-                     String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
-                     OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
-                     Duration shutdownTimeout, NameHmac nameHmac) {
-            this(host, opener, producer, topic, statsTopic, schema, handoffCapacity, overflow, batchEvents, drainMillis,
-                    statsInterval, shutdownTimeout, nameHmac, Workloads.fromCgroups());
-        }
-
-        /** Without name hashing (names published as they are). */
-        public Parts(HostIdentity host, SourceOpener opener, Producer<String, SpecificRecord> producer,
-                     String topic, String statsTopic, SchemaGate schema, int handoffCapacity,
-                     OverflowPolicy overflow, int batchEvents, int drainMillis, Duration statsInterval,
-                     Duration shutdownTimeout) {
-            this(host, opener, producer, topic, statsTopic, schema, handoffCapacity, overflow, batchEvents, drainMillis,
-                    statsInterval, shutdownTimeout, null);
-        }
-    }
+    /**
+     * Everything the pipeline is built from. {@code ids} gives the records' schema ids, {@code statsSerializer} frames
+     * the stats records (both through the registry); {@code readiness} checks Kafka (topics, durability) before the
+     * first send; {@code workloads} names containers and pods from the events' cgroups.
+     */
+    public record Parts(HostIdentity host, SourceOpener opener, Producer<byte[], byte[]> producer, String topic, String statsTopic,
+                        SchemaGate schema, Publisher.SchemaIds ids, Function<MqOpenStats, byte[]> statsSerializer,
+                        Publisher.Readiness readiness,
+                        DiskSpool.Options spool, int handoffCapacity, OverflowPolicy overflow, int batchEvents, int drainMillis,
+                        Duration statsInterval, Duration shutdownTimeout, NameHmac nameHmac, Workloads workloads) {}
 
     private final Parts parts;
     private final PipelineMetrics metrics;
     private final BootClock clock = new BootClock();
     private final DeliveryErrors errors = new DeliveryErrors();
     private final Handoff handoff;
-    private final Publisher publisher;
+    private final KernelLossWindow lossWindow;
+    private DiskSpool spool;
     private volatile EventSource source;
     private CaptureReader reader;
+    private Spooler spooler;
+    private volatile Publisher publisher;
     private volatile Thread readerThread;
+    private volatile Thread spoolerThread;
     private volatile Thread publisherThread;
     private ScheduledExecutorService scheduler;
     private StatsReporter stats;
-    private final KernelLossWindow lossWindow;
     private volatile String probeProblem = "not started";
     private volatile boolean stopping;
-    /** Why the reader or the publisher thread ended on its own (a stop was not asked for), or null. */
+    /** Why a pipeline thread ended on its own (a stop was not asked for), or null. */
     private final AtomicReference<String> readerEnded = new AtomicReference<>();
     private final AtomicReference<String> publisherEnded = new AtomicReference<>();
     private volatile Consumer<String> onFatal = why -> { };
@@ -89,32 +86,49 @@ public final class CapturePipeline implements Managed {
         this.parts = parts;
         this.metrics = metrics;
         this.handoff = new Handoff(parts.handoffCapacity(), parts.overflow(), metrics);
-        this.publisher = new Publisher(parts.producer(), parts.topic(), parts.host().machineId(), handoff, metrics,
-                errors, clock, parts.schema());
         metrics.gauge("handoff.depth", handoff::depth);
         metrics.gauge("lost.kernel", this::lostKernel);
-        metrics.gauge("inflight", publisher::inFlight);
+        metrics.gauge("inflight", this::inFlight);
         metrics.gauge("sequence", this::lastSequence);
+        metrics.gauge("spool.bytes", () -> spool == null ? 0 : spool.bytes());
+        metrics.gauge("spool.records", () -> spool == null ? 0 : spool.records());
+        metrics.gauge("spool.maxBytes", () -> parts.spool().maxBytes());
+        metrics.gauge("spool.dropped", () -> spool == null ? 0 : spool.dropped());
+        // the loss-point family (mqtap_events_lost_total{stage="spool"} on /prometheus)
+        metrics.gauge("lost.spool", () -> spool == null ? 0 : spool.dropped());
+        metrics.gauge("spool.corrupt", () -> spool == null ? 0 : spool.recovered().corruptRecords());
         lossWindow = new KernelLossWindow(metrics.captured::getCount, this::lostKernel, 60);
     }
 
-    /** What to do when the reader or the publisher thread ends without a stop (the service exits, for a restart). */
+    /** What to do when a pipeline thread ends without a stop (the service exits, for a restart). */
     public CapturePipeline onFatal(Consumer<String> action) {
         onFatal = action;
         return this;
     }
 
+    /** Opens the spool, attaches the probe, starts the threads; Kafka and the registry are first called by the publisher. */
     @Override
-    public void start() throws ProbeException {
-        source = parts.opener().open();
+    public void start() throws ProbeException, IOException {
+        spool = DiskSpool.open(parts.spool(), parts.host().runId(), RecordBodies.WRITER_SCHEMA);
+        try {
+            source = parts.opener().open();
+        } catch (ProbeException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
         probeProblem = null;
         reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
                 parts.batchEvents(), parts.drainMillis());
+        spooler = new Spooler(handoff, spool, parts.host().machineId().getBytes(StandardCharsets.UTF_8), metrics);
+        publisher = new Publisher(parts.producer(), parts.topic(), parts.host().runId(), spool, metrics, errors, clock, parts.schema(),
+                parts.ids(), parts.readiness());
         CaptureReader rd = reader;
-        // the publisher also ends, normally, after the reader's end marker: only an exception of its own is news
-        publisherThread = start(() -> watched(publisher, publisherEnded, "the Kafka publisher thread", null), "mqtap-publisher");
+        publisherThread = start(() -> watched(publisher, publisherEnded, "the Kafka publisher thread", () -> null), "mqtap-publisher");
+        // the spooler ends, normally, after the reader's end marker: only an exception of its own is news
+        spoolerThread = start(() -> watched(spooler, readerEnded, "the spooler thread", null), "mqtap-spooler");
         readerThread = start(() -> watched(rd, readerEnded, "the capture reader thread", rd::failure), "mqtap-reader");
-        stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters);
+        stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters,
+                parts.statsSerializer());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtap-stats"));
         long every = parts.statsInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
@@ -152,47 +166,50 @@ public final class CapturePipeline implements Managed {
     }
 
     /**
-     * Detaches the probe, drains the kernel buffer, publishes what was captured and waits for Kafka's acknowledgements,
-     * all within {@code shutdownTimeout}; what Kafka has not acknowledged by then is counted as failed. The last stats
-     * record is sent once nothing can change its counts any more, so it carries the final published count.
+     * Detaches the probe, drains the kernel buffer, spools and publishes what was captured and waits for Kafka's
+     * acknowledgements, all within {@code shutdownTimeout}; what Kafka has not acknowledged by then stays in the spool
+     * for the next run. The last stats record is sent once nothing can change its counts any more.
      */
     @Override
-    public void stop() throws InterruptedException {
+    public void stop() throws InterruptedException, IOException {
         if (reader == null) return;
         stopping = true;
         long t0 = System.nanoTime();
         long timeout = parts.shutdownTimeout().toNanos();
-        // the last part of the timeout is kept for counting what is left, sending the final stats and closing
+        // the last part of the timeout is kept for the final stats record and closing
         long reserve = Math.min(TimeUnit.SECONDS.toNanos(3), timeout / 4);
         long deadline = t0 + timeout - reserve;
         reader.stop();
         probeProblem = "detached (stopping)";
         readerThread.join(remainingMillis(deadline));
-        publisherThread.join(remainingMillis(deadline));
-        boolean gaveUp = publisherThread.isAlive();
-        if (!gaveUp) gaveUp = !awaitAcknowledged(deadline);
-        if (gaveUp) {
-            // Kafka did not take everything in time: a send blocked on it returns once the producer is closed
-            publisher.abort();
-            parts.producer().close(Duration.ZERO);
-            publisherThread.join(remainingMillis(t0 + timeout));
-            readerThread.join(remainingMillis(t0 + timeout));
+        spoolerThread.join(remainingMillis(deadline));
+        boolean allAcknowledged = awaitAcknowledged(deadline);
+        if (spoolerThread.isAlive()) {
+            // the spool stayed full until the end: what the spooler still holds is counted as failed
+            spooler.abort();
+            spoolerThread.join(remainingMillis(t0 + timeout));
         }
+        publisher.abort();
+        if (!allAcknowledged) parts.producer().close(Duration.ZERO); // ends a send blocked on Kafka; the rest stays spooled
+        publisherThread.join(remainingMillis(t0 + timeout));
+        readerThread.join(remainingMillis(t0 + timeout));
         scheduler.shutdown();
         if (!scheduler.awaitTermination(remainingMillis(t0 + timeout), TimeUnit.MILLISECONDS)) scheduler.shutdownNow();
-        if (!gaveUp && parts.schema().registered()) stats.report();
+        if (allAcknowledged && parts.schema().registered()) stats.report();
         parts.producer().close(Duration.ofMillis(remainingMillis(t0 + timeout)));
+        long left = spool.records();
+        spool.close();
         source.close();
         StatsReporter.Counters c = counters();
-        LOG.info("Stopped in {} ms: captured {}, published {}, failed {}, dropped {}, lost in kernel {}, last sequence {}",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), c.captured(), c.published(), c.failed(),
-                c.dropped(), c.lostKernel(), c.sequence());
+        LOG.info("Stopped in {} ms: captured {}, published {}, failed {}, dropped {}, lost in kernel {}, last sequence {}, "
+                        + "left in the spool {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), c.captured(), c.published(),
+                c.failed(), c.dropped(), c.lostKernel(), c.sequence(), left);
     }
 
-    /** Waits until every record sent has its acknowledgement (or failure); false when the deadline came first. */
+    /** Waits until the spooler is done and Kafka acknowledged everything in the spool; false when the deadline came first. */
     private boolean awaitAcknowledged(long deadlineNanos) throws InterruptedException {
-        while (publisher.inFlight() > 0) {
-            if (System.nanoTime() >= deadlineNanos) return false;
+        while (spoolerThread.isAlive() || spool.records() > 0 || publisher.inFlight() > 0) {
+            if (System.nanoTime() >= deadlineNanos || !publisherThread.isAlive()) return false;
             Thread.sleep(5);
         }
         return true;
@@ -209,10 +226,10 @@ public final class CapturePipeline implements Managed {
         s.updateFilters(filters);
     }
 
-    /** True while the reader and publisher threads run (the systemd watchdog's keep-alive condition). */
+    /** True while the reader, spooler and publisher threads run (the systemd watchdog's keep-alive condition). */
     public boolean alive() {
-        Thread r = readerThread, p = publisherThread;
-        return r != null && p != null && r.isAlive() && p.isAlive();
+        Thread r = readerThread, s = spoolerThread, p = publisherThread;
+        return r != null && s != null && p != null && r.isAlive() && s.isAlive() && p.isAlive();
     }
 
     public ProbeHealthCheck.State probeState() {
@@ -226,8 +243,8 @@ public final class CapturePipeline implements Managed {
     public StatsReporter.Counters counters() {
         return new StatsReporter.Counters(source == null ? "none" : source.probe(),
                 source == null ? "" : source.probeFeatures(), metrics.captured.getCount(), lostKernel(),
-                metrics.dropped.getCount(), metrics.published.getCount(), metrics.failed.getCount(), publisher.inFlight(),
-                lastSequence());
+                metrics.dropped.getCount() + (spool == null ? 0 : spool.dropped()), metrics.published.getCount(),
+                metrics.failed.getCount(), inFlight(), lastSequence());
     }
 
     public long lostKernel() {
@@ -238,12 +255,23 @@ public final class CapturePipeline implements Managed {
         return reader == null ? -1 : reader.lastSequence();
     }
 
+    public long inFlight() {
+        Publisher p = publisher;
+        return p == null ? 0 : p.inFlight();
+    }
+
     public HostIdentity host() {
         return parts.host();
     }
 
+    /** The publisher, or null before the start. */
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** The disk spool, or null before the start. */
+    public DiskSpool spool() {
+        return spool;
     }
 
     /** Why the publisher thread ended on its own, or null while it runs (or after a stop asked it to end). */

@@ -2,9 +2,10 @@ package io.mqtap.producer.stats;
 
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.producer.core.HostIdentity;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One {@code MqOpenStats} record per interval on the stats topic, so fleet monitoring can tell a quiet
- * host from a dead one and downstream can reconcile what it received with what was captured.
+ * host from a dead one and downstream can reconcile what it received with what was captured. Stats records are
+ * not spooled: every one carries cumulative counters, so the next one makes up for one that was not delivered.
  */
 public final class StatsReporter {
     private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
@@ -21,26 +23,28 @@ public final class StatsReporter {
     public record Counters(String probe, String probeFeatures, long captured, long lostKernel, long dropped, long published,
                            long failed, long inFlight, long sequence) {}
 
-    private final Producer<String, SpecificRecord> producer;
+    private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final HostIdentity host;
     private final long intervalMs;
     private final Supplier<Counters> counters;
+    private final Function<MqOpenStats, byte[]> serializer;
 
-    public StatsReporter(Producer<String, SpecificRecord> producer, String topic, HostIdentity host, long intervalMs,
-                         Supplier<Counters> counters) {
+    public StatsReporter(Producer<byte[], byte[]> producer, String topic, HostIdentity host, long intervalMs,
+                         Supplier<Counters> counters, Function<MqOpenStats, byte[]> serializer) {
         this.producer = producer;
         this.topic = topic;
         this.host = host;
         this.intervalMs = intervalMs;
         this.counters = counters;
+        this.serializer = serializer;
     }
 
     /** Sends one stats record now (scheduled every interval, and once more at stop). */
     public void report() {
         try {
             MqOpenStats s = toRecord(counters.get(), Instant.now());
-            producer.send(new ProducerRecord<>(topic, host.machineId(), s), (md, e) -> {
+            producer.send(new ProducerRecord<>(topic, host.machineId().getBytes(StandardCharsets.UTF_8), serializer.apply(s)), (md, e) -> {
                 if (e != null) LOG.warn("Stats record not delivered: {}", e.toString());
             });
         } catch (RuntimeException e) {

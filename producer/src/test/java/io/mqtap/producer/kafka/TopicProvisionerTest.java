@@ -33,6 +33,9 @@ class TopicProvisionerTest {
         k.setStatsTopic(topic + "-stats");
         k.setCreateTopics(create);
         k.setPartitions(3);
+        // a single-node cluster: the durability floor lowered, as a test or demo setup must
+        k.setMinReplication(1);
+        k.setMinInsyncReplicas(1);
         return k;
     }
 
@@ -53,5 +56,21 @@ class TopicProvisionerTest {
         Map<String, Object> admin = Map.of("bootstrap.servers", broker.bootstrapServers());
         assertThatThrownBy(() -> TopicProvisioner.ensure(admin, kafka("absent", false)))
                 .hasMessageContaining("Kafka topic 'absent' does not exist and kafka.createTopics is false");
+    }
+
+    @Test
+    void belowTheDurabilityFloorItRefusesNamingBothSettings() throws Exception {
+        Map<String, Object> admin = Map.of("bootstrap.servers", broker.bootstrapServers());
+        KafkaFactory k = kafka("thin", true);
+        k.setMinReplication(3);
+        k.setMinInsyncReplicas(2);
+        assertThatThrownBy(() -> TopicProvisioner.ensure(admin, k)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Kafka topic 'thin' has replication factor 1 and min.insync.replicas 2")
+                .hasMessageContaining("kafka.minReplication 3 and kafka.minInsyncReplicas 2");
+        try (Admin a = broker.admin()) {
+            var r = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "thin");
+            assertThat(a.describeConfigs(java.util.List.of(r)).all().get().get(r).get("min.insync.replicas").value())
+                    .as("a topic mqtap creates gets kafka.minInsyncReplicas").isEqualTo("2");
+        }
     }
 }

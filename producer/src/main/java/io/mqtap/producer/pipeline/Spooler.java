@@ -1,0 +1,76 @@
+package io.mqtap.producer.pipeline;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.producer.kafka.RecordBodies;
+import io.mqtap.producer.metrics.PipelineMetrics;
+import io.mqtap.producer.spool.DiskSpool;
+import io.mqtap.producer.spool.SpoolRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spooler thread: takes batches from the hand-off, encodes each record's Avro body and appends the batch to the
+ * disk spool (write-ahead of Kafka, always: see docs/delivery.md for why). Ends after the reader's end marker.
+ */
+public final class Spooler implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Spooler.class);
+
+    private final Handoff handoff;
+    private final DiskSpool spool;
+    private final byte[] key;
+    private final PipelineMetrics metrics;
+    private final RecordBodies bodies = new RecordBodies();
+    private volatile boolean abort;
+    private volatile boolean done;
+
+    public Spooler(Handoff handoff, DiskSpool spool, byte[] key, PipelineMetrics metrics) {
+        this.handoff = handoff;
+        this.spool = spool;
+        this.key = key;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                List<MqOpen> batch = handoff.take(100, TimeUnit.MILLISECONDS);
+                if (batch == null) continue;
+                if (Handoff.isEnd(batch)) break;
+                List<SpoolRecord> records = new ArrayList<>(batch.size());
+                for (MqOpen r : batch) {
+                    long micros = r.getTimestamp().getEpochSecond() * 1_000_000L + r.getTimestamp().getNano() / 1_000;
+                    records.add(new SpoolRecord(r.getSequence(), micros, key, bodies.encode(r)));
+                }
+                long droppedBefore = spool.dropped();
+                int appended = spool.append(records, () -> abort);
+                if (appended == 0) {
+                    // dropped by the spool (whenFull: dropNewest): counted there (mqtap.lost.spool, the stats' dropped)
+                    if (spool.dropped() == droppedBefore) {
+                        // the stop's time ran out while the spool was full
+                        metrics.failed.inc(batch.size());
+                        LOG.error("{} records were not spooled because the stop timed out while the spool was full (counted in mqtap.failed)",
+                                batch.size());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            done = true;
+        }
+    }
+
+    /** True once every batch handed over is in the spool (or counted). */
+    public boolean done() {
+        return done;
+    }
+
+    /** Stop waiting for room in a full spool: what is left is counted as failed. */
+    public void abort() {
+        abort = true;
+    }
+}
