@@ -132,23 +132,36 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** A combined broker + controller on 127.0.0.1 whose internal topics have one replica. */
     static Properties singleNode(int port, int controllerPort, Path logDir, List<String> extraListeners) {
+        return node(1, port, controllerPort, "1@127.0.0.1:" + controllerPort, 1, logDir, extraListeners);
+    }
+
+    /**
+     * One combined broker + controller of a cluster of {@code replicas} such nodes on 127.0.0.1 (static quorum
+     * {@code voters}: "1@127.0.0.1:port,2@..."): internal topics and new topics get that many replicas, and
+     * min.insync.replicas is 2 once there are at least 3.
+     */
+    static Properties node(int nodeId, int port, int controllerPort, String voters, int replicas, Path logDir,
+                           List<String> extraListeners) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
+        p.put("node.id", Integer.toString(nodeId));
         String extra = extraListeners.stream().map(l -> "," + l).reduce("", String::concat);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort + extra);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + extra);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("controller.quorum.voters", voters);
         p.put("log.dirs", logDir.toString());
-        // single node: every internal topic has one replica
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        String rf = Integer.toString(replicas);
+        String minIsr = replicas >= 3 ? "2" : "1";
+        p.put("offsets.topic.replication.factor", rf);
+        p.put("transaction.state.log.replication.factor", rf);
+        p.put("transaction.state.log.min.isr", minIsr);
+        p.put("share.coordinator.state.topic.replication.factor", rf);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("default.replication.factor", rf);
+        p.put("min.insync.replicas", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
@@ -162,12 +175,17 @@ public final class KafkaBroker implements AutoCloseable {
 
     // Kafka's Formatter directly: StorageTool needs an argparse4j older than the one Dropwizard brings.
     static void format(Path logDir, List<String> scramCredentials) {
+        format(logDir, 1, Uuid.randomUuid().toString(), scramCredentials);
+    }
+
+    /** Formats one node's log dir; every node of a cluster gets the same cluster id. */
+    static void format(Path logDir, int nodeId, String clusterId, List<String> scramCredentials) {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(log, true, StandardCharsets.UTF_8))
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
                     .setDirectories(List.of(logDir.toString()))
                     .setMetadataLogDirectory(logDir.toString())
                     .setControllerListenerName("CONTROLLER")
