@@ -166,7 +166,7 @@ class ProducerFaultsTest {
                 p.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
                 calls = MqOpenHelper.run("name=" + prefix + "-q repeat=300 quiet");
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (p.metrics().path("gauges").path("mqtap.spool.records").path("value").asLong() < 300) {
+                while (spooled(p) < 300) {
                     assertThat(System.nanoTime()).as("300 records spooled; output:%n%s", p.tail(30)).isLessThan(deadline);
                     Thread.sleep(100);
                 }
@@ -185,8 +185,28 @@ class ProducerFaultsTest {
             assertThat(first).as(p.tail(30)).allMatch(r -> r.getPid() == calls.pid());
             assertThat(first.stream().map(MqOpen::getSequence).distinct().sorted().toList())
                     .as("every record of the killed run, by its dedup key").isEqualTo(java.util.stream.LongStream.range(0, 300).boxed().toList());
+            // the new run's stats say how the killed one ended: not cleanly, and where its records stop
+            String secondRun = p.runId();
+            List<ConsumerRecord<String, io.mqtap.avro.MqOpenStats>> st = Records.read(broker.bootstrapServers(), registry.url(),
+                    "mq-open-stats", got -> !Records.stats(got, secondRun).isEmpty(), Duration.ofSeconds(60));
+            io.mqtap.avro.PreviousRun prev = Records.stats(st, secondRun).get(0).getPreviousRun();
+            assertThat(prev).as(p.tail(30)).isNotNull();
+            assertThat(prev.getRunId()).isEqualTo(firstRun);
+            assertThat(prev.getClean()).isFalse();
+            assertThat(prev.getLastSequence()).isEqualTo(299);
+            assertThat(prev.getSinceLastEventMs()).isNotNull().isPositive();
+            assertThat(prev.getBlindWindowMs()).as("not known after a crash").isNull();
             p.terminate();
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+        }
+    }
+
+    /** Records in the producer's spool, from /metrics; -1 while its admin port does not answer yet (a loaded machine). */
+    private static long spooled(ProducerProcess p) throws InterruptedException {
+        try {
+            return p.metrics().path("gauges").path("mqtap.spool.records").path("value").asLong();
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 

@@ -2,6 +2,7 @@ package io.mqtap.producer.pipeline;
 
 import io.dropwizard.lifecycle.Managed;
 import io.mqtap.avro.MqOpenStats;
+import io.mqtap.avro.PreviousRun;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
@@ -18,6 +19,7 @@ import io.mqtap.producer.kafka.RecordBodies;
 import io.mqtap.producer.kafka.SchemaGate;
 import io.mqtap.producer.metrics.PipelineMetrics;
 import io.mqtap.producer.spool.DiskSpool;
+import io.mqtap.producer.spool.RunMarker;
 import io.mqtap.producer.stats.StatsReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,7 @@ public final class CapturePipeline implements Managed {
     private CaptureReader reader;
     private Spooler spooler;
     private volatile Publisher publisher;
+    private PreviousRun previousRun;
     private volatile Thread readerThread;
     private volatile Thread spoolerThread;
     private volatile Thread publisherThread;
@@ -110,11 +113,22 @@ public final class CapturePipeline implements Managed {
     @Override
     public void start() throws ProbeException, IOException {
         spool = DiskSpool.open(parts.spool(), parts.host().runId(), RecordBodies.WRITER_SCHEMA);
+        RunMarker before = RunMarker.read(parts.spool().dir());
         try {
             source = parts.opener().open();
         } catch (ProbeException | RuntimeException e) {
             spool.close();
             throw e;
+        }
+        previousRun = PreviousRuns.of(before, spool.recovered(), clock.toEpochMicros(clock.nowBootNs()));
+        RunMarker.started(parts.host().runId()).write(parts.spool().dir());
+        if (previousRun != null) {
+            LOG.info("The previous run {} ended {}; its last record in the spool: sequence {}{}", previousRun.getRunId(),
+                    previousRun.getClean() ? "cleanly" : "without a clean stop (crash, SIGKILL or power loss)",
+                    previousRun.getLastSequence(), previousRun.getBlindWindowMs() != null
+                            ? "; no probe was attached for " + previousRun.getBlindWindowMs() + " ms"
+                            : previousRun.getSinceLastEventMs() != null
+                            ? "; " + previousRun.getSinceLastEventMs() + " ms since its last record" : "");
         }
         probeProblem = null;
         reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
@@ -128,7 +142,7 @@ public final class CapturePipeline implements Managed {
         spoolerThread = start(() -> watched(spooler, readerEnded, "the spooler thread", null), "mqtap-spooler");
         readerThread = start(() -> watched(rd, readerEnded, "the capture reader thread", rd::failure), "mqtap-reader");
         stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters,
-                parts.statsSerializer());
+                parts.statsSerializer(), previousRun);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtap-stats"));
         long every = parts.statsInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
@@ -180,6 +194,7 @@ public final class CapturePipeline implements Managed {
         long reserve = Math.min(TimeUnit.SECONDS.toNanos(3), timeout / 4);
         long deadline = t0 + timeout - reserve;
         reader.stop();
+        long detachedMicros = clock.toEpochMicros(clock.nowBootNs());
         probeProblem = "detached (stopping)";
         readerThread.join(remainingMillis(deadline));
         spoolerThread.join(remainingMillis(deadline));
@@ -198,6 +213,11 @@ public final class CapturePipeline implements Managed {
         if (allAcknowledged && parts.schema().registered()) stats.report();
         parts.producer().close(Duration.ofMillis(remainingMillis(t0 + timeout)));
         long left = spool.records();
+        if (!spoolerThread.isAlive()) {
+            // a clean end: the next run reads where this one stopped, and for how long nothing was attached
+            new RunMarker(parts.host().runId(), true, spooler.lastSequence(), spooler.lastTimestampMicros(), detachedMicros)
+                    .write(parts.spool().dir());
+        }
         spool.close();
         source.close();
         StatsReporter.Counters c = counters();
@@ -267,6 +287,11 @@ public final class CapturePipeline implements Managed {
     /** The publisher, or null before the start. */
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** How the previous run on this spool ended, or null (none, or no trace of it). */
+    public PreviousRun previousRun() {
+        return previousRun;
     }
 
     /** The disk spool, or null before the start. */

@@ -25,6 +25,9 @@ public final class Spooler implements Runnable {
     private final RecordBodies bodies = new RecordBodies();
     private volatile boolean abort;
     private volatile boolean done;
+    /** The last record that went into the spool: where this run ends, for the next one. */
+    private volatile long lastSequence = -1;
+    private volatile long lastTimestampMicros;
 
     public Spooler(Handoff handoff, DiskSpool spool, byte[] key, PipelineMetrics metrics) {
         this.handoff = handoff;
@@ -47,7 +50,11 @@ public final class Spooler implements Runnable {
                 }
                 long droppedBefore = spool.dropped();
                 int appended = spool.append(records, () -> abort);
-                if (appended == 0) {
+                if (appended > 0) {
+                    SpoolRecord last = records.get(records.size() - 1);
+                    lastTimestampMicros = last.timestampMicros();
+                    lastSequence = last.sequence();
+                } else {
                     // dropped by the spool (whenFull: dropNewest): counted there (mqtap.lost.spool, the stats' dropped)
                     if (spool.dropped() == droppedBefore) {
                         // the stop's time ran out while the spool was full
@@ -67,6 +74,14 @@ public final class Spooler implements Runnable {
     /** True once every batch handed over is in the spool (or counted). */
     public boolean done() {
         return done;
+    }
+
+    public long lastSequence() {
+        return lastSequence;
+    }
+
+    public long lastTimestampMicros() {
+        return lastTimestampMicros;
     }
 
     /** Stop waiting for room in a full spool: what is left is counted as failed. */

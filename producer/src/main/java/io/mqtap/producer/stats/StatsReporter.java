@@ -1,6 +1,7 @@
 package io.mqtap.producer.stats;
 
 import io.mqtap.avro.MqOpenStats;
+import io.mqtap.avro.PreviousRun;
 import io.mqtap.producer.core.HostIdentity;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,15 +30,18 @@ public final class StatsReporter {
     private final long intervalMs;
     private final Supplier<Counters> counters;
     private final Function<MqOpenStats, byte[]> serializer;
+    private final PreviousRun previousRun;
 
+    /** previousRun: how the run before this one ended (null when unknown); every stats record of the run carries it. */
     public StatsReporter(Producer<byte[], byte[]> producer, String topic, HostIdentity host, long intervalMs,
-                         Supplier<Counters> counters, Function<MqOpenStats, byte[]> serializer) {
+                         Supplier<Counters> counters, Function<MqOpenStats, byte[]> serializer, PreviousRun previousRun) {
         this.producer = producer;
         this.topic = topic;
         this.host = host;
         this.intervalMs = intervalMs;
         this.counters = counters;
         this.serializer = serializer;
+        this.previousRun = previousRun;
     }
 
     /** Sends one stats record now (scheduled every interval, and once more at stop). */
@@ -70,6 +74,7 @@ public final class StatsReporter {
         s.setSequence(c.sequence());
         s.setCluster(host.cluster());
         s.setProbeFeatures(c.probeFeatures());
+        s.setPreviousRun(previousRun);
         return s;
     }
 }

@@ -168,6 +168,7 @@ class CapturePipelineTest {
         PipelineMetrics ma = new PipelineMetrics(new MetricRegistry());
         CapturePipeline pa = pipeline(a, ma);
         pa.start();
+        assertThat(pa.previousRun()).as("a fresh spool: no earlier run").isNull();
         a.src().push(0, 500);
         await(() -> pa.inFlight() == 500, "all sent, none acknowledged");
         long t0 = System.nanoTime();
@@ -186,6 +187,14 @@ class CapturePipelineTest {
         b.src().push(0, 100);
         await(() -> mb.published.getCount() == 100 && mb.replayed.getCount() == 500, "both runs' records published");
         pb.stop();
+        // run b knows how run a ended: cleanly, its last record, and how long nothing was attached
+        assertThat(pb.previousRun()).isNotNull();
+        assertThat(pb.previousRun().getRunId()).isEqualTo("run-a");
+        assertThat(pb.previousRun().getClean()).isTrue();
+        assertThat(pb.previousRun().getLastSequence()).isEqualTo(499);
+        assertThat(pb.previousRun().getLastEventTime()).isNotNull();
+        assertThat(pb.previousRun().getBlindWindowMs()).isNotNull().isBetween(0L, 60_000L);
+        assertThat(statsSent).last().satisfies(st -> assertThat(st.getPreviousRun()).isEqualTo(pb.previousRun()));
         List<MqOpen> events = events(b.kafka());
         assertThat(events).hasSize(600);
         assertThat(events.subList(0, 500)).allMatch(e -> e.getRunId().equals("run-a"));
