@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Spooler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Spooler.class);
+    /** Records one append (one write, one fsync with spool.fsync: batch) takes at most. */
+    static final int GROUP_MAX = 16_384;
 
     private final Handoff handoff;
     private final DiskSpool spool;
@@ -39,10 +41,21 @@ public final class Spooler implements Runnable {
     @Override
     public void run() {
         try {
-            while (true) {
-                List<MqOpen> batch = handoff.take(100, TimeUnit.MILLISECONDS);
-                if (batch == null) continue;
-                if (Handoff.isEnd(batch)) break;
+            boolean end = false;
+            while (!end) {
+                List<MqOpen> first = handoff.take(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                if (Handoff.isEnd(first)) break;
+                // group commit: what else is waiting goes into the same append (one write, one fsync)
+                List<MqOpen> batch = new ArrayList<>(first);
+                List<MqOpen> more;
+                while (batch.size() < GROUP_MAX && (more = handoff.take(0, TimeUnit.MILLISECONDS)) != null) {
+                    if (Handoff.isEnd(more)) {
+                        end = true;
+                        break;
+                    }
+                    batch.addAll(more);
+                }
                 List<SpoolRecord> records = new ArrayList<>(batch.size());
                 for (MqOpen r : batch) {
                     long micros = r.getTimestamp().getEpochSecond() * 1_000_000L + r.getTimestamp().getNano() / 1_000;
