@@ -91,7 +91,9 @@ class ProducerFaultsTest {
     @Test
     void registryDownAtStartTurnsTheSchemaCheckRedThenRecovers() throws Exception {
         SchemaRegistryServer late = SchemaRegistryServer.notStarted();
-        try (ProducerApp app = ProducerApp.of(broker.bootstrapServers(), late.url()).start()) {
+        try (ProducerApp app = ProducerApp.of(broker.bootstrapServers(), late.url())
+                .editConfig(c -> c.replace("  attachMode: auto\n", "  attachMode: auto\n  filters:\n    includeComms: [mq_open_helper]\n"))
+                .start()) {
             MqOpenHelper.HelperRun calls = MqOpenHelper.run("name=before-registry repeat=20 quiet");
             // the first registration attempt (with the client's own retries) takes a few seconds to fail
             var schema = await("the schema check's first failed attempt").atMost(Duration.ofSeconds(30))
