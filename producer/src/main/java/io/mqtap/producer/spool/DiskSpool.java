@@ -232,7 +232,7 @@ public final class DiskSpool implements AutoCloseable {
         }
         long before = -1;
         try {
-            if (active == null || active.bytes + size > options.segmentBytes() && active.count > 0) roll();
+            if (activeChannel == null || active.bytes + size > options.segmentBytes() && active.count > 0) roll();
             before = active.bytes;
             encodeBuffer.rewind();
             long pos = before;
@@ -272,8 +272,14 @@ public final class DiskSpool implements AutoCloseable {
 
     private void roll() throws IOException {
         if (activeChannel != null) {
-            if (options.fsync() != FsyncPolicy.NEVER) activeChannel.force(false);
-            activeChannel.close();
+            FileChannel old = activeChannel;
+            // no channel until the new segment exists: a failed roll (ENOSPC) is retried by the next append
+            activeChannel = null;
+            try {
+                if (options.fsync() != FsyncPolicy.NEVER) old.force(false);
+            } finally {
+                old.close();
+            }
         }
         FileChannel[] ch = new FileChannel[1];
         Segment seg = Segment.create(options.dir(), nextIndex, runId, writerSchema, ch);
