@@ -63,6 +63,10 @@ public final class RegistryConfig extends AbstractConfig {
     public static final String SPECIFIC_READER = "specific.avro.reader";
     /** Deserializer: the reader schema (JSON text or an {@link Schema}); records are resolved into it. */
     public static final String READER_SCHEMA = "avro.reader.schema";
+    /** Deserializer: the most array and map items one record may declare in all; more is a SerializationException. */
+    public static final String MAX_COLLECTION_ITEMS = "avro.max.collection.items";
+    /** Deserializer: the longest string or bytes value (in bytes) one record may hold; longer is a SerializationException. */
+    public static final String MAX_VALUE_BYTES = "avro.max.value.bytes";
 
     private static final ConfigDef.Validator HTTP_URLS = (name, value) -> {
         List<?> urls = (List<?>) value;
@@ -119,7 +123,11 @@ public final class RegistryConfig extends AbstractConfig {
             .define(REMOVE_JAVA_PROPERTIES, Type.BOOLEAN, true, Importance.LOW,
                     "Serializer: drop the generator's avro.java.* properties from the schema it registers.")
             .define(SPECIFIC_READER, Type.BOOLEAN, false, Importance.LOW, "Deserializer: read into generated specific classes.")
-            .define(READER_SCHEMA, Type.STRING, null, Importance.LOW, "Deserializer: the reader schema, as JSON.");
+            .define(READER_SCHEMA, Type.STRING, null, Importance.LOW, "Deserializer: the reader schema, as JSON.")
+            .define(MAX_COLLECTION_ITEMS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Deserializer: the most array and map items one record may declare in all (a hostile count must not fill the heap).")
+            .define(MAX_VALUE_BYTES, Type.INT, 1 << 20, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Deserializer: the longest string or bytes value one record may hold, in bytes.");
 
     private final List<URI> urls;
     private final String basicAuthUser;
@@ -282,6 +290,14 @@ public final class RegistryConfig extends AbstractConfig {
         return readerSchema;
     }
 
+    public long maxCollectionItems() {
+        return getLong(MAX_COLLECTION_ITEMS);
+    }
+
+    public int maxValueBytes() {
+        return getInt(MAX_VALUE_BYTES);
+    }
+
     private Path path(String key) {
         String s = getString(key);
         return s == null || s.isEmpty() ? null : Path.of(s);
@@ -395,6 +411,13 @@ public final class RegistryConfig extends AbstractConfig {
 
         public Builder readerSchema(Schema s) {
             props.put(READER_SCHEMA, s == null ? null : s.toString());
+            return this;
+        }
+
+        /** The deserializer's bounds on one record: array and map items in all, and one string or bytes value's length. */
+        public Builder decodeLimits(long maxCollectionItems, int maxValueBytes) {
+            props.put(MAX_COLLECTION_ITEMS, maxCollectionItems);
+            props.put(MAX_VALUE_BYTES, maxValueBytes);
             return this;
         }
 

@@ -70,6 +70,10 @@ public final class StandaloneConnectWorker implements AutoCloseable {
         cmd.add("-Xms64m");
         cmd.add("-Xmx768m");
         cmd.add("-XX:+UseSerialGC"); // two cores shared with the broker, the registry and the test
+        // Apicurio's converter reads with plain Avro: a record may not make it allocate past these (the rest goes to the DLQ)
+        cmd.add("-Dorg.apache.avro.limits.collectionItems.maxLength=10000");
+        cmd.add("-Dorg.apache.avro.limits.string.maxLength=1048576");
+        cmd.add("-Dorg.apache.avro.limits.bytes.maxLength=1048576");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
         cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn");

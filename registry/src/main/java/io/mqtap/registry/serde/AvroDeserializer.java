@@ -32,7 +32,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  *   <li>a reader schema ({@code avro.reader.schema} or the constructor): a GenericRecord of that schema;</li>
  *   <li>otherwise: a GenericRecord of the writer schema.</li>
  * </ul>
- * A bad magic byte, an unknown schema id or truncated bytes give a {@link SerializationException} that says which.
+ * A bad magic byte, an unknown schema id or truncated bytes give a {@link SerializationException} that says which,
+ * and so does a record past the limits ({@code avro.max.collection.items}, {@code avro.max.value.bytes}) or one the
+ * JVM runs out of memory or stack on: a consumer skips or dead-letters it and reads on, never dies of it.
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
     private static final ThreadLocal<BinaryDecoder> DECODERS = new ThreadLocal<>();
@@ -41,6 +43,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private Class<?> specificClass;
     private Schema readerSchema;
     private boolean specificReader;
+    private long maxItems;
+    private int maxValueBytes;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
     /** For Kafka: call {@link #configure} before use. */
@@ -51,12 +55,14 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         this.client = Objects.requireNonNull(client, "client");
         this.specificReader = client.config().specificReader();
         this.readerSchema = client.config().readerSchema();
+        limits(client.config());
     }
 
     /** Reads GenericRecords resolved into {@code readerSchema}. */
     public AvroDeserializer(SchemaRegistryClient client, Schema readerSchema) {
         this.client = Objects.requireNonNull(client, "client");
         this.readerSchema = Objects.requireNonNull(readerSchema, "readerSchema");
+        limits(client.config());
     }
 
     /** Reads instances of a generated class, resolved into its schema. */
@@ -65,6 +71,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         this.specificClass = Objects.requireNonNull(specificClass, "specificClass");
         this.specificReader = true;
         this.readerSchema = SpecificData.get().getSchema(specificClass);
+        limits(client.config());
     }
 
     @Override
@@ -74,7 +81,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             this.client = new SchemaRegistryClient(config);
             this.specificReader = config.specificReader();
             this.readerSchema = config.readerSchema();
+            limits(config);
         }
+    }
+
+    private void limits(RegistryConfig config) {
+        this.maxItems = config.maxCollectionItems();
+        this.maxValueBytes = config.maxValueBytes();
     }
 
     @Override
@@ -94,7 +107,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         DECODERS.set(decoder);
         T value;
         try {
-            value = reader.read(null, decoder);
+            value = reader.read(null, new BoundedDecoder(decoder, maxItems, maxValueBytes));
+        } catch (DecodeLimitException e) {
+            throw new SerializationException("Record past the limits" + WireFormat.on(topic) + " (schema id " + id + "): " + e.getMessage());
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // what was allocated for this record is garbage now: the consumer goes on with the next one
+            throw new SerializationException("Record too big to decode" + WireFormat.on(topic) + " (schema id " + id + ", "
+                + data.length + " bytes): " + e, e);
         } catch (EOFException | ArrayIndexOutOfBoundsException e) {
             throw new SerializationException("Truncated record" + WireFormat.on(topic) + ": its " + (data.length - WireFormat.HEADER_SIZE)
                 + " bytes of Avro data end before the record of schema id " + id + " does", e);
@@ -137,7 +156,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             Class<?> cls = specificClass;
             Schema target = readerSchema;
             if (cls == null) {
-                cls = target != null ? SpecificData.get().getClass(target) : SpecificData.get().getClass(writer);
+                Schema named = target != null ? target : writer;
+                if (target != null || TrustedClasses.ours(named)) TrustedClasses.trust(named);
+                cls = SpecificData.get().getClass(named);
                 if (cls == null) {
                     throw new SerializationException("specific.avro.reader=true, but no generated class " + (target != null ? target : writer).getFullName()
                         + " is on the classpath (schema id " + id + WireFormat.on(topic) + ")");
@@ -147,6 +168,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             if (target == null) {
                 target = model.getSchema(cls);
             }
+            TrustedClasses.trust(target);
             reader = new SpecificDatumReader<>(writer, target, model);
         } else {
             reader = new GenericDatumReader<>(writer, readerSchema != null ? readerSchema : writer, GenericData.get());

@@ -143,6 +143,7 @@ public class AvroSerializer<T> implements Serializer<T> {
             throw new SerializationException("Failed to " + (config.autoRegister() ? "register" : "look up") + " the schema of "
                 + schema.getFullName() + WireFormat.on(topic) + " (subject '" + subject + "') in the Schema Registry: " + e.getMessage(), e);
         }
+        if (!(sample instanceof SpecificRecordBase) && TrustedClasses.ours(schema)) TrustedClasses.trust(schema); // looked up by name below
         SpecificData model = sample instanceof SpecificRecordBase s ? s.getSpecificData() : SpecificData.getForSchema(schema);
         // both kinds, so a schema resolved ahead (schemaId) serves generated classes and GenericRecords alike;
         // the generated model carries the logical-type conversions (Instant for timestamp-micros)
