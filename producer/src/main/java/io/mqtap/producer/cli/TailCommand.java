@@ -81,7 +81,10 @@ public class TailCommand extends Command {
         }
     }
 
-    /** Reads until max records or the idle timeout; an undecodable record is reported on stderr and skipped. */
+    /**
+     * Reads until max records or the idle timeout; an undecodable record (corrupt, past the deserializer's limits,
+     * too big for this heap) is reported on stderr and skipped, and the count of those is the last stderr line.
+     */
     static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
                      long idleTimeoutMs, PrintStream out) {
         return tail(props, values, topic, max, idleTimeoutMs, out, null);
@@ -91,6 +94,7 @@ public class TailCommand extends Command {
     static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
                      long idleTimeoutMs, PrintStream out, Dedup dedup) {
         long n = 0;
+        long skipped = 0;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
             long idleSince = System.currentTimeMillis();
@@ -102,6 +106,7 @@ public class TailCommand extends Command {
                         if (dedup != null && !dedup.first(rec)) continue;
                         out.println(RecordJson.toJson(rec));
                     } catch (SerializationException e) {
+                        skipped++;
                         System.err.printf("mqtap tail: %s offset %d of %s: %s%n", new TopicPartition(r.topic(), r.partition()),
                                 r.offset(), topic, e.getMessage());
                     }
@@ -111,6 +116,7 @@ public class TailCommand extends Command {
             }
         }
         out.flush();
+        System.err.printf("mqtap tail: read %d record%s, skipped %d that could not be decoded%n", n, n == 1 ? "" : "s", skipped);
         return n;
     }
 }

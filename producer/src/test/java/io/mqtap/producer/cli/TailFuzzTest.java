@@ -97,7 +97,10 @@ class TailFuzzTest {
             }
             assertThat(n).as("tail read every record to the end").isEqualTo(values.size());
             List<String> printed = out.toString(StandardCharsets.UTF_8).lines().toList();
-            List<String> errors = err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("mqtap tail: ")).toList();
+            List<String> errors = err.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("mqtap tail: ") && !l.startsWith("mqtap tail: read ")).toList();
+            assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).as("the count of skipped records comes last")
+                    .last().isEqualTo("mqtap tail: read " + values.size() + " records, skipped " + errors.size() + " that could not be decoded");
             assertThat(printed.size() + errors.size()).as("one line per record, on stdout or stderr:\n" + err).isEqualTo(values.size());
             long surelyGood = good.stream().filter(Boolean.TRUE::equals).count();
             long surelyBad = good.stream().filter(Boolean.FALSE::equals).count();
