@@ -14,7 +14,8 @@ import org.apache.commons.text.TextStringBuilder;
  * {@code ${VAR}} and {@code ${VAR:-default}} from the environment, and {@code ${file:/path}} with the content of a
  * file (a secret mounted by systemd, Kubernetes or Vault), one trailing newline removed; {@code $${...}} is a literal.
  * An unset variable without a default throws {@link UndefinedVariableException} naming it; a missing or unreadable
- * file, or one that is not a single line, throws naming the path. Secret values never appear in a message.
+ * file, or one that is not a single line, throws naming the path. Secret values never appear in a message, and a
+ * {@code ${...}} inside a value (from the environment or a file) is kept as it is, not expanded again.
  */
 public class ConfigSubstitutor extends StringSubstitutor {
     static final String FILE_PREFIX = "file:";
@@ -31,6 +32,8 @@ public class ConfigSubstitutor extends StringSubstitutor {
         super(key -> key.startsWith(FILE_PREFIX) ? readSecretFile(key.substring(FILE_PREFIX.length())) : environment.apply(key));
         setEnableUndefinedVariableException(true);
         setEnableSubstitutionInVariables(false);
+        // a secret's value is data: a password holding ${file:/etc/shadow} or ${OTHER} stays that text, never read or expanded
+        setDisableSubstitutionInValues(true);
     }
 
     @Override

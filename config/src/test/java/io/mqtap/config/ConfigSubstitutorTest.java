@@ -55,4 +55,14 @@ class ConfigSubstitutorTest {
     void aRelativePathIsRefused() {
         assertThatThrownBy(() -> ENV.replace("x: ${file:pw.txt}")).hasMessageContaining("absolute");
     }
+
+    @Test
+    void aValueIsNeverExpandedAgain() throws Exception {
+        Path shadow = Files.writeString(dir.resolve("shadow"), "root:hash");
+        Path pw = Files.writeString(dir.resolve("pw"), "${file:" + shadow + "}\n");
+        ConfigSubstitutor env = new ConfigSubstitutor(Map.of("PASSWORD", "pa${HOME}ss", "READS", "${file:" + shadow + "}")::get);
+        assertThat(env.replace("p: ${PASSWORD}")).isEqualTo("p: pa${HOME}ss");
+        assertThat(env.replace("p: ${READS}")).isEqualTo("p: ${file:" + shadow + "}");
+        assertThat(env.replace("p: ${file:" + pw + "}")).isEqualTo("p: ${file:" + shadow + "}");
+    }
 }
