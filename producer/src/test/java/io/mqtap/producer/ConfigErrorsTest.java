@@ -79,6 +79,53 @@ class ConfigErrorsTest {
         }
     }
 
+    private static final String INSECURE = """
+            kafka:
+              bootstrapServers: 127.0.0.1:9092
+              properties:
+                security.protocol: SASL_PLAINTEXT
+                sasl.mechanism: PLAIN
+                sasl.jaas.config: org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="pw-never-shown";
+                acks: "1"
+                enable.idempotence: "false"
+                max.in.flight.requests.per.connection: "8"
+                ssl.endpoint.identification.algorithm: ""
+            schemaRegistry:
+              url: http://127.0.0.1:8081
+              basicAuthUserInfo: user:pw-never-shown
+            privacy:
+              nameHmacKey: passwordpasswordpasswordpassword
+            """;
+    private static final List<String> INSECURE_KEYS = List.of("kafka.properties.security.protocol", "kafka.properties.acks",
+            "kafka.properties.enable.idempotence", "kafka.properties.max.in.flight.requests.per.connection",
+            "kafka.properties.ssl.endpoint.identification.algorithm", "schemaRegistry.basicAuthUserInfo");
+
+    /** Credentials over plaintext and delivery-weakening properties fail the check, each named, unless accepted; then each is a WARN. */
+    @Test
+    void insecureSettingsAreRefusedUnlessAcceptedThenWarned() throws Exception {
+        Path refused = Files.writeString(dir.resolve("insecure.yml"), INSECURE.replace("passwordpassword", "a1b2c3d4e5f6a7b8"));
+        Path accepted = Files.writeString(dir.resolve("accepted.yml"), INSECURE.replace("passwordpassword", "a1b2c3d4e5f6a7b8")
+                + "security:\n  acceptInsecure: [" + String.join(", ", INSECURE_KEYS) + "]\n");
+        Path weakKey = Files.writeString(dir.resolve("weak-key.yml"), GOOD + "privacy:\n  nameHmacKey: passwordpasswordpasswordpassword\n");
+        try (ProducerProcess no = ProducerProcess.start(List.of(), Map.of(), "check", refused.toString());
+             ProducerProcess yes = ProducerProcess.start(List.of(), Map.of(), "check", accepted.toString());
+             ProducerProcess weak = ProducerProcess.start(List.of(), Map.of(), "check", weakKey.toString())) {
+            assertThat(no.waitFor(90)).as(no.output()).isNotZero();
+            for (String key : INSECURE_KEYS) {
+                assertThat(no.output()).contains(key + " ").contains("add \"" + key + "\" to security.acceptInsecure");
+            }
+            assertThat(no.output()).contains("sends the registry credentials in clear text over http://")
+                    .contains("acks other than all").contains("hostname verification").doesNotContain("pw-never-shown");
+            assertThat(yes.waitFor(90)).as(yes.output()).isZero();
+            for (String key : INSECURE_KEYS) {
+                assertThat(yes.output()).contains("INSECURE (accepted in security.acceptInsecure): " + key + " ");
+            }
+            assertThat(yes.output()).doesNotContain("pw-never-shown");
+            assertThat(weak.waitFor(90)).as(weak.output()).isNotZero();
+            assertThat(weak.output()).contains("privacy.nameHmacKey looks low in entropy").doesNotContain("passwordpassword");
+        }
+    }
+
     /** Bad values in every section at once: all are reported together, each naming its key. */
     private static final String BAD_EVERYWHERE = """
             kafka:
@@ -148,7 +195,7 @@ class ConfigErrorsTest {
                     "host.bootId must be a lowercase UUID",
                     "pipeline.handoffCapacity must be greater than or equal to 1",
                     "thresholds.maxKernelLossRatio must be less than or equal to 1.0",
-                    "privacy.nameHmacKey must be at least 16 characters",
+                    "privacy.nameHmacKey must be at least 32 bytes, was 9 (make one with: openssl rand -hex 32)",
                     "server.applicationConnectors[0].port must be between",
                     "server.adminConnectors[0].port must be between");
             // a secret in a bad file is never repeated back

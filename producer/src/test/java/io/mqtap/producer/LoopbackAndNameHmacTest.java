@@ -104,7 +104,7 @@ class LoopbackAndNameHmacTest {
         assertThat(mine).hasSize(2);
         byte[] digest = NameHmac.ofText(KEY).digest(q.getBytes(StandardCharsets.UTF_8));
         for (MqOpen r : mine) {
-            assertThat(r.getName()).isEqualTo(NameHmac.label(digest));
+            assertThat(r.getName()).isEqualTo(NameHmac.ofText(KEY).label(digest));
             ByteBuffer raw = r.getNameRaw();
             byte[] b = new byte[raw.remaining()];
             raw.duplicate().get(b);

@@ -184,7 +184,7 @@ class SecureTransportTest {
                     Duration.ofSeconds(60));
             List<MqOpen> mine = Records.events(rs, runId).stream().filter(r -> r.getPid() == run.pid()).toList();
             assertThat(mine).as(producer.output()).hasSize(1);
-            assertThat(mine.get(0).getName()).isEqualTo(NameHmac.label(NameHmac.ofText(nameKey).digest(q.getBytes(StandardCharsets.UTF_8))));
+            assertThat(mine.get(0).getName()).isEqualTo(NameHmac.ofText(nameKey).label(NameHmac.ofText(nameKey).digest(q.getBytes(StandardCharsets.UTF_8))));
 
             try (ProducerProcess tail = ProducerProcess.builder().args("tail", "--bootstrap-servers", saslBootstrap(),
                     "--schema-registry-url", registryUrl(), "--consumer-config", tailConfig.toString(), "--from-beginning",

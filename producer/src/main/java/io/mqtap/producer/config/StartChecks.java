@@ -9,11 +9,13 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What the start would refuse, checked when the file is loaded, so {@code check} and {@code server} agree: the
- * probe options as {@link io.mqtap.capture.ProbeOptions} builds them, and the sections' agreement with each other.
+ * probe options as {@link io.mqtap.capture.ProbeOptions} builds them, the sections' agreement with each other, and
+ * the {@link InsecureSettings} not accepted in {@code security.acceptInsecure} (accepted ones are logged as WARN).
  * Runs after every field's own constraints held (see the group sequence on {@link MqTapConfiguration}).
  */
 @Target(ElementType.TYPE)
@@ -28,6 +30,7 @@ public @interface StartChecks {
     interface Group {}
 
     final class Validator implements ConstraintValidator<StartChecks, MqTapConfiguration> {
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StartChecks.class);
         /** ProbeOptions' option names that differ from the capture section's keys. */
         private static final Map<String, String> KEYS = Map.ofEntries(
                 Map.entry("drainIntervalMillis", "drainInterval"),
@@ -55,6 +58,15 @@ public @interface StartChecks {
                 String key = "capture." + KEYS.getOrDefault(option, option);
                 violation(ctx, key, colon > 0 ? msg.substring(colon + 2) : msg);
                 ok = false;
+            }
+            List<String> accepted = config.getSecurity().getAcceptInsecure();
+            for (InsecureSettings.Finding f : InsecureSettings.find(config)) {
+                if (accepted.contains(f.key())) {
+                    LOG.warn("INSECURE (accepted in security.acceptInsecure): {} {}", f.key(), f.reason());
+                } else {
+                    violation(ctx, f.key(), f.reason() + "; if this is deliberate, add \"" + f.key() + "\" to security.acceptInsecure");
+                    ok = false;
+                }
             }
             int batch = config.getCapture().getBatchEvents();
             int handoff = config.getPipeline().getHandoffCapacity();

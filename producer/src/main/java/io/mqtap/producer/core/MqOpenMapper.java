@@ -61,7 +61,7 @@ public final class MqOpenMapper {
             r.setNameRaw(ByteBuffer.wrap(name));
         } else {
             byte[] digest = nameHmac.digest(name);
-            r.setName(NameHmac.label(digest));
+            r.setName(nameHmac.label(digest));
             r.setNameRaw(ByteBuffer.wrap(digest));
         }
         r.setNameTruncated(e.nameTruncated());

@@ -9,28 +9,48 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Replaces queue names with a keyed hash (HMAC-SHA256 over the exact name bytes), for sites that treat
  * names as sensitive: equal names still give equal values, so records still join, but the name can't be
- * read back or guessed without the key. {@code toString} never shows the key.
+ * read back or guessed without the key. Each hashed name carries the key's id ({@code hmac-sha256:<key id>:<hex>}),
+ * so a consumer sees when the key was rotated and never joins hashes made under different keys. {@code toString}
+ * never shows the key.
  */
 public final class NameHmac {
-    /** The prefix of a hashed {@code name}, followed by 64 lowercase hex digits. */
+    /** The prefix of a hashed {@code name}, followed by the key id, ':' and 64 lowercase hex digits. */
     public static final String PREFIX = "hmac-sha256:";
+    /** What a derived key id is the HMAC of: a fixed text, so the id identifies the key without revealing it. */
+    private static final byte[] KEY_ID_INPUT = "mqtap name hmac key id".getBytes(StandardCharsets.US_ASCII);
     private static final String ALGORITHM = "HmacSHA256";
     private static final HexFormat HEX = HexFormat.of();
 
     private final SecretKeySpec key;
+    private final String keyId;
     // Mac is stateful; one per thread (in practice only the reader thread hashes)
     private final ThreadLocal<Mac> macs;
 
-    public NameHmac(byte[] key) {
+    /** Hashes under {@code key}; {@code keyId} null or empty derives the id from the key (8 hex digits). */
+    public NameHmac(byte[] key, String keyId) {
         if (key == null || key.length == 0) throw new IllegalArgumentException("the HMAC key is empty");
         this.key = new SecretKeySpec(key.clone(), ALGORITHM);
         this.macs = ThreadLocal.withInitial(this::newMac);
         newMac(); // fail now, not on the first event, if the JDK lacks the algorithm
+        this.keyId = keyId == null || keyId.isEmpty() ? HEX.formatHex(digest(KEY_ID_INPUT), 0, 4) : keyId;
     }
 
-    /** The key is the UTF-8 bytes of the configured text, exactly as given. */
+    public NameHmac(byte[] key) {
+        this(key, null);
+    }
+
+    /** The key is the UTF-8 bytes of the configured text, exactly as given; its id is derived from it. */
     public static NameHmac ofText(String key) {
-        return new NameHmac(key.getBytes(StandardCharsets.UTF_8));
+        return ofText(key, null);
+    }
+
+    public static NameHmac ofText(String key, String keyId) {
+        return new NameHmac(key.getBytes(StandardCharsets.UTF_8), keyId);
+    }
+
+    /** The id every hashed name carries: the configured one, or 8 hex digits of the HMAC of a fixed text. */
+    public String keyId() {
+        return keyId;
     }
 
     /** The 32-byte HMAC-SHA256 of the name bytes. */
@@ -38,9 +58,9 @@ public final class NameHmac {
         return macs.get().doFinal(name);
     }
 
-    /** {@code hmac-sha256:<64 hex digits>} of a digest. */
-    public static String label(byte[] digest) {
-        return PREFIX + HEX.formatHex(digest);
+    /** {@code hmac-sha256:<key id>:<64 hex digits>} of a digest. */
+    public String label(byte[] digest) {
+        return PREFIX + keyId + ":" + HEX.formatHex(digest);
     }
 
     private Mac newMac() {
@@ -55,6 +75,6 @@ public final class NameHmac {
 
     @Override
     public String toString() {
-        return "NameHmac{HMAC-SHA256, key hidden}";
+        return "NameHmac{HMAC-SHA256, key id " + keyId + ", key hidden}";
     }
 }

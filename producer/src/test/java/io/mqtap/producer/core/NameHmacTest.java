@@ -32,7 +32,23 @@ class NameHmacTest {
         Arrays.fill(key, (byte) 0x0b);
         byte[] d = new NameHmac(key).digest("Hi There".getBytes(StandardCharsets.US_ASCII));
         assertThat(HexFormat.of().formatHex(d)).isEqualTo("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-        assertThat(NameHmac.label(d)).isEqualTo("hmac-sha256:b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        NameHmac hmac = new NameHmac(key);
+        String id = HexFormat.of().formatHex(hmac.digest("mqtap name hmac key id".getBytes(StandardCharsets.US_ASCII)), 0, 4);
+        assertThat(hmac.keyId()).isEqualTo(id);
+        assertThat(hmac.label(d)).isEqualTo("hmac-sha256:" + id + ":b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    }
+
+    @Test
+    void everyHashedNameCarriesItsKeyIdSoARotationShows() {
+        byte[] name = "orders".getBytes(StandardCharsets.US_ASCII);
+        NameHmac old = NameHmac.ofText("0123456789abcdef0123456789abcdef-2025");
+        NameHmac next = NameHmac.ofText("fedcba9876543210fedcba9876543210-2026");
+        assertThat(old.keyId()).matches("[0-9a-f]{8}").isNotEqualTo(next.keyId());
+        assertThat(old.label(old.digest(name))).startsWith("hmac-sha256:" + old.keyId() + ":");
+        assertThat(next.label(next.digest(name))).startsWith("hmac-sha256:" + next.keyId() + ":");
+        NameHmac named = NameHmac.ofText("0123456789abcdef0123456789abcdef-2025", "site-2025");
+        assertThat(named.label(named.digest(name))).isEqualTo("hmac-sha256:site-2025:" + HexFormat.of().formatHex(old.digest(name)));
+        assertThat(old.toString()).contains(old.keyId()).doesNotContain("0123456789abcdef");
     }
 
     @Test
@@ -44,9 +60,9 @@ class NameHmacTest {
         MqOpen b = mapper.toRecord(event(odd.clone()), 1);
         MqOpen other = mapper.toRecord(event("q".getBytes(StandardCharsets.US_ASCII)), 2);
 
-        assertThat(a.getName()).matches("hmac-sha256:[0-9a-f]{64}").isEqualTo(b.getName()).isNotEqualTo(other.getName());
+        assertThat(a.getName()).matches("hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}").isEqualTo(b.getName()).isNotEqualTo(other.getName());
         assertThat(bytes(a.getNameRaw())).hasSize(32).isEqualTo(hmac.digest(odd)).isEqualTo(bytes(b.getNameRaw()));
-        assertThat(a.getName()).isEqualTo("hmac-sha256:" + HexFormat.of().formatHex(bytes(a.getNameRaw())));
+        assertThat(a.getName()).isEqualTo("hmac-sha256:" + hmac.keyId() + ":" + HexFormat.of().formatHex(bytes(a.getNameRaw())));
         // another key, another value: nothing to look up across sites
         MqOpen elsewhere = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups(), NameHmac.ofText("another-key-of-16+"))
                 .toRecord(event(odd), 0);
