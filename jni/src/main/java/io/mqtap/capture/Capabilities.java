@@ -48,6 +48,60 @@ public final class Capabilities {
         return missing;
     }
 
+    /**
+     * What the running service still needs once the probe is attached: nothing from kernel 6.5 on (a bpf() call on a
+     * map it already holds, its counters and filters, needs no capability there), and CAP_BPF before, where every
+     * bpf() call needs it while {@code kernel.unprivileged_bpf_disabled} is set (Debian's default).
+     */
+    public static long neededAfterAttach() {
+        return neededAfterAttach(read("/proc/sys/kernel/osrelease"), read("/proc/sys/kernel/unprivileged_bpf_disabled"));
+    }
+
+    static long neededAfterAttach(String release, String unprivilegedBpfDisabled) {
+        if ("0".equals(unprivilegedBpfDisabled)) return 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release == null ? "" : release);
+        boolean from65 = m.find() && (Integer.parseInt(m.group(1)) > 6 || Integer.parseInt(m.group(1)) == 6 && Integer.parseInt(m.group(2)) >= 5);
+        return from65 ? 0 : 1L << CAP_BPF;
+    }
+
+    /**
+     * Lowers every thread of this JVM to {@code keep} (bit n: capability n) in its effective and permitted sets,
+     * empties the inheritable and ambient sets, and the bounding set where CAP_SETPCAP allows. Capabilities are per
+     * thread, so each thread is reached (a signal handler in libmqtap) and checked in /proc/self/task. Returns how
+     * many threads held more; throws naming the reason when a thread could not be lowered.
+     */
+    public static int dropAllThreads(long keep) {
+        NativeLibrary.load();
+        String[] msg = new String[1];
+        int rc = dropAllThreads0(keep, msg);
+        if (rc < 0) {
+            throw new IllegalStateException("Failed to drop capabilities on every thread: " + (msg[0] != null ? msg[0] + " " : "")
+                    + "(" + NativeProbe.errnoName(-rc) + ")");
+        }
+        return rc;
+    }
+
+    /** Capability names of a mask, e.g. "CAP_BPF" or "none". */
+    public static String names(long mask) {
+        if (mask == 0) return "none";
+        List<String> out = new ArrayList<>();
+        for (int cap = 0; cap < 64; cap++) {
+            if ((mask >>> cap & 1) == 0) continue;
+            out.add(cap == CAP_BPF ? "CAP_BPF" : cap == CAP_PERFMON ? "CAP_PERFMON" : cap == CAP_SYS_ADMIN ? "CAP_SYS_ADMIN" : "capability " + cap);
+        }
+        return String.join(", ", out);
+    }
+
+    private static String read(String path) {
+        try {
+            return Files.readString(Path.of(path)).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static native int dropAllThreads0(long keep, String[] msg);
+
     /** "pid 42, uid root, CapEff 000001ffffffffff" (or "CapEff unknown"), for messages. */
     public static String describe() {
         OptionalLong caps = effective();

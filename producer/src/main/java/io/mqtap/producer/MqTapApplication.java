@@ -4,6 +4,7 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.mqtap.producer.capture.LeastPrivilege;
 import io.mqtap.producer.capture.ProbeEventSource;
 import io.mqtap.producer.cli.TailCommand;
 import io.mqtap.producer.config.CaptureFactory;
@@ -71,7 +72,8 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         // Kafka is first called by the publisher, after the probe is attached: topics (created when allowed) and the
         // durability floor are checked there, and capture goes to the spool meanwhile
         pipeline = new CapturePipeline(new CapturePipeline.Parts(host,
-                () -> ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
+                () -> LeastPrivilege.afterAttach(ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
+                        capture.isDropCapabilities()),
                 producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema, kafka.values()::schemaId,
                 s -> kafka.values().serialize(config.getKafka().getStatsTopic(), s),
                 () -> TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka()), config.getSpool().toOptions(),

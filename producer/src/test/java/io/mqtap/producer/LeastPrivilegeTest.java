@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dropwizard.testing.ResourceHelpers;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.testkit.Kernel;
+import io.mqtap.capture.Capabilities;
 import io.mqtap.testkit.ReadableClasspath;
+import io.mqtap.testkit.ThreadCaps;
 import io.mqtap.testkit.kafka.KafkaBroker;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
 import io.mqtap.testkit.process.ProducerProcess;
@@ -109,8 +111,19 @@ class LeastPrivilegeTest {
             p.awaitOutput("Capturing mq_open with the tracepoint probe", Duration.ofSeconds(120));
             String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
             assertThat(status).containsPattern("Uid:\\s+" + UID + "\\s+" + UID + "\\s+" + UID + "\\s+" + UID)
-                    .contains("CapEff:\t" + BPF_AND_PERFMON).contains("CapPrm:\t" + BPF_AND_PERFMON)
                     .contains("CapBnd:\t" + BPF_AND_PERFMON).containsPattern("NoNewPrivs:\\s+1");
+            // started with CAP_BPF + CAP_PERFMON (the attach above needed them); after it, every thread holds only what
+            // reading the probe still needs on this kernel: nothing from 6.5 on, CAP_BPF before; CAP_PERFMON nowhere
+            long keep = Capabilities.neededAfterAttach();
+            assertThat(p.output()).contains("Dropped capabilities after attaching");
+            List<ThreadCaps> threads = ThreadCaps.of(p.process.pid());
+            assertThat(threads).as("threads of the producer").hasSizeGreaterThan(10)
+                    .allSatisfy(t -> {
+                        assertThat(t.effective()).as(t.toString()).isEqualTo(keep);
+                        assertThat(t.permitted()).as(t.toString()).isEqualTo(keep);
+                        assertThat(t.inheritable()).as(t.toString()).isZero();
+                        assertThat(t.ambient()).as(t.toString()).isZero();
+                    });
             String q = "least-priv-" + UUID.randomUUID().toString().substring(0, 8);
             MqOpenHelper.HelperRun run = MqOpenHelper.run("name=" + q + " oflag=RDWR|CREAT mode=0600");
             Matcher m = Pattern.compile("as run ([0-9a-f-]{36})").matcher(p.output());
@@ -119,6 +132,9 @@ class LeastPrivilegeTest {
                     got -> Records.events(got, m.group(1)).stream().anyMatch(r -> r.getPid() == run.pid()), Duration.ofSeconds(60));
             assertThat(Records.events(rs, m.group(1)).stream().filter(r -> r.getPid() == run.pid()).map(MqOpen::getName).toList())
                     .as(p.output()).containsExactly(q);
+            // threads started since (Jetty's, Kafka's, the stats scheduler's) inherited the lowered sets
+            assertThat(ThreadCaps.of(p.process.pid())).as("threads of the producer, later")
+                    .allSatisfy(t -> assertThat(t.effective() | t.permitted()).as(t.toString()).isEqualTo(keep));
             p.terminate();
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isIn(0, 143);
         } finally {

@@ -2,6 +2,8 @@ package io.mqtap.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqtap.capture.Capabilities;
+import io.mqtap.testkit.ThreadCaps;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBroker;
@@ -133,9 +135,13 @@ class DebianPackageIT {
             Process service = pb.redirectOutput(log.toFile()).start();
             try {
                 awaitLine(log, "Capturing mq_open with the ", service, 120);
-                String status = Files.readString(Path.of("/proc/" + service.toHandle().descendants()
-                        .filter(h -> h.info().command().orElse("").endsWith("java")).findFirst().orElse(service.toHandle()).pid() + "/status"));
-                assertThat(status).contains("CapEff:\t000000c000000000").containsPattern("NoNewPrivs:\\s+1");
+                long javaPid = service.toHandle().descendants()
+                        .filter(h -> h.info().command().orElse("").endsWith("java")).findFirst().orElse(service.toHandle()).pid();
+                String status = Files.readString(Path.of("/proc/" + javaPid + "/status"));
+                assertThat(status).contains("CapBnd:\t000000c000000000").containsPattern("NoNewPrivs:\\s+1");
+                // it attached with CAP_BPF + CAP_PERFMON, then lowered every thread to what reading the probe still needs
+                long keep = Capabilities.neededAfterAttach();
+                assertThat(ThreadCaps.of(javaPid)).allSatisfy(t -> assertThat(t.effective() | t.permitted() | t.ambient()).as(t.toString()).isEqualTo(keep));
                 String q = "deb-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
                 assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();

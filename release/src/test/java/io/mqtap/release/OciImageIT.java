@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mqtap.capture.Capabilities;
+import io.mqtap.testkit.ThreadCaps;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBroker;
@@ -157,8 +159,12 @@ class OciImageIT {
                     assertThat(System.nanoTime()).as(Files.readString(log)).isLessThan(deadline);
                     Thread.sleep(200);
                 }
-                String status = Files.readString(Path.of("/proc/" + p.toHandle().descendants().reduce((a, b) -> b).orElse(p.toHandle()).pid() + "/status"));
-                assertThat(status).containsPattern("Uid:\\s+65532\\s+65532").contains("CapEff:\t000000c000000000");
+                long javaPid = p.toHandle().descendants().reduce((a, b) -> b).orElse(p.toHandle()).pid();
+                String status = Files.readString(Path.of("/proc/" + javaPid + "/status"));
+                assertThat(status).containsPattern("Uid:\\s+65532\\s+65532");
+                // the file capabilities gave CAP_BPF + CAP_PERFMON for the attach; after it every thread holds only what reading needs
+                long keep = Capabilities.neededAfterAttach();
+                assertThat(ThreadCaps.of(javaPid)).allSatisfy(t -> assertThat(t.effective() | t.permitted()).as(t.toString()).isEqualTo(keep));
                 String q = "image-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
                 assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();

@@ -55,10 +55,22 @@ public class CaptureFactory {
     @JsonProperty
     private int batchEvents = 1024;
 
+    /**
+     * Once the probe is attached, lower every thread of the service to the capabilities it still needs (none from
+     * kernel 6.5 on, CAP_BPF before): a compromised process can then no longer read other processes' memory through
+     * BPF. (A JVM that embeds the service and needs its capabilities afterwards, as the test JVMs do, sets
+     * -Dmqtap.capabilities.keep=true instead.)
+     */
+    @JsonProperty
+    private boolean dropCapabilities = true;
+
     @Valid
     @NotNull
     @JsonProperty
     private Filters filters = new Filters();
+
+    public boolean isDropCapabilities() { return dropCapabilities; }
+    public void setDropCapabilities(boolean v) { dropCapabilities = v; }
 
     public ProbeOptions toOptions() {
         ProbeOptions.Builder b = ProbeOptions.builder()
