@@ -4,6 +4,7 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.mqtap.producer.admin.OperatorEndpoints;
 import io.mqtap.producer.capture.LeastPrivilege;
 import io.mqtap.producer.capture.ProbeEventSource;
 import io.mqtap.producer.cli.TailCommand;
@@ -27,7 +28,9 @@ import io.mqtap.producer.kafka.TopicProvisioner;
 import io.mqtap.producer.metrics.PipelineMetrics;
 import io.mqtap.producer.metrics.PrometheusMetrics;
 import io.mqtap.producer.pipeline.CapturePipeline;
+import jakarta.servlet.DispatcherType;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
@@ -59,6 +62,10 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
     @Override
     public void run(MqTapConfiguration config, Environment env) {
         LoopbackDefaults.apply(config.getServerFactory());
+        if (!config.getAdmin().isOperatorEndpoints()) {
+            env.admin().addFilter("operator-endpoints", new OperatorEndpoints())
+                    .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, OperatorEndpoints.PATHS);
+        }
         HostIdentity host = config.getHost().detect();
         KafkaWiring kafka = new KafkaWiring(config.getKafka(), config.getSchemaRegistry(), host);
         Producer<byte[], byte[]> producer = kafka.producer();
