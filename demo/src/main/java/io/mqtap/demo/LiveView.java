@@ -1,5 +1,6 @@
 package io.mqtap.demo;
 
+import io.mqtap.records.Printable;
 import io.mqtap.producer.stats.StatsReporter;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -38,13 +39,15 @@ final class LiveView {
         total++;
         Object errno = r.get("errno");
         byOutcome.merge(errno == null ? "success" : errno.toString(), 1L, Long::sum);
-        byProcess.merge(String.valueOf(r.get("comm")), 1L, Long::sum);
+        // comm and name are whatever a process chose: shown with control and bidi characters as \xNN, never raw
+        String comm = Printable.escape(String.valueOf(r.get("comm")));
+        byProcess.merge(comm, 1L, Long::sum);
         long ret = (Long) r.get("returnValue");
         Object ts = r.get("timestamp");
         long micros = ts instanceof Instant i ? i.getEpochSecond() * 1_000_000L + i.getNano() / 1000 : (Long) ts;
         last.addLast(String.format("  %s  pid %-7s %-15s %-28s %04o  %-24s -> %s", TIME.format(Instant.ofEpochMilli(micros / 1000)),
-                r.get("pid"), r.get("comm"), String.join("|", ((java.util.List<?>) r.get("flags")).stream().map(Object::toString).toList()),
-                (Integer) r.get("mode"), "\"" + abbreviate(String.valueOf(r.get("name"))) + "\"",
+                r.get("pid"), comm, String.join("|", ((java.util.List<?>) r.get("flags")).stream().map(Object::toString).toList()),
+                (Integer) r.get("mode"), "\"" + Printable.escape(abbreviate(String.valueOf(r.get("name")))) + "\"",
                 ret >= 0 ? "fd " + ret : errno));
         if (last.size() > LAST) last.removeFirst();
     }

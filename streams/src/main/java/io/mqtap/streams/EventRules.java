@@ -1,5 +1,6 @@
 package io.mqtap.streams;
 
+import io.mqtap.records.Printable;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertSeverity;
@@ -24,18 +25,18 @@ public final class EventRules {
         String why = suspiciousName(e.getNameRaw());
         if (why != null) {
             out.add(alert(e, MqOpenAlertType.SUSPICIOUS_NAME, MqOpenAlertSeverity.WARNING,
-                    "queue name '" + e.getName() + "' " + why)
+                    "queue name '" + Printable.escape(e.getName()) + "' " + why)
                     .setNameRaw(copy(e.getNameRaw())).build());
         }
         if (worldWritableCreate(e)) {
             out.add(alert(e, MqOpenAlertType.WORLD_WRITABLE_CREATE, MqOpenAlertSeverity.WARNING,
-                    "queue '" + e.getName() + "' opened with O_CREAT and world-writable mode 0"
+                    "queue '" + Printable.escape(e.getName()) + "' opened with O_CREAT and world-writable mode 0"
                             + Integer.toOctalString(e.getMode()))
                     .setMode(e.getMode()).build());
         }
         if (e.getNameChanged()) {
             out.add(alert(e, MqOpenAlertType.NAME_CHANGED, MqOpenAlertSeverity.CRITICAL,
-                    "the queue name changed in user memory during the call (reported '" + e.getName()
+                    "the queue name changed in user memory during the call (reported '" + Printable.escape(e.getName())
                             + "'): possible TOCTOU attempt")
                     .setNameRaw(copy(e.getNameRaw())).build());
         }
@@ -79,7 +80,8 @@ public final class EventRules {
                 .setMachineId(e.getMachineId())
                 .setComm(e.getComm())
                 .setTimestamp(e.getTimestamp())
-                .setMessage(e.getHostname() + ": " + e.getComm() + " (pid " + e.getPid() + ", uid " + e.getUid() + "): " + message)
+                // the message is read by people and alerting tools: control and bidi characters escaped; the fields keep them raw
+                .setMessage(Printable.escape(e.getHostname()) + ": " + Printable.escape(e.getComm()) + " (pid " + e.getPid() + ", uid " + e.getUid() + "): " + message)
                 .setPid(e.getPid())
                 .setUid(e.getUid())
                 .setRunId(e.getRunId())

@@ -1,5 +1,6 @@
 package io.mqtap.streams;
 
+import io.mqtap.records.Printable;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.streams.avro.MqOpenAlert;
@@ -160,7 +161,7 @@ public final class MqTapTopology {
                 .setThreshold((double) threshold)
                 .setUid(null)
                 .setMessage(String.format("%s: %s got %d EACCES/EPERM failures from mq_open within %s of %s",
-                        a.getHostname(), a.getComm(), a.getObserved(), Duration.between(start, end), start))
+                        Printable.escape(a.getHostname()), Printable.escape(a.getComm()), a.getObserved(), Duration.between(start, end), start))
                 .build();
     }
 }

@@ -1,5 +1,6 @@
 package io.mqtap.streams;
 
+import io.mqtap.records.Printable;
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertSeverity;
 import io.mqtap.streams.avro.MqOpenAlertType;
@@ -78,7 +79,7 @@ final class RateSpikeRule implements Processor<String, MqOpenCounts, String, MqO
                 .setComm(comm)
                 .setTimestamp(c.getWindowEnd())
                 .setMessage(String.format("%s: %s made %d mq_open calls in the minute from %s, usually %.1f (threshold %.1f)",
-                        c.getHostname(), comm, count, c.getWindowStart(), usual, threshold))
+                        Printable.escape(c.getHostname()), Printable.escape(comm), count, c.getWindowStart(), usual, threshold))
                 .setWindowStart(c.getWindowStart())
                 .setWindowEnd(c.getWindowEnd())
                 .setObserved(count)

@@ -50,6 +50,22 @@ class EventRulesTest {
     }
 
     @Test
+    void alertMessagesShowControlAndBidiCharactersAsHexWhileTheFieldsKeepThemRaw() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
+            byte[] raw = "x\u001b[2J\r\nFAKE\u202egpj.exe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String name = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+            f.pipe(named(open(HOST_A, "ev\u001bil\u2066", T0), raw, name).build());
+            MqOpenAlert a = f.alerts.readValuesToList().get(0);
+            assertThat(a.getMessage()).contains("ev\\x1bil\\xe2\\x81\\xa6 (pid")
+                    .contains("'x\\x1b[2J\\x0d\\x0aFAKE\\xe2\\x80\\xaegpj.exe'")
+                    .doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\n").doesNotContain("\u202e").doesNotContain("\u2066");
+            assertThat(a.getQueueName()).isEqualTo(name);
+            assertThat(a.getComm()).isEqualTo("ev\u001bil\u2066");
+            assertThat(bytes(a.getNameRaw())).containsExactly(raw);
+        }
+    }
+
+    @Test
     void successfulCreateWithOtherWriteBitAlerts() throws Exception {
         try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             f.pipe(created(open(HOST_A, "maker", T0).setSequence(1), 0666).build());

@@ -2,6 +2,10 @@ package io.mqtap.producer.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import io.mqtap.records.Printable;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -18,10 +22,14 @@ import org.apache.avro.generic.IndexedRecord;
 
 /**
  * One Avro record as one line of JSON: field names as in the schema, unions as the plain value or null,
- * bytes as lowercase hex, nested records as objects, timestamps as their Avro number (micros or millis).
+ * bytes as lowercase hex, nested records as objects, timestamps as their Avro number (micros or millis). Control
+ * and bidi characters in strings (DEL, C1, the overrides and isolates, zero-width ones: {@link Printable#unsafe}) are
+ * written as JSON unicode escapes (backslash, u, four hex digits) like JSON's own control escapes, so a terminal showing the line never acts on them;
+ * a JSON reader gets the same string back.
  */
 public final class RecordJson {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final CharacterEscapes ESCAPES = new TerminalSafeEscapes();
     private static final HexFormat HEX = HexFormat.of();
 
     private RecordJson() {}
@@ -29,6 +37,7 @@ public final class RecordJson {
     public static String toJson(IndexedRecord record) {
         StringWriter w = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(w)) {
+            g.setCharacterEscapes(ESCAPES);
             write(g, record);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -79,6 +88,25 @@ public final class RecordJson {
             g.writeString(v.toString());
         } else {
             g.writeString(v.toString());
+        }
+    }
+
+    /** JSON's standard escapes, plus DEL and every other character {@link Printable} calls unsafe, as JSON unicode escapes. */
+    private static final class TerminalSafeEscapes extends CharacterEscapes {
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        TerminalSafeEscapes() {
+            ascii[0x7f] = ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return Printable.unsafe(ch) ? new SerializedString(String.format("\\u%04x", ch)) : null;
         }
     }
 
