@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * threads made afterwards by the lowered threads. Every thread's effective, permitted, inheritable and ambient sets
  * are empty, and so is the bounding set (root holds CAP_SETPCAP), as /proc/self/task/&#42;/status shows.
  */
+@Tag("kernel")
 @Tag("jvm")
 class DropCapabilitiesTest {
     @Test
