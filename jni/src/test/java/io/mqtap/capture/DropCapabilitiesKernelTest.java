@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 @Tag("jvm")
-class DropCapabilitiesTest {
+class DropCapabilitiesKernelTest {
     @Test
     void everyThreadOfTheJvmLosesEveryCapability() throws Exception {
         Kernel.assumeBpf(); // root, as the probe tests run
