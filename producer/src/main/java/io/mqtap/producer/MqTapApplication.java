@@ -62,7 +62,7 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
     @Override
     public void run(MqTapConfiguration config, Environment env) {
         LoopbackDefaults.apply(config.getServerFactory());
-        if (!config.getAdmin().isOperatorEndpoints()) {
+        if (!config.getSecurity().isOperatorEndpoints()) {
             env.admin().addFilter("operator-endpoints", new OperatorEndpoints())
                     .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, OperatorEndpoints.PATHS);
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
-import io.mqtap.producer.config.AdminSettingsFactory;
 import io.mqtap.producer.config.CaptureFactory;
 import io.mqtap.producer.config.ThresholdsFactory;
 import io.mqtap.producer.config.HostFactory;
@@ -37,7 +36,6 @@ public class MqTapConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private PrivacyFactory privacy = new PrivacyFactory();
     @Valid @NotNull @JsonProperty private KubernetesFactory kubernetes = new KubernetesFactory();
     @Valid @NotNull @JsonProperty private SecurityFactory security = new SecurityFactory();
-    @Valid @NotNull @JsonProperty private AdminSettingsFactory admin = new AdminSettingsFactory();
 
     public MqTapConfiguration() {
         // the admin port shows metrics and health: loopback only unless the config says otherwise
@@ -71,8 +69,6 @@ public class MqTapConfiguration extends Configuration {
     public void setPrivacy(PrivacyFactory v) { privacy = v; }
     public KubernetesFactory getKubernetes() { return kubernetes; }
     public void setKubernetes(KubernetesFactory v) { kubernetes = v; }
-    public AdminSettingsFactory getAdmin() { return admin; }
-    public void setAdmin(AdminSettingsFactory v) { admin = v; }
     public SecurityFactory getSecurity() { return security; }
     public void setSecurity(SecurityFactory v) { security = v; }
 }

@@ -76,7 +76,7 @@ class AdminSurfaceTest {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(admin + task)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(task).isEqualTo(403);
-            assertThat(r.body()).contains("admin.operatorEndpoints");
+            assertThat(r.body()).contains("security.operatorEndpoints");
         }
         for (String get : new String[] {"/threads", "/pprof", "/tasks"}) {
             assertThat(http.send(HttpRequest.newBuilder(URI.create(admin + get)).build(), HttpResponse.BodyHandlers.ofString()).statusCode())

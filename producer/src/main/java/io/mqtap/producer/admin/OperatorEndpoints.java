@@ -21,6 +21,6 @@ public final class OperatorEndpoints implements Filter {
         HttpServletResponse http = (HttpServletResponse) response;
         http.setStatus(HttpServletResponse.SC_FORBIDDEN);
         http.setContentType("text/plain;charset=utf-8");
-        http.getWriter().println("Disabled: admin tasks, thread dumps and CPU profiles are off unless admin.operatorEndpoints is true");
+        http.getWriter().println("Disabled: admin tasks, thread dumps and CPU profiles are off unless security.operatorEndpoints is true");
     }
 }

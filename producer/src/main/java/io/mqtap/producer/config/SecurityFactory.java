@@ -16,6 +16,16 @@ public class SecurityFactory {
     @JsonProperty
     private List<String> acceptInsecure = new ArrayList<>();
 
+    /**
+     * Dropwizard's tasks (POST /tasks/gc, /tasks/log-level), thread dumps (/threads) and CPU profiles (/pprof) on the
+     * admin connector: off by default, since they change the service or cost it CPU and any local user can reach a
+     * loopback port. (Not under {@code admin:}, which is Dropwizard's own section.)
+     */
+    @JsonProperty
+    private boolean operatorEndpoints = false;
+
+    public boolean isOperatorEndpoints() { return operatorEndpoints; }
+    public void setOperatorEndpoints(boolean v) { operatorEndpoints = v; }
     public List<String> getAcceptInsecure() { return acceptInsecure; }
     public void setAcceptInsecure(List<String> v) { acceptInsecure = v; }
 }
