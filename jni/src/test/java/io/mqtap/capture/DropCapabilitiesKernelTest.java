@@ -27,7 +27,7 @@ class DropCapabilitiesKernelTest {
         Kernel.assumeBpf(); // root, as the probe tests run
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m"));
         if (System.getProperty(NativeLibrary.PATH_PROPERTY) != null) cmd.add("-D" + NativeLibrary.PATH_PROPERTY + "=" + System.getProperty(NativeLibrary.PATH_PROPERTY));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
+        cmd.addAll(List.of("-cp", classpath(), Child.class.getName()));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out;
         try {
@@ -42,6 +42,15 @@ class DropCapabilitiesKernelTest {
         assertThat(lines).as(out).allMatch(l -> l.matches(".*CapEff 0{16} CapPrm 0{16} CapInh 0{16} CapAmb 0{16} CapBnd 0{16}"));
         assertThat(out).containsPattern("before: CapEff 0000[0-9a-f]*[1-9a-f][0-9a-f]*\n") // root's set (this VM's lacks CAP_SYS_RESOURCE)
                 .containsPattern("lowered [1-9][0-9] threads");
+    }
+
+    /** Where the child's classes are: this test's, the library's and testkit's (java.class.path may be a launcher's jar). */
+    private static String classpath() throws Exception {
+        List<String> parts = new ArrayList<>();
+        for (Class<?> c : List.of(DropCapabilitiesKernelTest.class, Capabilities.class, ThreadCaps.class)) {
+            parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        }
+        return String.join(java.io.File.pathSeparator, parts);
     }
 
     /** The child: starts threads that sit in different kinds of waits, drops, starts more, prints every thread's sets. */
