@@ -107,21 +107,21 @@ class ConfigErrorsTest {
         Path accepted = Files.writeString(dir.resolve("accepted.yml"), INSECURE.replace("passwordpassword", "a1b2c3d4e5f6a7b8")
                 + "security:\n  acceptInsecure: [" + String.join(", ", INSECURE_KEYS) + "]\n");
         Path weakKey = Files.writeString(dir.resolve("weak-key.yml"), GOOD + "privacy:\n  nameHmacKey: passwordpasswordpasswordpassword\n");
-        try (ProducerProcess no = ProducerProcess.start(List.of(), Map.of(), "check", refused.toString());
-             ProducerProcess yes = ProducerProcess.start(List.of(), Map.of(), "check", accepted.toString());
-             ProducerProcess weak = ProducerProcess.start(List.of(), Map.of(), "check", weakKey.toString())) {
-            assertThat(no.waitFor(90)).as(no.output()).isNotZero();
+        try (ProducerProcess no = ProducerProcess.builder().args("check", refused.toString()).start();
+             ProducerProcess yes = ProducerProcess.builder().args("check", accepted.toString()).start();
+             ProducerProcess weak = ProducerProcess.builder().args("check", weakKey.toString()).start()) {
+            assertThat(no.waitFor(java.time.Duration.ofSeconds(90))).as(no.output()).isNotZero();
             for (String key : INSECURE_KEYS) {
                 assertThat(no.output()).contains(key + " ").contains("add \"" + key + "\" to security.acceptInsecure");
             }
             assertThat(no.output()).contains("sends the registry credentials in clear text over http://")
                     .contains("acks other than all").contains("hostname verification").doesNotContain("pw-never-shown");
-            assertThat(yes.waitFor(90)).as(yes.output()).isZero();
+            assertThat(yes.waitFor(java.time.Duration.ofSeconds(90))).as(yes.output()).isZero();
             for (String key : INSECURE_KEYS) {
                 assertThat(yes.output()).contains("INSECURE (accepted in security.acceptInsecure): " + key + " ");
             }
             assertThat(yes.output()).doesNotContain("pw-never-shown");
-            assertThat(weak.waitFor(90)).as(weak.output()).isNotZero();
+            assertThat(weak.waitFor(java.time.Duration.ofSeconds(90))).as(weak.output()).isNotZero();
             assertThat(weak.output()).contains("privacy.nameHmacKey looks low in entropy").doesNotContain("passwordpassword");
         }
     }

@@ -116,7 +116,7 @@ class LeastPrivilegeTest {
             // reading the probe still needs on this kernel: nothing from 6.5 on, CAP_BPF before; CAP_PERFMON nowhere
             long keep = Capabilities.neededAfterAttach();
             assertThat(p.output()).contains("Dropped capabilities after attaching");
-            List<ThreadCaps> threads = ThreadCaps.of(p.process.pid());
+            List<ThreadCaps> threads = ThreadCaps.of(p.pid());
             assertThat(threads).as("threads of the producer").hasSizeGreaterThan(10)
                     .allSatisfy(t -> {
                         assertThat(t.effective()).as(t.toString()).isEqualTo(keep);
@@ -133,7 +133,7 @@ class LeastPrivilegeTest {
             assertThat(Records.events(rs, m.group(1)).stream().filter(r -> r.getPid() == run.pid()).map(MqOpen::getName).toList())
                     .as(p.output()).containsExactly(q);
             // threads started since (Jetty's, Kafka's, the stats scheduler's) inherited the lowered sets
-            assertThat(ThreadCaps.of(p.process.pid())).as("threads of the producer, later")
+            assertThat(ThreadCaps.of(p.pid())).as("threads of the producer, later")
                     .allSatisfy(t -> assertThat(t.effective() | t.permitted()).as(t.toString()).isEqualTo(keep));
             p.terminate();
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isIn(0, 143);
