@@ -128,13 +128,25 @@ public final class ConfigReload {
         target.set(last, source.get(last));
     }
 
-    /** Runs {@code reload} on SIGHUP (the JVM would otherwise exit on it), off the signal thread. */
+    /**
+     * Runs {@code reload} on SIGHUP (the JVM would otherwise exit on it), off the signal thread. A process started with
+     * SIGHUP ignored (under {@code nohup}, or by a parent that ignores it) keeps it ignored: the JVM installs no handler
+     * then, so that is said in a WARN instead of every later SIGHUP doing nothing without a word.
+     *
+     * @return false when SIGHUP stays ignored and no reload will happen
+     */
     @SuppressWarnings("restriction")
-    public static void onHangup(Runnable reload) {
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+    public static boolean onHangup(Runnable reload) {
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
             Thread t = new Thread(reload, "mqtap-reload");
             t.setDaemon(true);
             t.start();
         });
+        if (previous == sun.misc.SignalHandler.SIG_IGN) {
+            LOG.warn("SIGHUP is ignored in this process (inherited from whatever started it, e.g. nohup): a SIGHUP will not "
+                    + "reload the configuration; restart the service to apply a changed file");
+            return false;
+        }
+        return true;
     }
 }
