@@ -54,6 +54,10 @@ class DebianPackageIT {
         try (var debs = Files.newDirectoryStream(Path.of(System.getProperty("mqtap.release.dir", "target")), "mqtap_*_amd64.deb")) {
             deb = debs.iterator().next().toAbsolutePath();
         }
+        // the package owns its state directory: one left by something else (a producer run as root with the default
+        // spool.dir) keeps root's files in the spool, and the installed service, as user mqtap, can't open them
+        assertThat(Path.of("/var/lib/mqtap")).as("/var/lib/mqtap exists before the package is installed (left by a producer run "
+                + "with the default spool.dir?); the installed service could not write its spool").doesNotExist();
         userExisted = run("getent", "passwd", "mqtap").code() == 0;
         // no package may start a service while it installs (Debian's convention: policy-rc.d exits 101)
         Path policy = Path.of("/usr/sbin/policy-rc.d");
@@ -117,6 +121,9 @@ class DebianPackageIT {
             Matcher opts = Pattern.compile("Options=(\\S+)").matcher(Files.readString(DROP_IN));
             assertThat(opts.find()).isTrue();
             run("mount", "-o", "remount," + opts.group(1), TRACEFS.toString());
+            // the conffile edited as an operator would for a single-node cluster (the shipped floor refuses one broker)
+            Path config = Path.of("/etc/mqtap/config.yml");
+            Files.writeString(config, ShippedConfig.forOneBroker(Files.readString(config), null));
 
             List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + unit.one("User"), "--regid=" + unit.one("Group"),
                     "--init-groups", "--bounding-set=-all," + unit.capsFor("CapabilityBoundingSet"),

@@ -138,6 +138,9 @@ class OciImageIT {
         if (!Files.isDirectory(tracefs.resolve("events"))) run("mount", "-t", "tracefs", "nodev", tracefs.toString());
         String before = run("findmnt", "-n", "-o", "OPTIONS", tracefs.toString()).out().strip();
         run("mount", "-o", "remount,gid=65532,mode=0750", tracefs.toString()); // the chart mounts it like this for the pod
+        // the image's config as a ConfigMap would give it for one test broker (the spool stays the image's own /var/lib/mqtap/spool)
+        Path shipped = rootfs.resolve("etc/mqtap/config.yml");
+        Files.writeString(shipped, ShippedConfig.forOneBroker(Files.readString(shipped), null));
         List<String> cmd = new ArrayList<>(List.of("chroot", "--userspec=65532:65532", rootfs.toString()));
         c.path("Entrypoint").forEach(a -> cmd.add(a.asText()));
         c.path("Cmd").forEach(a -> cmd.add(a.asText()));

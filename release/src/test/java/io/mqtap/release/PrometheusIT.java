@@ -63,9 +63,10 @@ class PrometheusIT {
         broker = KafkaBroker.start();
         int adminPort = Ports.freeLoopbackPort();
         admin = "http://127.0.0.1:" + adminPort;
-        // one page per CPU: a buffer that overflows as soon as the reader stops
+        // one page per CPU: a buffer that overflows as soon as the reader stops; a spool of its own (the shipped
+        // /var/lib/mqtap/spool is the installed service's), and the durability floor one broker allows
         Path config = dir.resolve("config.yml");
-        Files.writeString(config, Files.readString(ROOT.resolve("producer/config.yml"))
+        Files.writeString(config, ShippedConfig.forOneBroker(Files.readString(ROOT.resolve("producer/config.yml")), dir.resolve("spool"))
                 .replace("perCpuPages: 256", "perCpuPages: 1").replace("wakeupBytes: 65536", "wakeupBytes: 1024"));
         Path launcher;
         try (var ls = Files.newDirectoryStream(Path.of(System.getProperty("mqtap.release.dir", "target")), "mqtap-*")) {
