@@ -24,7 +24,7 @@ public class PipelineFactory {
 
     /**
      * The longest a stop takes, whatever Kafka does: it detaches the probe, drains, publishes and waits for Kafka's
-     * acknowledgements; what is not acknowledged by then is counted as failed, and the stop says so.
+     * acknowledgements; what is not acknowledged by then stays in the spool for the next run, and the stop says how much.
      */
     @NotNull
     @JsonProperty
