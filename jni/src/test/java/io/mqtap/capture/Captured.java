@@ -63,10 +63,15 @@ final class Captured {
         }
     }
 
-    /** Drains everything buffered now (until a drain comes back empty after the drain interval). */
+    /**
+     * Drains everything buffered now: until a drain comes back empty after the drain interval and every event the
+     * program emitted has been received (on a loaded machine the staging thread can lag more than a drain interval
+     * behind the kernel buffer), or {@link #SETTLE} passes.
+     */
     static List<MqOpenEvent> drainAll(MqOpenProbe probe, Predicate<MqOpenEvent> match) throws ProbeException {
         ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
         List<MqOpenEvent> got = new ArrayList<>();
+        long deadline = System.nanoTime() + SETTLE.toNanos();
         int n;
         do {
             n = probe.drain(buf, 3 * probe.options().drainIntervalMillis());
@@ -74,8 +79,18 @@ final class Captured {
                 MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
                 if (match.test(e)) got.add(e);
             }
-        } while (n > 0);
+        } while (n > 0 || (stillBuffered(probe) && System.nanoTime() < deadline));
         got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));
         return got;
+    }
+
+    /** How long {@link #drainAll} waits at most for emitted events still on their way to the reader. */
+    static final Duration SETTLE = Duration.ofSeconds(10);
+
+    /** Events the program emitted that no drain has returned yet (in the kernel buffer or the staging area). */
+    private static boolean stillBuffered(MqOpenProbe probe) {
+        if (probe.loadedMode() == null) return false; // closed: nothing more will come out
+        ProbeCounters c = probe.counters();
+        return c.emitted() > c.received();
     }
 }
