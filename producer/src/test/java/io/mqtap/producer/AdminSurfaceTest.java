@@ -54,7 +54,9 @@ class AdminSurfaceTest {
         Path config = Files.writeString(dir.resolve("config.yml"), yaml);
         app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString(),
                 ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
-                ConfigOverride.config("schemaRegistry.url", SchemaRegistryServer.shared().url()));
+                ConfigOverride.config("schemaRegistry.url", SchemaRegistryServer.shared().url()),
+                // a spool of its own: the default is the installed service's /var/lib/mqtap/spool
+                ConfigOverride.config("spool.dir", dir.resolve("spool").toString()));
         app.before();
     }
 
