@@ -152,6 +152,8 @@ class DebianPackageIT {
                 String q = "deb-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
                 assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();
+                // the stop below is a running service's: a SIGTERM while Jetty still starts skips the pipeline's stop
+                awaitLine(log, "Started oejs.Server", service, 60);
             } finally {
                 service.destroy(); // SIGTERM to the JVM (the launcher execs it): detach, drain, flush
                 assertThat(service.waitFor(60, TimeUnit.SECONDS)).isTrue();

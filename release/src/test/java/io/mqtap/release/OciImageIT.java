@@ -171,6 +171,13 @@ class OciImageIT {
                 String q = "image-" + UUID.randomUUID().toString().substring(0, 8);
                 MqOpenHelper.run("name=" + q);
                 assertThat(Topics.holds(broker.bootstrapServers(), "mq-open-events", q)).as(Files.readString(log)).isTrue();
+                // the stop below is a running service's: a SIGTERM while Jetty still starts skips the pipeline's stop (Jetty
+                // stops only started servers), and capture now runs before Jetty has finished starting (attach first)
+                while (!Files.readString(log).contains("Started oejs.Server")) {
+                    assertThat(p.isAlive()).as(Files.readString(log)).isTrue();
+                    assertThat(System.nanoTime()).as(Files.readString(log)).isLessThan(deadline + TimeUnit.SECONDS.toNanos(60));
+                    Thread.sleep(200);
+                }
             } finally {
                 p.destroy();
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
