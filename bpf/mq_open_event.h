@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The record the BPF program emits for each mq_open call, shared by the BPF program
- * (beside vmlinux.h) and the JNI reader (beside libc). Plain fixed-width types, every
+ * The record the BPF program emits for each open of a POSIX message queue, shared by the BPF
+ * program (beside vmlinux.h) and the JNI reader (beside libc). Plain fixed-width types, every
  * field at its natural alignment, explicit reserved bytes: no implicit padding, no bool.
  * The Java decoder (io.mqtap.capture.RawEvent) mirrors these offsets; a test checks them.
  */
@@ -16,6 +16,8 @@
 /* name bytes kept: up to 255 (NAME_MAX) plus a terminating NUL */
 #define MQ_OPEN_NAME_MAX 256
 #define MQ_OPEN_NAME_KEEP (MQ_OPEN_NAME_MAX - 1)
+/* the variable part: name, exe and kernel name, each at most MQ_OPEN_NAME_MAX with its NUL, plus slack */
+#define MQ_OPEN_DATA_SIZE (3 * MQ_OPEN_NAME_MAX + 8)
 
 /* which hook set produced the event (mq_open_event.probe) */
 enum mq_open_probe {
@@ -25,6 +27,26 @@ enum mq_open_probe {
 	MQ_OPEN_PROBE_TRACEPOINT = 3,
 };
 
+/* which way into the queue (mq_open_event.api) */
+enum mq_open_api {
+	MQ_OPEN_API_MQ_OPEN = 1, /* mq_open(2) */
+	MQ_OPEN_API_OPEN = 2,    /* open/openat/openat2/creat of a file on an mqueue filesystem */
+};
+
+/* mq_open_event.created */
+enum mq_open_created {
+	MQ_OPEN_CREATED_NO = 0,
+	MQ_OPEN_CREATED_YES = 1,
+	MQ_OPEN_CREATED_UNKNOWN = 2, /* this hook set cannot tell (see MqOpen.created's doc) */
+};
+
+/* mq_open_event.flags */
+#define MQ_OPEN_F_QUEUE 0x01      /* the descriptor resolved to a queue: queue_* and the kernel name are set */
+#define MQ_OPEN_F_KNAME_SAME 0x02 /* the kernel name equals name byte for byte, so it is not sent again */
+#define MQ_OPEN_F_LOGIN_UID 0x04  /* login_uid is set (not the kernel's "unset" value) */
+#define MQ_OPEN_F_EXE 0x08        /* exe was read from the process's executable file */
+#define MQ_OPEN_F_NO_KNAME 0x10   /* a queue, but its dentry's name could not be read (kname_len 0) */
+
 /* per-CPU counters kept by the program (index into the `counters` map) */
 enum mq_open_counter {
 	MQ_OPEN_CTR_EMITTED = 0,      /* events written to the perf/ring buffer */
@@ -32,50 +54,80 @@ enum mq_open_counter {
 	MQ_OPEN_CTR_FILTERED = 2,     /* calls dropped by a filter (incl. mqtap's own process) */
 	MQ_OPEN_CTR_NAME_ERROR = 3,   /* name could not be read at entry */
 	MQ_OPEN_CTR_ATTR_ERROR = 4,   /* attr pointer given but not readable */
-	MQ_OPEN_CTR_NO_ENTRY = 5,     /* exit without a matching entry (attached mid-call) */
-	MQ_OPEN_CTR_ENTRY_DROP = 6,   /* entry could not be stored (pairing map full) */
-	MQ_OPEN_CTR_NAME_CHANGED = 7, /* name differed between entry and exit */
-	MQ_OPEN_CTR_EXIT_MISSED = 8,  /* entry found its thread's previous entry never exited (exit hook skipped) */
-	MQ_OPEN_CTR_MAX = 9,
+	MQ_OPEN_CTR_NO_ENTRY = 5,     /* exit without a matching entry (attached mid-call, entry skipped) */
+	MQ_OPEN_CTR_ENTRY_DROP = 6,   /* entry could not be stored (its exit is then not counted again) */
+	MQ_OPEN_CTR_NAME_CHANGED = 7, /* the name the call used differed from the one read at entry */
+	MQ_OPEN_CTR_EXIT_MISSED = 8,  /* an entry whose exit never ran: found at the thread's next entry or its exit */
+	MQ_OPEN_CTR_QUEUE_UNRESOLVED = 9, /* a successful call whose descriptor named no queue by exit (closed or reused) */
+	MQ_OPEN_CTR_FS_OPENS = 10,    /* opens through an mqueue filesystem seen (api=open), before filters */
+	MQ_OPEN_CTR_MAX = 11,
 };
 
 struct mq_open_event {
-	__u64 boot_ns;        /*   0: bpf_ktime_get_boot_ns() at entry */
-	__u64 duration_ns;    /*   8: exit minus entry */
-	__u64 cgroup_id;      /*  16 */
-	__s64 ret;            /*  24: fd, or -errno */
-	__s64 attr_flags;     /*  32: struct mq_attr, when has_attr */
-	__s64 attr_maxmsg;    /*  40 */
-	__s64 attr_msgsize;   /*  48 */
-	__s64 attr_curmsgs;   /*  56 */
-	__u32 pid;            /*  64: tgid */
-	__u32 tid;            /*  68 */
-	__u32 ppid;           /*  72: real parent's tgid */
-	__u32 ns_pid;         /*  76: tgid as seen inside its pid namespace */
-	__u32 uid;            /*  80 */
-	__u32 gid;            /*  84 */
-	__u32 mnt_ns;         /*  88: mount namespace inode number */
-	__u32 pid_ns;         /*  92: pid namespace inode number */
-	__u32 cpu;            /*  96: CPU at entry */
-	__s32 oflag;          /* 100 */
-	__u32 mode;           /* 104 */
-	__s32 name_error;     /* 108: 0, or errno of the failed read */
-	__s32 attr_error;     /* 112: 0, or errno of the failed read */
-	__u16 name_len;       /* 116: bytes in name, at most MQ_OPEN_NAME_KEEP */
-	__u8 name_truncated;  /* 118: 1 when the name is longer than MQ_OPEN_NAME_KEEP */
-	__u8 name_changed;    /* 119: 1 when the name read at exit differs */
-	__u8 has_attr;        /* 120: 1 when an attr pointer was given */
-	__u8 probe;           /* 121: enum mq_open_probe */
-	__u8 reserved[6];     /* 122: zero */
-	char comm[MQ_OPEN_COMM_LEN]; /* 128 */
-	__u8 name[MQ_OPEN_NAME_MAX]; /* 144: name bytes, NUL after name_len */
-};                            /* 400 */
+	__u64 boot_ns;         /*   0: bpf_ktime_get_boot_ns() at entry (api=open: at exit) */
+	__u64 duration_ns;     /*   8: exit minus entry; 0 when unknown */
+	__u64 cgroup_id;       /*  16 */
+	__s64 ret;             /*  24: fd, or -errno */
+	__s64 attr_flags;      /*  32: struct mq_attr, when has_attr */
+	__s64 attr_maxmsg;     /*  40 */
+	__s64 attr_msgsize;    /*  48 */
+	__s64 attr_curmsgs;    /*  56 */
+	__u64 queue_ino;       /*  64: the queue's inode number (MQ_OPEN_F_QUEUE) */
+	__u64 process_start_ns; /* 72: the process's start, ns since boot (group leader's start_boottime) */
+	__u32 pid;             /*  80: tgid */
+	__u32 tid;             /*  84 */
+	__u32 ppid;            /*  88: real parent's tgid */
+	__u32 ns_pid;          /*  92: tgid as seen inside its pid namespace */
+	__u32 ns_tid;          /*  96: tid as seen inside its pid namespace */
+	__u32 uid;             /* 100: real ids, then effective and fs uid of the subjective credentials */
+	__u32 gid;             /* 104 */
+	__u32 euid;            /* 108 */
+	__u32 fsuid;           /* 112 */
+	__u32 login_uid;       /* 116: audit login uid (MQ_OPEN_F_LOGIN_UID) */
+	__u32 mnt_ns;          /* 120: namespace inode numbers */
+	__u32 pid_ns;          /* 124 */
+	__u32 ipc_ns;          /* 128: the caller's IPC namespace */
+	__u32 user_ns;         /* 132: the user namespace of the caller's credentials */
+	__u32 queue_ipc_ns;    /* 136: the IPC namespace the queue belongs to (its mqueue superblock's) */
+	__u32 queue_mode;      /* 140: the queue inode's permission bits (i_mode & 07777) */
+	__u32 queue_uid;       /* 144 */
+	__u32 queue_gid;       /* 148 */
+	__u32 cpu;             /* 152: CPU at entry */
+	__s32 oflag;           /* 156 */
+	__u32 mode;            /* 160 */
+	__s32 name_error;      /* 164: 0, or errno of the failed read */
+	__s32 attr_error;      /* 168: 0, or errno of the failed read */
+	__u16 name_len;        /* 172: bytes of name at data[0], at most MQ_OPEN_NAME_KEEP */
+	__u16 exe_len;         /* 174: bytes of exe at data[name_len + 1] */
+	__u16 kname_len;       /* 176: bytes of the kernel name at data[name_len + 1 + exe_len + 1] */
+	__u8 name_truncated;   /* 178: 1 when the name is longer than MQ_OPEN_NAME_KEEP */
+	__u8 name_changed;     /* 179: 1 when the name the call used differs from the one read at entry */
+	__u8 has_attr;         /* 180: 1 when an attr pointer was given */
+	__u8 probe;            /* 181: enum mq_open_probe */
+	__u8 api;              /* 182: enum mq_open_api */
+	__u8 created;          /* 183: enum mq_open_created */
+	__u8 flags;            /* 184: MQ_OPEN_F_* */
+	__u8 reserved[7];      /* 185: zero */
+	char comm[MQ_OPEN_COMM_LEN]; /* 192 */
+	__u8 data[MQ_OPEN_DATA_SIZE]; /* 208: name, NUL, exe, NUL, kernel name (unless KNAME_SAME), NUL */
+};                            /* 984 */
 
-#define MQ_OPEN_EVENT_SIZE 400
-#define MQ_OPEN_EVENT_NAME_OFFSET 144
+#define MQ_OPEN_EVENT_SIZE 984
+#define MQ_OPEN_EVENT_DATA_OFFSET 208
 
 _Static_assert(sizeof(struct mq_open_event) == MQ_OPEN_EVENT_SIZE, "mq_open_event size");
-_Static_assert(__builtin_offsetof(struct mq_open_event, name) == MQ_OPEN_EVENT_NAME_OFFSET,
-	       "mq_open_event name offset");
+_Static_assert(__builtin_offsetof(struct mq_open_event, data) == MQ_OPEN_EVENT_DATA_OFFSET,
+	       "mq_open_event data offset");
+
+/* bytes of an event on the wire: the fixed part and the variable part actually used */
+static inline unsigned int mq_open_event_wire_size(const struct mq_open_event *e)
+{
+	/* each part is at most 255 bytes: the masks only make that visible to the verifier */
+	unsigned int n = (e->name_len & 0xff) + 1 + (e->exe_len & 0xff) + 1;
+
+	if ((e->flags & MQ_OPEN_F_QUEUE) && !(e->flags & MQ_OPEN_F_KNAME_SAME))
+		n += (e->kname_len & 0xff) + 1;
+	return MQ_OPEN_EVENT_DATA_OFFSET + n;
+}
 
 #endif /* MQTAP_MQ_OPEN_EVENT_H */

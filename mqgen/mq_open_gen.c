@@ -5,6 +5,8 @@
  *   calls=<N> elapsed_ns=<T> calls_per_sec=<R> ok=<n> errors=<n>
  * The default call opens a queue that does not exist (ENOENT): the cheapest path in the kernel,
  * so tracing overhead shows at its largest. --varied mixes successes and errnos for the demo.
+ * --openat PATH instead opens (openat, O_RDONLY) and closes a file: what tracing opens through
+ * the mqueue filesystem costs every other open on the host.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,7 +52,9 @@ static void usage(FILE *f)
 		   "  --rate R         calls per second (default 0: as fast as possible)\n"
 		   "  --duration-ms D  stop after D ms\n"
 		   "  --name NAME      queue name (default mqtap-gen-<pid>, which does not exist)\n"
-		   "  --varied         mix successes (create, open, close, unlink) with ENOENT, EEXIST and EINVAL\n");
+		   "  --varied         mix successes (create, open, close, unlink) with ENOENT, EEXIST and EINVAL\n"
+		   "  --openat PATH    openat(AT_FDCWD, PATH, O_RDONLY) and close it, instead of mq_open\n"
+		   "  --create         create the queue first (removed at the end): every call then succeeds\n");
 }
 
 int main(int argc, char **argv)
@@ -58,11 +62,14 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "calls", required_argument, NULL, 'c' }, { "rate", required_argument, NULL, 'r' },
 		{ "duration-ms", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' },
-		{ "varied", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "varied", no_argument, NULL, 'v' }, { "openat", required_argument, NULL, 'o' },
+		{ "create", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	long long calls = 1000000, rate = 0, duration_ms = 0, i, ok = 0, errors = 0;
-	int varied = 0, c, calls_given = 0;
+	int varied = 0, create = 0, c, calls_given = 0;
 	char name[256];
+	const char *openat_path = NULL;
 	uint64_t start, end, deadline = 0;
 
 	snprintf(name, sizeof(name), "mqtap-gen-%d", (int)getpid());
@@ -73,6 +80,8 @@ int main(int argc, char **argv)
 		case 'd': duration_ms = atoll(optarg); break;
 		case 'n': snprintf(name, sizeof(name), "%s", optarg); break;
 		case 'v': varied = 1; break;
+		case 'o': openat_path = optarg; break;
+		case 'C': create = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -83,6 +92,15 @@ int main(int argc, char **argv)
 	}
 	if (duration_ms > 0 && !calls_given)
 		calls = 0;
+	if (create) {
+		long q = sys_mq_open(name, O_RDWR | O_CREAT, 0600, NULL);
+
+		if (q < 0) {
+			perror("mq_open_gen: creating the queue");
+			return 1;
+		}
+		close((int)q);
+	}
 	start = now_ns();
 	if (duration_ms > 0)
 		deadline = start + (uint64_t)duration_ms * 1000000ull;
@@ -101,7 +119,9 @@ int main(int argc, char **argv)
 		}
 		if (deadline && (rate > 0 || (i & 63) == 0) && now_ns() >= deadline)
 			break;
-		if (!varied) {
+		if (openat_path) {
+			r = syscall(SYS_openat, AT_FDCWD, openat_path, O_RDONLY, 0);
+		} else if (!varied) {
 			r = sys_mq_open(name, O_RDONLY, 0, NULL);
 		} else {
 			struct mq_attr bad = { .mq_maxmsg = -1, .mq_msgsize = 16 };
@@ -126,7 +146,7 @@ int main(int argc, char **argv)
 		}
 	}
 	end = now_ns();
-	if (varied)
+	if (varied || create)
 		unlink_queue(name);
 	printf("calls=%lld elapsed_ns=%llu calls_per_sec=%.0f ok=%lld errors=%lld\n", i,
 	       (unsigned long long)(end - start), i * 1e9 / (double)(end - start > 0 ? end - start : 1), ok, errors);

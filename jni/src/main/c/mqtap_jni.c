@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <jni.h>
 #include <linux/types.h>
@@ -74,7 +75,8 @@ static int copy_comms(JNIEnv *env, jbyteArray a, char (**out)[16], int *n)
 JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 	JNIEnv *env, jclass cls, jint transport, jint per_cpu_pages, jint ring_buffer_bytes, jint wakeup_bytes,
 	jint drain_interval_ms, jint staging_events, jint self_tgid, jlongArray incl_uids, jlongArray excl_uids, jbyteArray incl_comms,
-	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix)
+	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix,
+	jint inject_entry_drop, jint inject_entry_skip, jint inject_exit_skip, jint skip_fields)
 {
 	struct mqtap_options o = {
 		.transport = transport,
@@ -84,6 +86,10 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 		.drain_interval_ms = drain_interval_ms,
 		.staging_events = staging_events,
 		.self_tgid = (uint32_t)self_tgid,
+		.inject_entry_drop = (uint32_t)inject_entry_drop,
+		.inject_entry_skip = (uint32_t)inject_entry_skip,
+		.inject_exit_skip = (uint32_t)inject_exit_skip,
+		.skip_fields = (uint32_t)skip_fields,
 	};
 	struct mqtap_probe *p;
 	jsize plen = name_prefix ? (*env)->GetArrayLength(env, name_prefix) : 0;
@@ -200,6 +206,29 @@ JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_counters(JNIEnv *env, j
 	return 0;
 }
 
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_progStats(JNIEnv *env, jclass cls, jlong h, jlongArray out)
+{
+	int64_t v[2 * MQTAP_ROLES];
+	jsize len = (*env)->GetArrayLength(env, out);
+	int err = mqtap_probe_prog_stats(PROBE(h), v);
+
+	if (err)
+		return err;
+	(*env)->SetLongArrayRegion(env, out, 0, len < 2 * MQTAP_ROLES ? len : 2 * MQTAP_ROLES, (jlong *)v);
+	return 0;
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_enableStats(JNIEnv *env, jclass cls)
+{
+	return mqtap_enable_stats();
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_closeFd(JNIEnv *env, jclass cls, jint fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_free(JNIEnv *env, jclass cls, jlong h)
 {
 	mqtap_probe_free(PROBE(h));
@@ -259,10 +288,14 @@ JNIEXPORT jintArray JNICALL Java_io_mqtap_capture_NativeProbe_layout(JNIEnv *env
 		(jint)sizeof(struct mq_open_event), 0,
 		FIELD(boot_ns), FIELD(duration_ns), FIELD(cgroup_id), FIELD(ret),
 		FIELD(attr_flags), FIELD(attr_maxmsg), FIELD(attr_msgsize), FIELD(attr_curmsgs),
-		FIELD(pid), FIELD(tid), FIELD(ppid), FIELD(ns_pid), FIELD(uid), FIELD(gid),
-		FIELD(mnt_ns), FIELD(pid_ns), FIELD(cpu), FIELD(oflag), FIELD(mode),
-		FIELD(name_error), FIELD(attr_error), FIELD(name_len), FIELD(name_truncated),
-		FIELD(name_changed), FIELD(has_attr), FIELD(probe), FIELD(reserved), FIELD(comm), FIELD(name),
+		FIELD(queue_ino), FIELD(process_start_ns),
+		FIELD(pid), FIELD(tid), FIELD(ppid), FIELD(ns_pid), FIELD(ns_tid), FIELD(uid), FIELD(gid),
+		FIELD(euid), FIELD(fsuid), FIELD(login_uid), FIELD(mnt_ns), FIELD(pid_ns), FIELD(ipc_ns),
+		FIELD(user_ns), FIELD(queue_ipc_ns), FIELD(queue_mode), FIELD(queue_uid), FIELD(queue_gid),
+		FIELD(cpu), FIELD(oflag), FIELD(mode), FIELD(name_error), FIELD(attr_error),
+		FIELD(name_len), FIELD(exe_len), FIELD(kname_len), FIELD(name_truncated), FIELD(name_changed),
+		FIELD(has_attr), FIELD(probe), FIELD(api), FIELD(created), FIELD(flags), FIELD(reserved),
+		FIELD(comm), FIELD(data),
 	};
 	jsize n = sizeof(v) / sizeof(v[0]);
 	jintArray a = (*env)->NewIntArray(env, n);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -20,14 +21,20 @@
 #include <linux/perf_event.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "mq_open_event.h"
 #include "mq_open.skel.h"
+#include "mqtap_kretprobe.h"
 #include "mqtap_probe.h"
 
 #define LOG_CAP (256 * 1024)
+#define MQTAP_MAX_LINKS 8
 #define TRACEFS "/sys/kernel/tracing"
+
+/* what a program of the set does, for counting its misses */
+enum prog_role { ROLE_ENTER, ROLE_EXIT, ROLE_OPEN_EXIT, ROLE_TASK_EXIT, ROLE_CREATE, ROLES };
 
 struct mqtap_probe {
 	struct mqtap_options opts;
@@ -35,8 +42,13 @@ struct mqtap_probe {
 	int set;           /* loaded set, 0 when none */
 	int features;      /* mqtap_feature bits the loaded program uses */
 	int attached;
-	struct bpf_link *enter_link, *exit_link;
-	struct bpf_link *compat_enter_link, *compat_exit_link; /* tracepoint mode, IA-32 callers */
+	struct bpf_link *enter_link;          /* do_mq_open/sys_enter_mq_open: attached last, detached first */
+	struct bpf_link *compat_enter_link;    /* tracepoint mode, IA-32 callers (raw sys_enter): with enter_link */
+	struct bpf_link *links[MQTAP_MAX_LINKS]; /* every other program of the set */
+	struct bpf_program *link_progs[MQTAP_MAX_LINKS];
+	struct mqtap_kretprobe krp[MQTAP_MAX_LINKS]; /* where links[i] is a kretprobe made through tracefs */
+	int nlinks;
+	int64_t link_missed_base[ROLES]; /* kprobe link misses of links already destroyed, by role (-1: none known) */
 	struct perf_buffer *pb;
 	struct ring_buffer *rb;
 	int epoll_fd;
@@ -217,17 +229,32 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 	return p;
 }
 
-static void set_autoload(struct mqtap_bpf *s, int set, int compat)
+/* benchmarks only (skip_fields bit): the open hooks are neither loaded nor attached */
+#define MQTAP_SKIP_OPEN_HOOKS 0x40
+
+static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat)
 {
-	bpf_program__set_autoload(s->progs.fentry_do_mq_open, set == MQTAP_SET_FENTRY);
-	bpf_program__set_autoload(s->progs.fexit_do_mq_open, set == MQTAP_SET_FENTRY);
-	bpf_program__set_autoload(s->progs.kprobe_do_mq_open, set == MQTAP_SET_KPROBE);
-	bpf_program__set_autoload(s->progs.kretprobe_do_mq_open, set == MQTAP_SET_KPROBE);
-	bpf_program__set_autoload(s->progs.tp_sys_enter_mq_open, set == MQTAP_SET_TRACEPOINT);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_open, set == MQTAP_SET_TRACEPOINT);
+	int fe = set == MQTAP_SET_FENTRY, kp = set == MQTAP_SET_KPROBE, tp = set == MQTAP_SET_TRACEPOINT;
+	int opens = !(skip & MQTAP_SKIP_OPEN_HOOKS);
+
+	bpf_program__set_autoload(s->progs.fentry_do_mq_open, fe);
+	bpf_program__set_autoload(s->progs.fexit_do_mq_open, fe);
+	bpf_program__set_autoload(s->progs.fentry_mqueue_create_attr, fe);
+	bpf_program__set_autoload(s->progs.fexit_do_sys_openat2, fe && opens);
+	bpf_program__set_autoload(s->progs.kprobe_do_mq_open, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_open, kp);
+	bpf_program__set_autoload(s->progs.kprobe_mqueue_create_attr, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_do_sys_openat2, kp && opens);
+	bpf_program__set_autoload(s->progs.tp_sys_enter_mq_open, tp);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_open, tp);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_open, tp && opens);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_openat, tp && opens);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_openat2, tp && opens);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_creat, tp && opens);
 	/* 32-bit callers: the do_mq_open hooks see them, the syscall tracepoints don't */
-	bpf_program__set_autoload(s->progs.raw_sys_enter_compat, set == MQTAP_SET_TRACEPOINT && compat);
-	bpf_program__set_autoload(s->progs.raw_sys_exit_compat, set == MQTAP_SET_TRACEPOINT && compat);
+	bpf_program__set_autoload(s->progs.raw_sys_enter_compat, tp && compat);
+	bpf_program__set_autoload(s->progs.raw_sys_exit_compat, tp && compat);
+	/* task_exit (raw tracepoint sched_process_exit) serves every set */
 }
 
 static const char *set_name(int set)
@@ -490,6 +517,26 @@ int mqtap_probe_features(const struct mqtap_probe *p)
 	return p->set ? p->features : 0;
 }
 
+/* A kernel data symbol's address from /proc/kallsyms, or 0 where it is not listed (or hidden: all zeros). */
+static uint64_t kallsyms_address(const char *name)
+{
+	char line[256], sym[128], type;
+	unsigned long long addr;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 int mqtap_probe_load(struct mqtap_probe *p, int set)
 {
 	struct mqtap_bpf *s;
@@ -505,8 +552,10 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		goto out;
 	}
 	p->skel = s;
-	set_autoload(s, set, set == MQTAP_SET_TRACEPOINT &&
-				 (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32));
+	for (i = 0; i < ROLES; i++)
+		p->link_missed_base[i] = -1;
+	set_autoload(s, set, p->opts.skip_fields, set == MQTAP_SET_TRACEPOINT &&
+		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32));
 	s->rodata->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
@@ -517,6 +566,12 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->bss->cgroup_include = p->opts.n_include_cgroups > 0;
 	s->bss->cgroup_exclude = p->opts.n_exclude_cgroups > 0;
 	s->bss->name_prefix_len = p->opts.name_prefix_len;
+	s->rodata->has_create_hook = set == MQTAP_SET_FENTRY || set == MQTAP_SET_KPROBE;
+	s->rodata->inject_entry_drop = p->opts.inject_entry_drop;
+	s->rodata->inject_entry_skip = p->opts.inject_entry_skip;
+	s->rodata->inject_exit_skip = p->opts.inject_exit_skip;
+	s->rodata->skip_fields = p->opts.skip_fields;
+	s->rodata->mq_fops_kallsyms = kallsyms_address("mqueue_file_operations");
 	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
 		((__u8 *)s->bss->name_prefix)[i] = p->opts.name_prefix[i];
 	err = use_kernel_features(p, s);
@@ -623,10 +678,79 @@ static struct bpf_link *attach_one(struct mqtap_probe *p, struct bpf_program *pr
 	return l;
 }
 
+/* where tracefs is: the usual mount point, or the old one under debugfs */
+static const char *tracefs_dir(void)
+{
+	struct stat st;
+
+	return stat(TRACEFS "/kprobe_events", &st) == 0 ? TRACEFS : "/sys/kernel/debug/tracing";
+}
+
+/* the kprobe set's kretprobes: made through tracefs, with room for calls blocked in the function */
+static const char *kretprobe_target(struct mqtap_probe *p, const struct bpf_program *prog)
+{
+	if (prog == p->skel->progs.kretprobe_do_mq_open)
+		return "do_mq_open";
+	if (prog == p->skel->progs.kretprobe_do_sys_openat2)
+		return "do_sys_openat2";
+	return NULL;
+}
+
+/* 0, or -errno: then the caller attaches through the kprobe PMU (its default instances, misses from 6.7) */
+static int attach_kretprobe(struct mqtap_probe *p, struct bpf_program *prog, struct mqtap_kretprobe *k)
+{
+	char why[512];
+	int err;
+
+	mqtap_kretprobe_sweep(tracefs_dir());
+	err = mqtap_kretprobe_attach(tracefs_dir(), prog, kretprobe_target(p, prog), MQTAP_KRETPROBE_MAXACTIVE, k, why,
+				     sizeof(why));
+	if (err && getenv("MQTAP_LIBBPF_DEBUG"))
+		fprintf(stderr, "mqtap: kretprobe through tracefs failed, using the kprobe PMU: %s\n", why);
+	return err;
+}
+
+/* The programs of the loaded set other than the mq_open entry, in attach order (exits first). */
+static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struct bpf_program **out)
+{
+	struct mqtap_bpf *s = p->skel;
+	int n = 0, opens = !(p->opts.skip_fields & MQTAP_SKIP_OPEN_HOOKS);
+
+	switch (p->set) {
+	case MQTAP_SET_FENTRY:
+		*enter = s->progs.fentry_do_mq_open;
+		out[n++] = s->progs.fexit_do_mq_open;
+		if (opens)
+			out[n++] = s->progs.fexit_do_sys_openat2;
+		out[n++] = s->progs.fentry_mqueue_create_attr;
+		break;
+	case MQTAP_SET_KPROBE:
+		*enter = s->progs.kprobe_do_mq_open;
+		out[n++] = s->progs.kretprobe_do_mq_open;
+		if (opens)
+			out[n++] = s->progs.kretprobe_do_sys_openat2;
+		out[n++] = s->progs.kprobe_mqueue_create_attr;
+		break;
+	default:
+		*enter = s->progs.tp_sys_enter_mq_open;
+		out[n++] = s->progs.tp_sys_exit_mq_open;
+		if (opens) {
+			out[n++] = s->progs.tp_sys_exit_open;
+			out[n++] = s->progs.tp_sys_exit_openat;
+			out[n++] = s->progs.tp_sys_exit_openat2;
+			out[n++] = s->progs.tp_sys_exit_creat;
+		}
+		if (p->features & MQTAP_FEAT_IA32)
+			out[n++] = s->progs.raw_sys_exit_compat;
+	}
+	out[n++] = s->progs.task_exit;
+	return n;
+}
+
 int mqtap_probe_attach(struct mqtap_probe *p)
 {
-	struct bpf_program *enter, *exit_;
-	int err = 0;
+	struct bpf_program *enter, *progs[MQTAP_MAX_LINKS];
+	int err = 0, n, i;
 
 	if (!p->skel) {
 		set_err(p, EINVAL, "attach", "nothing is loaded");
@@ -634,27 +758,24 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	}
 	if (p->attached)
 		return 0;
-	switch (p->set) {
-	case MQTAP_SET_FENTRY:
-		enter = p->skel->progs.fentry_do_mq_open;
-		exit_ = p->skel->progs.fexit_do_mq_open;
-		break;
-	case MQTAP_SET_KPROBE:
-		enter = p->skel->progs.kprobe_do_mq_open;
-		exit_ = p->skel->progs.kretprobe_do_mq_open;
-		break;
-	default:
-		enter = p->skel->progs.tp_sys_enter_mq_open;
-		exit_ = p->skel->progs.tp_sys_exit_mq_open;
+	if (p->set == MQTAP_SET_TRACEPOINT) {
 		err = ensure_tracefs(p);
 		if (err)
 			return err;
+	} else if (p->set == MQTAP_SET_KPROBE && ensure_tracefs(p)) {
+		p->err[0] = 0; /* without tracefs the kretprobes go through the kprobe PMU */
 	}
+	n = set_programs(p, &enter, progs);
 	log_begin(p);
-	/* exit first: every entry recorded from now on has its exit hook in place */
-	p->exit_link = attach_one(p, exit_, &err);
-	if (!err && (p->features & MQTAP_FEAT_IA32))
-		p->compat_exit_link = attach_one(p, p->skel->progs.raw_sys_exit_compat, &err);
+	/* exits and helpers first: every entry recorded from now on has its exit hook in place */
+	for (i = 0; i < n && !err; i++) {
+		p->link_progs[i] = progs[i];
+		p->nlinks = i + 1;
+		if (kretprobe_target(p, progs[i]) && attach_kretprobe(p, progs[i], &p->krp[i]) == 0)
+			p->links[i] = p->krp[i].link;
+		else
+			p->links[i] = attach_one(p, progs[i], &err);
+	}
 	if (!err)
 		p->enter_link = attach_one(p, enter, &err);
 	if (!err && (p->features & MQTAP_FEAT_IA32))
@@ -668,37 +789,55 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	return 0;
 }
 
+static void link_misses(struct mqtap_probe *p, int64_t *by_role);
+static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog);
+
 void mqtap_probe_detach(struct mqtap_probe *p)
 {
+	int i;
+
+	/* counters() reads the links under this lock; what they counted is kept past their end */
+	pthread_mutex_lock(&p->counters_lock);
+	if (p->skel && p->set == MQTAP_SET_KPROBE && (p->enter_link || p->nlinks))
+		link_misses(p, p->link_missed_base);
 	/* entry first: calls in flight still reach their exit and are emitted */
 	if (p->enter_link)
 		bpf_link__destroy(p->enter_link);
 	if (p->compat_enter_link)
 		bpf_link__destroy(p->compat_enter_link);
-	if (p->exit_link)
-		bpf_link__destroy(p->exit_link);
-	if (p->compat_exit_link)
-		bpf_link__destroy(p->compat_exit_link);
-	p->enter_link = p->exit_link = p->compat_enter_link = p->compat_exit_link = NULL;
+	p->enter_link = p->compat_enter_link = NULL;
+	for (i = 0; i < p->nlinks; i++) {
+		if (p->krp[i].event[0])
+			mqtap_kretprobe_detach(tracefs_dir(), &p->krp[i]);
+		else if (p->links[i])
+			bpf_link__destroy(p->links[i]);
+		p->links[i] = NULL;
+		p->link_progs[i] = NULL;
+	}
+	p->nlinks = 0;
 	p->attached = 0;
+	pthread_mutex_unlock(&p->counters_lock);
 }
 
 /* ---- drain ---- */
 
-/* copies one raw event into a fixed-size slot, zeroing what the kernel did not send */
+/*
+ * Copies one raw event into a fixed-size slot: the bytes the event says it uses (readers go by its
+ * lengths, so the rest of the slot is not cleared); a record shorter than that is zero-filled.
+ */
 static void put_event(uint8_t *slot, const uint8_t *raw, size_t raw_size)
 {
 	size_t n = raw_size < MQ_OPEN_EVENT_SIZE ? raw_size : MQ_OPEN_EVENT_SIZE;
+	size_t want = MQ_OPEN_EVENT_SIZE;
 
-	if (n >= MQ_OPEN_EVENT_NAME_OFFSET) {
-		const struct mq_open_event *e = (const void *)raw;
-		size_t want = MQ_OPEN_EVENT_NAME_OFFSET + (e->name_len & 0xff) + 1;
-
+	if (n >= MQ_OPEN_EVENT_DATA_OFFSET) {
+		want = mq_open_event_wire_size((const struct mq_open_event *)raw);
 		if (want < n)
 			n = want; /* perf pads raw data to 8 bytes with whatever was there */
 	}
 	memcpy(slot, raw, n);
-	memset(slot + n, 0, MQ_OPEN_EVENT_SIZE - n);
+	if (n < want)
+		memset(slot + n, 0, want - n);
 }
 
 static int perf_copy(struct mqtap_probe *p, uint8_t *out, int cap)
@@ -905,12 +1044,12 @@ static int drain_staged(struct mqtap_probe *p, uint8_t *out, int cap, int timeou
 	n = avail < (uint64_t)cap ? (int)avail : cap;
 	if (n == 0)
 		return 0;
-	first = scap - tail % scap;
-	if (first > (uint64_t)n)
-		first = n;
-	memcpy(out, p->stage + (tail % scap) * MQ_OPEN_EVENT_SIZE, first * MQ_OPEN_EVENT_SIZE);
-	if ((uint64_t)n > first)
-		memcpy(out + first * MQ_OPEN_EVENT_SIZE, p->stage, (n - first) * MQ_OPEN_EVENT_SIZE);
+	/* each event's used bytes only (a quarter of its slot, typically): readers go by its lengths */
+	for (first = 0; first < (uint64_t)n; first++) {
+		const uint8_t *slot = p->stage + ((tail + first) % scap) * MQ_OPEN_EVENT_SIZE;
+
+		memcpy(out + first * MQ_OPEN_EVENT_SIZE, slot, mq_open_event_wire_size((const struct mq_open_event *)slot));
+	}
 	pthread_mutex_lock(&p->stage_lock);
 	p->stage_tail += n;
 	pthread_cond_broadcast(&p->stage_cond); /* room for the pump */
@@ -995,27 +1134,217 @@ static int64_t sum_counter(struct mqtap_probe *p, __u32 idx)
 	return sum;
 }
 
-/* runs of the loaded programs the kernel skipped (e.g. while a bpf() syscall on the same CPU had BPF disabled) */
-static int64_t prog_misses(struct mqtap_probe *p)
+static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
+{
+	const struct mqtap_bpf *s = p->skel;
+
+	if (prog == s->progs.fentry_do_mq_open || prog == s->progs.kprobe_do_mq_open ||
+	    prog == s->progs.tp_sys_enter_mq_open || prog == s->progs.raw_sys_enter_compat)
+		return ROLE_ENTER;
+	if (prog == s->progs.fexit_do_mq_open || prog == s->progs.kretprobe_do_mq_open ||
+	    prog == s->progs.tp_sys_exit_mq_open || prog == s->progs.raw_sys_exit_compat)
+		return ROLE_EXIT;
+	if (prog == s->progs.task_exit)
+		return ROLE_TASK_EXIT;
+	if (prog == s->progs.fentry_mqueue_create_attr || prog == s->progs.kprobe_mqueue_create_attr)
+		return ROLE_CREATE;
+	return ROLE_OPEN_EXIT;
+}
+
+/*
+ * Runs of the loaded programs the kernel skipped (e.g. while a bpf() syscall on the same CPU had
+ * BPF disabled), by role; -1 where the kernel's bpf_prog_info has no recursion_misses (before 5.12).
+ */
+static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 {
 	struct bpf_program *prog;
-	int64_t sum = 0;
+	int r;
 
+	for (r = 0; r < ROLES; r++)
+		by_role[r] = 0;
+	*total = 0;
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
+		if (fd < 0)
+			continue; /* not loaded: another set */
 		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			sum += info.recursion_misses;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+			continue;
+		if (len < offsetof(struct bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses)) {
+			for (r = 0; r < ROLES; r++)
+				by_role[r] = -1;
+			*total = -1;
+			return;
+		}
+		/* the IA-32 hooks run for every syscall: a skipped run is rarely an mq_open, and a skipped
+		 * mq_open entry or exit of theirs is found by the pairing (exit without entry, missed exit) */
+		if (prog == p->skel->progs.raw_sys_enter_compat || prog == p->skel->progs.raw_sys_exit_compat)
+			continue;
+		by_role[prog_role(p, prog)] += info.recursion_misses;
+		*total += info.recursion_misses;
 	}
-	return sum;
+}
+
+/*
+ * How often a kprobe/kretprobe link's handler was skipped (kretprobe: no free instance), from
+ * bpf_link_info.perf_event.kprobe.missed (6.7+): -1 when not a kprobe link or not reported.
+ * The layout below is the uapi's, newer than the build machine's headers.
+ */
+struct link_info_kprobe {
+	__u32 type;      /* enum bpf_link_type: BPF_LINK_TYPE_PERF_EVENT */
+	__u32 id;
+	__u32 prog_id;
+	__u32 pad0;
+	__u32 pe_type;   /* perf_event.type: enum bpf_perf_event_type */
+	__u32 pad1;
+	__u64 func_name;
+	__u32 name_len;
+	__u32 offset;
+	__u64 addr;
+	__u64 missed;
+	__u64 cookie;
+	__u8 rest[64];   /* the union is larger; the kernel wants unknown tail bytes zero */
+};
+#define MQTAP_LINK_TYPE_PERF_EVENT 7
+#define MQTAP_PERF_EVENT_KPROBE 3
+#define MQTAP_PERF_EVENT_KRETPROBE 4
+
+/* 1 when the running kernel's bpf_link_info has perf_event.kprobe.missed (checked once, from its BTF) */
+static int kernel_reports_link_missed(void)
+{
+	static int known = -1;
+	struct btf *btf;
+	const char *want[] = { "perf_event", "kprobe", "missed" };
+	__s32 id;
+	int depth = 0;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return known;
+	id = btf__find_by_name_kind(btf, "bpf_link_info", BTF_KIND_STRUCT);
+	while (id > 0 && depth < 3) {
+		const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+		const struct btf_member *m;
+		int i, next = -1;
+
+		if (!t || (!btf_is_struct(t) && !btf_is_union(t)))
+			break;
+		m = btf_members(t);
+		for (i = 0; i < btf_vlen(t) && next < 0; i++, m++) {
+			const char *name = btf__name_by_offset(btf, m->name_off);
+
+			if (name && !strcmp(name, want[depth]))
+				next = m->type;
+			else if (name && !*name) { /* an anonymous union: look one level into it */
+				const struct btf_type *u = btf__type_by_id(btf, btf__resolve_type(btf, m->type));
+				const struct btf_member *um = u && (btf_is_union(u) || btf_is_struct(u)) ? btf_members(u) : NULL;
+				int j;
+
+				for (j = 0; um && j < btf_vlen(u) && next < 0; j++, um++) {
+					const char *un = btf__name_by_offset(btf, um->name_off);
+
+					if (un && !strcmp(un, want[depth]))
+						next = um->type;
+				}
+			}
+		}
+		if (next < 0)
+			break;
+		if (++depth == 3) {
+			known = 1;
+			break;
+		}
+		id = next;
+	}
+	btf__free(btf);
+	return known;
+}
+
+static int64_t link_missed(struct bpf_link *l)
+{
+	struct link_info_kprobe info;
+	__u32 len = sizeof(info);
+
+	if (!l || !kernel_reports_link_missed())
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) != 0 || len < offsetof(struct link_info_kprobe, cookie))
+		return -1;
+	if (info.type != MQTAP_LINK_TYPE_PERF_EVENT ||
+	    (info.pe_type != MQTAP_PERF_EVENT_KPROBE && info.pe_type != MQTAP_PERF_EVENT_KRETPROBE))
+		return -1;
+	return (int64_t)info.missed;
+}
+
+/* link misses by role, live links plus what links destroyed earlier had counted */
+static void link_misses(struct mqtap_probe *p, int64_t *by_role)
+{
+	int64_t base[ROLES];
+	int r, i;
+
+	memcpy(base, p->link_missed_base, sizeof(base));
+	for (r = 0; r < ROLES; r++)
+		by_role[r] = base[r];
+	if (p->enter_link) {
+		int64_t m = link_missed(p->enter_link);
+
+		if (m >= 0)
+			by_role[ROLE_ENTER] = (by_role[ROLE_ENTER] < 0 ? 0 : by_role[ROLE_ENTER]) + m;
+	}
+	for (i = 0; i < p->nlinks; i++) {
+		int64_t m = p->krp[i].event[0] ? mqtap_kretprobe_missed(tracefs_dir(), &p->krp[i]) : link_missed(p->links[i]);
+
+		r = prog_role(p, p->link_progs[i]);
+		if (m >= 0)
+			by_role[r] = (by_role[r] < 0 ? 0 : by_role[r]) + m;
+	}
+}
+
+int mqtap_probe_prog_stats(struct mqtap_probe *p, int64_t *out)
+{
+	struct bpf_program *prog;
+
+	memset(out, 0, sizeof(int64_t) * 2 * MQTAP_ROLES);
+	pthread_mutex_lock(&p->counters_lock);
+	if (p->skel && p->set) {
+		bpf_object__for_each_program(prog, p->skel->obj) {
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+			int fd = bpf_program__fd(prog), r;
+
+			memset(&info, 0, sizeof(info));
+			if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+				continue;
+			r = prog_role(p, prog);
+			out[2 * r] += info.run_cnt;
+			out[2 * r + 1] += info.run_time_ns;
+		}
+	}
+	pthread_mutex_unlock(&p->counters_lock);
+	return 0;
+}
+
+int mqtap_enable_stats(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	return fd < 0 ? -errno : fd;
 }
 
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 {
+	int64_t misses[ROLES], links[ROLES];
+	int i;
+
 	memset(out, 0, sizeof(int64_t) * MQTAP_CTR_SLOTS);
+	for (i = MQTAP_CTR_LINK_MISSES_ENTER; i <= MQTAP_CTR_LINK_MISSES_CREATE; i++)
+		out[i] = -1;
 	out[MQTAP_CTR_RECEIVED] = atomic_load_explicit(&p->received, memory_order_relaxed);
 	out[MQTAP_CTR_LOST_RECORDS] = atomic_load_explicit(&p->lost_records, memory_order_relaxed);
 	pthread_mutex_lock(&p->counters_lock);
@@ -1029,7 +1358,21 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 		out[MQTAP_CTR_ENTRY_DROPPED] = sum_counter(p, MQ_OPEN_CTR_ENTRY_DROP);
 		out[MQTAP_CTR_NAME_CHANGED] = sum_counter(p, MQ_OPEN_CTR_NAME_CHANGED);
 		out[MQTAP_CTR_EXIT_MISSED] = sum_counter(p, MQ_OPEN_CTR_EXIT_MISSED);
-		out[MQTAP_CTR_PROG_MISSES] = prog_misses(p);
+		out[MQTAP_CTR_QUEUE_UNRESOLVED] = sum_counter(p, MQ_OPEN_CTR_QUEUE_UNRESOLVED);
+		out[MQTAP_CTR_FS_OPENS] = sum_counter(p, MQ_OPEN_CTR_FS_OPENS);
+		prog_misses(p, misses, &out[MQTAP_CTR_PROG_MISSES]);
+		out[MQTAP_CTR_MISSES_ENTER] = misses[ROLE_ENTER];
+		out[MQTAP_CTR_MISSES_EXIT] = misses[ROLE_EXIT];
+		out[MQTAP_CTR_MISSES_OPEN_EXIT] = misses[ROLE_OPEN_EXIT];
+		out[MQTAP_CTR_MISSES_TASK_EXIT] = misses[ROLE_TASK_EXIT];
+		out[MQTAP_CTR_MISSES_CREATE] = misses[ROLE_CREATE];
+		if (p->set == MQTAP_SET_KPROBE) {
+			link_misses(p, links);
+			out[MQTAP_CTR_LINK_MISSES_ENTER] = links[ROLE_ENTER];
+			out[MQTAP_CTR_LINK_MISSES_EXIT] = links[ROLE_EXIT];
+			out[MQTAP_CTR_LINK_MISSES_OPEN_EXIT] = links[ROLE_OPEN_EXIT];
+			out[MQTAP_CTR_LINK_MISSES_CREATE] = links[ROLE_CREATE];
+		}
 	}
 	pthread_mutex_unlock(&p->counters_lock);
 	return 0;

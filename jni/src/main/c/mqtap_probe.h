@@ -10,7 +10,7 @@
 enum mqtap_set { MQTAP_SET_FENTRY = 1, MQTAP_SET_KPROBE = 2, MQTAP_SET_TRACEPOINT = 3 };
 enum mqtap_transport { MQTAP_PERF_BUFFER = 0, MQTAP_RING_BUFFER = 1 };
 
-/* counters(): slots of the array it fills */
+/* counters(): slots of the array it fills; -1 where this kernel does not report the value */
 enum mqtap_counter_slot {
 	MQTAP_CTR_LOST_KERNEL = 0,   /* output failures counted in the program (perf and ring buffer) */
 	MQTAP_CTR_LOST_RECORDS = 1,  /* sum of perf PERF_RECORD_LOST counts seen by the reader */
@@ -23,8 +23,21 @@ enum mqtap_counter_slot {
 	MQTAP_CTR_ENTRY_DROPPED = 8,
 	MQTAP_CTR_NAME_CHANGED = 9,
 	MQTAP_CTR_EXIT_MISSED = 10,     /* entries whose exit never ran (pairing miss the other way) */
-	MQTAP_CTR_PROG_MISSES = 11,     /* runs the kernel skipped (bpf_prog_info.recursion_misses) */
-	MQTAP_CTR_SLOTS = 12,
+	MQTAP_CTR_PROG_MISSES = 11,     /* runs of all the set's programs the kernel skipped (recursion_misses) */
+	MQTAP_CTR_QUEUE_UNRESOLVED = 12, /* successes whose descriptor named no queue by exit */
+	MQTAP_CTR_FS_OPENS = 13,        /* opens through an mqueue filesystem seen */
+	/* recursion_misses by program role (5.12+; kprobe and tracepoint programs count them from 6.7) */
+	MQTAP_CTR_MISSES_ENTER = 14,
+	MQTAP_CTR_MISSES_EXIT = 15,
+	MQTAP_CTR_MISSES_OPEN_EXIT = 16,
+	MQTAP_CTR_MISSES_TASK_EXIT = 17,
+	MQTAP_CTR_MISSES_CREATE = 18,
+	/* kprobe/kretprobe link misses (bpf_link_info, 6.7+) by role; -1 for other sets and older kernels */
+	MQTAP_CTR_LINK_MISSES_ENTER = 19,
+	MQTAP_CTR_LINK_MISSES_EXIT = 20,
+	MQTAP_CTR_LINK_MISSES_OPEN_EXIT = 21,
+	MQTAP_CTR_LINK_MISSES_CREATE = 22,
+	MQTAP_CTR_SLOTS = 23,
 };
 
 /* kernel features the program can use (mqtap_kernel_features, mqtap_probe_features) */
@@ -55,6 +68,10 @@ struct mqtap_options {
 	uint8_t name_prefix[256];
 	int name_prefix_len;
 	int without_features;  /* mqtap_feature bits not to use even where the kernel has them (tests) */
+	/* fault injection for tests (0: off): 1 in N entries fail to store, entries or exits are skipped */
+	uint32_t inject_entry_drop, inject_entry_skip, inject_exit_skip;
+	/* benchmarks only: groups of fields left unread (SKIP_* of bpf/caller.bpf.h); 0 in production */
+	uint32_t skip_fields;
 };
 
 struct mqtap_probe;
@@ -78,6 +95,12 @@ void mqtap_probe_stop(struct mqtap_probe *p);
 void mqtap_probe_without_features(struct mqtap_probe *p, int features);
 /* The mqtap_feature bits the loaded program uses (0 before a load). */
 int mqtap_probe_features(const struct mqtap_probe *p);
+/* Run counts and run time of the loaded programs by role (enter, exit, open exit, thread exit, create):
+ * 2 x MQTAP_ROLES values {runs, ns}, counted while run-time stats are on (mqtap_enable_stats). 0 or -errno. */
+#define MQTAP_ROLES 5
+int mqtap_probe_prog_stats(struct mqtap_probe *p, int64_t *out);
+/* Turns the kernel's BPF run-time statistics on until the returned fd is closed. fd or -errno. */
+int mqtap_enable_stats(void);
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
 void mqtap_probe_free(struct mqtap_probe *p);

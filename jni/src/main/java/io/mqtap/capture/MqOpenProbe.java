@@ -75,7 +75,8 @@ public final class MqOpenProbe implements AutoCloseable {
                 ProbeOptions.longs(options.includeUids()), ProbeOptions.longs(options.excludeUids()),
                 options.commSlots(options.includeComms()), options.commSlots(options.excludeComms()),
                 ProbeOptions.longs(options.includeCgroupIds()), ProbeOptions.longs(options.excludeCgroupIds()),
-                options.namePrefixBytes());
+                options.namePrefixBytes(), options.faults().entryDropOneIn(), options.faults().entrySkipOneIn(),
+                options.faults().exitSkipOneIn(), options.skipFieldsForBenchmark());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
         if (!without.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(without));
@@ -256,6 +257,32 @@ public final class MqOpenProbe implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * How often the kernel ran each of this probe's programs and for how long, by role, counted while
+     * {@link #enableRunTimeStats()} is on (the kernel does not time BPF programs otherwise). Any thread.
+     */
+    public ProgramStats programStats() {
+        lock.readLock().lock();
+        try {
+            if (closed) return ProgramStats.of(new long[2 * ProgramStats.ROLES.size()]);
+            long[] v = new long[2 * ProgramStats.ROLES.size()];
+            NativeProbe.progStats(handle, v);
+            return ProgramStats.of(v);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Turns the kernel's BPF run-time statistics on (for every program on the host) until closed; they
+     * cost every BPF program two clock reads per run, so only benchmarks do this.
+     */
+    public static AutoCloseable enableRunTimeStats() throws ProbeException {
+        int fd = NativeProbe.enableStats();
+        if (fd < 0) throw new ProbeException("enable_stats", -fd, "BPF_ENABLE_STATS failed: " + NativeProbe.strerror(-fd));
+        return () -> NativeProbe.closeFd(fd);
     }
 
     /** Stops new events; drain still returns what is buffered. Any thread; idempotent. */

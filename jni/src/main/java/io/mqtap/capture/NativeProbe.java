@@ -13,7 +13,8 @@ final class NativeProbe {
     static native long create(int transport, int perCpuPages, int ringBufferBytes, int wakeupBytes,
                               int drainIntervalMillis, int stagingEvents, int selfTgid, long[] includeUids, long[] excludeUids,
                               byte[] includeComms, byte[] excludeComms, long[] includeCgroups,
-                              long[] excludeCgroups, byte[] namePrefix);
+                              long[] excludeCgroups, byte[] namePrefix, int injectEntryDrop, int injectEntrySkip,
+                              int injectExitSkip, int skipFields);
 
     static native int load(long handle, int set);
 
@@ -37,6 +38,14 @@ final class NativeProbe {
     static native void stop(long handle);
 
     static native int counters(long handle, long[] out);
+
+    /** {runs, ns} per program role (enter, exit, openExit, taskExit, create), while run-time stats are on. */
+    static native int progStats(long handle, long[] out);
+
+    /** Turns the kernel's BPF run-time statistics on until {@link #closeFd} of the result; -errno on failure. */
+    static native int enableStats();
+
+    static native void closeFd(int fd);
 
     static native void free(long handle);
 

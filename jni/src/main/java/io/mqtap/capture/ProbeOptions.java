@@ -28,6 +28,8 @@ public final class ProbeOptions {
     private final Set<String> includeComms, excludeComms;
     private final Set<Long> includeCgroupIds, excludeCgroupIds;
     private final byte[] namePrefix;
+    private final FaultInjection faults;
+    private final int skipFields;
 
     private ProbeOptions(Builder b) {
         transport = b.transport;
@@ -44,6 +46,8 @@ public final class ProbeOptions {
         includeCgroupIds = Set.copyOf(b.includeCgroupIds);
         excludeCgroupIds = Set.copyOf(b.excludeCgroupIds);
         namePrefix = b.namePrefix.clone();
+        faults = b.faults;
+        skipFields = b.skipFields;
     }
 
     public static Builder builder() {
@@ -62,6 +66,8 @@ public final class ProbeOptions {
                 .includeUids(includeUids).excludeUids(excludeUids).includeComms(includeComms)
                 .excludeComms(excludeComms).includeCgroupIds(includeCgroupIds).excludeCgroupIds(excludeCgroupIds);
         b.namePrefix = namePrefix.clone();
+        b.faults = faults;
+        b.skipFields = skipFields;
         return b;
     }
 
@@ -88,6 +94,33 @@ public final class ProbeOptions {
     public Set<Long> excludeCgroupIds() { return excludeCgroupIds; }
     /** The name prefix as bytes (empty: no prefix filter). */
     public byte[] namePrefixBytes() { return namePrefix.clone(); }
+    /** Tests only: simulated kernel failures (none by default). */
+    public FaultInjection faults() { return faults; }
+    /** Benchmarks only: groups of fields the probe leaves unread ({@link #SKIP_CREDS} ...; 0, the default: none). */
+    public int skipFieldsForBenchmark() { return skipFields; }
+
+    /** Groups of fields {@link Builder#skipFieldsForBenchmark} can leave unread, as bpf/caller.bpf.h numbers them. */
+    public static final int SKIP_CREDS = 0x01, SKIP_IPC_NS = 0x02, SKIP_NS_TID = 0x04, SKIP_START = 0x08,
+            SKIP_EXE = 0x10, SKIP_QUEUE = 0x20, SKIP_OPEN_HOOKS = 0x40;
+
+    /**
+     * Fault injection, for tests of the loss accounting only: 1 in N mq_open calls (after the filters)
+     * behaves as if the kernel could not store the entry ({@code entryDropOneIn}), skipped the entry
+     * program ({@code entrySkipOneIn}) or skipped the exit program ({@code exitSkipOneIn}); 0 turns each
+     * off. What follows (counting, pairing) is the production code; only the failure is simulated.
+     */
+    public record FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn) {
+        public static final FaultInjection NONE = new FaultInjection(0, 0, 0);
+
+        public FaultInjection {
+            if (entryDropOneIn < 0 || entrySkipOneIn < 0 || exitSkipOneIn < 0)
+                throw new IllegalArgumentException("faultInjection: 1-in-N values must be >= 0 (0: off), was " + this);
+        }
+
+        public boolean any() {
+            return entryDropOneIn + entrySkipOneIn + exitSkipOneIn > 0;
+        }
+    }
 
     /** The wakeup watermark the kernel is given: at most half of one buffer, so a wakeup can happen before it fills. */
     int effectiveWakeupBytes() {
@@ -102,7 +135,9 @@ public final class ProbeOptions {
                 + ", stagingEvents=" + stagingEvents + ", attachMode=" + attachMode.label() + ", includeUids=" + includeUids + ", excludeUids=" + excludeUids
                 + ", includeComms=" + includeComms + ", excludeComms=" + excludeComms + ", includeCgroupIds="
                 + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
-                + new String(namePrefix, StandardCharsets.UTF_8) + "}";
+                + new String(namePrefix, StandardCharsets.UTF_8)
+                + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
+                + Integer.toHexString(skipFields) : "") + "}";
     }
 
     public static final class Builder {
@@ -117,8 +152,23 @@ public final class ProbeOptions {
         private Set<String> includeComms = Set.of(), excludeComms = Set.of();
         private Set<Long> includeCgroupIds = Set.of(), excludeCgroupIds = Set.of();
         private byte[] namePrefix = new byte[0];
+        private FaultInjection faults = FaultInjection.NONE;
+        private int skipFields;
 
         private Builder() {}
+
+        /** Benchmarks only: leave these groups of fields unread (SKIP_* bits), to measure what each costs. */
+        public Builder skipFieldsForBenchmark(int mask) {
+            if (mask < 0 || mask > 0x7f) throw new IllegalArgumentException("skipFieldsForBenchmark: SKIP_* bits, was " + mask);
+            skipFields = mask;
+            return this;
+        }
+
+        /** Tests only: see {@link FaultInjection}. */
+        public Builder faultInjection(FaultInjection f) {
+            faults = Objects.requireNonNull(f, "faultInjection");
+            return this;
+        }
 
         public Builder transport(Transport t) { transport = Objects.requireNonNull(t, "transport"); return this; }
         /** Perf buffer pages per CPU: a power of two (default 64). */
@@ -129,7 +179,7 @@ public final class ProbeOptions {
         public Builder wakeupBytes(int n) { wakeupBytes = n; return this; }
         /** Upper bound of one sleep inside drain (default 10 ms). */
         public Builder drainIntervalMillis(int n) { drainIntervalMillis = n; return this; }
-        /** Events read ahead into native memory by libmqtap's own thread (default 32768, 12.5 MiB; 0 = off). */
+        /** Events read ahead into native memory by libmqtap's own thread (default 32768, 31 MiB; 0 = off). */
         public Builder stagingEvents(int n) { stagingEvents = n; return this; }
         public Builder attachMode(AttachMode m) { attachMode = Objects.requireNonNull(m, "attachMode"); return this; }
         public Builder includeUids(Set<Long> s) { includeUids = copy(s, "includeUids"); return this; }
@@ -233,13 +283,13 @@ public final class ProbeOptions {
                 && includeUids.equals(p.includeUids) && excludeUids.equals(p.excludeUids)
                 && includeComms.equals(p.includeComms) && excludeComms.equals(p.excludeComms)
                 && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
-                && Arrays.equals(namePrefix, p.namePrefix);
+                && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
-                Arrays.hashCode(namePrefix));
+                Arrays.hashCode(namePrefix), faults, skipFields);
     }
 }

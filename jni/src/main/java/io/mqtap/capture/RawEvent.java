@@ -12,7 +12,7 @@ import java.util.List;
 public final class RawEvent {
     private RawEvent() {}
 
-    public static final int SIZE = 400;
+    public static final int SIZE = 984;
 
     public static final int BOOT_NS = 0;
     public static final int DURATION_NS = 8;
@@ -22,32 +22,57 @@ public final class RawEvent {
     public static final int ATTR_MAXMSG = 40;
     public static final int ATTR_MSGSIZE = 48;
     public static final int ATTR_CURMSGS = 56;
-    public static final int PID = 64;
-    public static final int TID = 68;
-    public static final int PPID = 72;
-    public static final int NS_PID = 76;
-    public static final int UID = 80;
-    public static final int GID = 84;
-    public static final int MNT_NS = 88;
-    public static final int PID_NS = 92;
-    public static final int CPU = 96;
-    public static final int OFLAG = 100;
-    public static final int MODE = 104;
-    public static final int NAME_ERROR = 108;
-    public static final int ATTR_ERROR = 112;
-    public static final int NAME_LEN = 116;
-    public static final int NAME_TRUNCATED = 118;
-    public static final int NAME_CHANGED = 119;
-    public static final int HAS_ATTR = 120;
-    public static final int PROBE = 121;
-    public static final int RESERVED = 122;
-    public static final int COMM = 128;
-    public static final int NAME = 144;
+    public static final int QUEUE_INO = 64;
+    public static final int PROCESS_START_NS = 72;
+    public static final int PID = 80;
+    public static final int TID = 84;
+    public static final int PPID = 88;
+    public static final int NS_PID = 92;
+    public static final int NS_TID = 96;
+    public static final int UID = 100;
+    public static final int GID = 104;
+    public static final int EUID = 108;
+    public static final int FSUID = 112;
+    public static final int LOGIN_UID = 116;
+    public static final int MNT_NS = 120;
+    public static final int PID_NS = 124;
+    public static final int IPC_NS = 128;
+    public static final int USER_NS = 132;
+    public static final int QUEUE_IPC_NS = 136;
+    public static final int QUEUE_MODE = 140;
+    public static final int QUEUE_UID = 144;
+    public static final int QUEUE_GID = 148;
+    public static final int CPU = 152;
+    public static final int OFLAG = 156;
+    public static final int MODE = 160;
+    public static final int NAME_ERROR = 164;
+    public static final int ATTR_ERROR = 168;
+    public static final int NAME_LEN = 172;
+    public static final int EXE_LEN = 174;
+    public static final int KNAME_LEN = 176;
+    public static final int NAME_TRUNCATED = 178;
+    public static final int NAME_CHANGED = 179;
+    public static final int HAS_ATTR = 180;
+    public static final int PROBE = 181;
+    public static final int API = 182;
+    public static final int CREATED = 183;
+    public static final int FLAGS = 184;
+    public static final int RESERVED = 185;
+    public static final int COMM = 192;
+    /** name, NUL, exe, NUL, kernel name, NUL */
+    public static final int DATA = 208;
 
     public static final int COMM_LEN = 16;
-    public static final int NAME_CAPACITY = 256;
-    /** Name bytes kept at most; longer names set nameTruncated. */
+    public static final int DATA_CAPACITY = 776;
+    /** Name bytes kept at most; longer names set nameTruncated. The exe and kernel names are at most this too. */
     public static final int NAME_MAX = 255;
+
+    /** {@code api} values */
+    static final int API_MQ_OPEN = 1, API_OPEN = 2;
+    /** {@code created} values */
+    static final int CREATED_NO = 0, CREATED_YES = 1;
+    /** {@code flags} bits */
+    static final int F_QUEUE = 0x01, F_KNAME_SAME = 0x02, F_LOGIN_UID = 0x04, F_EXE = 0x08, F_NO_KNAME = 0x10;
 
     /** Field name, offset and size, in the order the native layout() reports them. */
     public record Field(String name, int offset, int size) {}
@@ -57,26 +82,55 @@ public final class RawEvent {
             new Field("cgroup_id", CGROUP_ID, 8), new Field("ret", RET, 8),
             new Field("attr_flags", ATTR_FLAGS, 8), new Field("attr_maxmsg", ATTR_MAXMSG, 8),
             new Field("attr_msgsize", ATTR_MSGSIZE, 8), new Field("attr_curmsgs", ATTR_CURMSGS, 8),
+            new Field("queue_ino", QUEUE_INO, 8), new Field("process_start_ns", PROCESS_START_NS, 8),
             new Field("pid", PID, 4), new Field("tid", TID, 4), new Field("ppid", PPID, 4),
-            new Field("ns_pid", NS_PID, 4), new Field("uid", UID, 4), new Field("gid", GID, 4),
-            new Field("mnt_ns", MNT_NS, 4), new Field("pid_ns", PID_NS, 4), new Field("cpu", CPU, 4),
-            new Field("oflag", OFLAG, 4), new Field("mode", MODE, 4), new Field("name_error", NAME_ERROR, 4),
-            new Field("attr_error", ATTR_ERROR, 4), new Field("name_len", NAME_LEN, 2),
+            new Field("ns_pid", NS_PID, 4), new Field("ns_tid", NS_TID, 4), new Field("uid", UID, 4),
+            new Field("gid", GID, 4), new Field("euid", EUID, 4), new Field("fsuid", FSUID, 4),
+            new Field("login_uid", LOGIN_UID, 4), new Field("mnt_ns", MNT_NS, 4), new Field("pid_ns", PID_NS, 4),
+            new Field("ipc_ns", IPC_NS, 4), new Field("user_ns", USER_NS, 4), new Field("queue_ipc_ns", QUEUE_IPC_NS, 4),
+            new Field("queue_mode", QUEUE_MODE, 4), new Field("queue_uid", QUEUE_UID, 4),
+            new Field("queue_gid", QUEUE_GID, 4), new Field("cpu", CPU, 4), new Field("oflag", OFLAG, 4),
+            new Field("mode", MODE, 4), new Field("name_error", NAME_ERROR, 4), new Field("attr_error", ATTR_ERROR, 4),
+            new Field("name_len", NAME_LEN, 2), new Field("exe_len", EXE_LEN, 2), new Field("kname_len", KNAME_LEN, 2),
             new Field("name_truncated", NAME_TRUNCATED, 1), new Field("name_changed", NAME_CHANGED, 1),
-            new Field("has_attr", HAS_ATTR, 1), new Field("probe", PROBE, 1), new Field("reserved", RESERVED, 6),
-            new Field("comm", COMM, COMM_LEN), new Field("name", NAME, NAME_CAPACITY));
+            new Field("has_attr", HAS_ATTR, 1), new Field("probe", PROBE, 1), new Field("api", API, 1),
+            new Field("created", CREATED, 1), new Field("flags", FLAGS, 1), new Field("reserved", RESERVED, 7),
+            new Field("comm", COMM, COMM_LEN), new Field("data", DATA, DATA_CAPACITY));
 
     /**
      * Decodes the record at {@code offset} (absolute; position and limit are not used or changed).
-     * The buffer's byte order does not matter: records are read in the machine's order.
+     * The buffer's byte order does not matter: records are read in the machine's order. Lengths are
+     * clamped to what the record can hold, never trusted past it.
      */
     public static MqOpenEvent decode(ByteBuffer buf, int offset) {
         if (offset < 0 || offset > buf.capacity() - SIZE)
             throw new IndexOutOfBoundsException("record at " + offset + " does not fit a buffer of " + buf.capacity());
         ByteBuffer b = buf.order() == ByteOrder.nativeOrder() ? buf : buf.duplicate().order(ByteOrder.nativeOrder());
+        int flags = b.get(offset + FLAGS) & 0xFF;
         int nameLen = Math.min(b.getShort(offset + NAME_LEN) & 0xFFFF, NAME_MAX);
+        int exeLen = Math.min(b.getShort(offset + EXE_LEN) & 0xFFFF, NAME_MAX);
+        int knameLen = Math.min(b.getShort(offset + KNAME_LEN) & 0xFFFF, NAME_MAX);
         byte[] name = new byte[nameLen];
-        b.get(offset + NAME, name);
+        b.get(offset + DATA, name);
+        int exeAt = offset + DATA + nameLen + 1;
+        byte[] exe = null;
+        if ((flags & F_EXE) != 0) {
+            exe = new byte[exeLen];
+            b.get(exeAt, exe);
+        }
+        MqOpenEvent.Queue queue = null;
+        if ((flags & F_QUEUE) != 0) {
+            byte[] kname;
+            if ((flags & F_NO_KNAME) != 0) kname = null;
+            else if ((flags & F_KNAME_SAME) != 0) kname = name.clone();
+            else {
+                kname = new byte[knameLen];
+                b.get(exeAt + exeLen + 1, kname);
+            }
+            queue = new MqOpenEvent.Queue(u32(b, offset + QUEUE_IPC_NS), b.getLong(offset + QUEUE_INO),
+                    b.getInt(offset + QUEUE_MODE), u32(b, offset + QUEUE_UID), u32(b, offset + QUEUE_GID), kname);
+        }
+        int created = b.get(offset + CREATED) & 0xFF;
         return new MqOpenEvent(
                 b.getLong(offset + BOOT_NS),
                 b.getInt(offset + CPU),
@@ -104,7 +158,18 @@ public final class RawEvent {
                 b.getLong(offset + RET),
                 AttachMode.ofProbeByte(b.get(offset + PROBE) & 0xFF),
                 b.getLong(offset + DURATION_NS),
-                b.getInt(offset + ATTR_ERROR));
+                b.getInt(offset + ATTR_ERROR),
+                u32(b, offset + NS_TID),
+                u32(b, offset + EUID),
+                u32(b, offset + FSUID),
+                (flags & F_LOGIN_UID) != 0 ? u32(b, offset + LOGIN_UID) : null,
+                u32(b, offset + USER_NS),
+                u32(b, offset + IPC_NS),
+                b.getLong(offset + PROCESS_START_NS),
+                exe,
+                (b.get(offset + API) & 0xFF) == API_OPEN ? MqOpenEvent.Api.OPEN : MqOpenEvent.Api.MQ_OPEN,
+                created == CREATED_NO ? Boolean.FALSE : created == CREATED_YES ? Boolean.TRUE : null,
+                queue);
     }
 
     private static long u32(ByteBuffer b, int at) {

@@ -83,7 +83,7 @@ class ProbeTransportKernelTest {
             HelperRun run = MqOpenHelper.run("name=mqtap-t-stage repeat=20000 quiet");
             List<MqOpenEvent> got = Captured.drainAll(p, e -> e.pid() == run.pid());
             ProbeCounters c = p.counters();
-            long kernelBufferHolds = (long) Runtime.getRuntime().availableProcessors() * 64 * 4096 / (RawEvent.NAME + 16);
+            long kernelBufferHolds = (long) Runtime.getRuntime().availableProcessors() * 64 * 4096 / (RawEvent.DATA + 48); // fixed part, name, exe
             assertThat(got.size() + c.lostTotal()).as("received + lost; " + c).isEqualTo(20_000);
             assertThat((long) got.size()).as("more than the kernel buffers alone can hold").isGreaterThan(kernelBufferHolds);
         }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The decoder on hand-made records, and its layout against the C header (through the native library). */
 class RawEventTest {
 
-    /** Writes a record the way the C struct lays it out, at {@code at}. */
+    /** Writes a record the way the C struct lays it out, at {@code at}: a failed mq_open with an exe. */
     static void write(ByteBuffer b, int at, byte[] name, boolean truncated) {
         b.putLong(at + RawEvent.BOOT_NS, 123_456_789_000L);
         b.putLong(at + RawEvent.DURATION_NS, 4_321L);
@@ -21,14 +21,21 @@ class RawEventTest {
         b.putLong(at + RawEvent.ATTR_MAXMSG, 10L);
         b.putLong(at + RawEvent.ATTR_MSGSIZE, 8192L);
         b.putLong(at + RawEvent.ATTR_CURMSGS, 0L);
+        b.putLong(at + RawEvent.PROCESS_START_NS, 777_000_000_123L);
         b.putInt(at + RawEvent.PID, 0xFFFF_FFF0); // above 2^31: decoded unsigned
         b.putInt(at + RawEvent.TID, 4242);
         b.putInt(at + RawEvent.PPID, 1);
         b.putInt(at + RawEvent.NS_PID, 7);
+        b.putInt(at + RawEvent.NS_TID, 8);
         b.putInt(at + RawEvent.UID, 65534);
         b.putInt(at + RawEvent.GID, 65533);
+        b.putInt(at + RawEvent.EUID, 0);
+        b.putInt(at + RawEvent.FSUID, 1001);
+        b.putInt(at + RawEvent.LOGIN_UID, 1000);
         b.putInt(at + RawEvent.MNT_NS, 0xF000_0001);
         b.putInt(at + RawEvent.PID_NS, 0xF000_0002);
+        b.putInt(at + RawEvent.IPC_NS, 0xF000_0003);
+        b.putInt(at + RawEvent.USER_NS, 0xF000_0004);
         b.putInt(at + RawEvent.CPU, 1);
         b.putInt(at + RawEvent.OFLAG, 0x42);
         b.putInt(at + RawEvent.MODE, 0600);
@@ -39,8 +46,35 @@ class RawEventTest {
         b.put(at + RawEvent.NAME_CHANGED, (byte) 1);
         b.put(at + RawEvent.HAS_ATTR, (byte) 1);
         b.put(at + RawEvent.PROBE, (byte) 3);
+        b.put(at + RawEvent.API, (byte) 1);
+        b.put(at + RawEvent.CREATED, (byte) 2);
+        b.put(at + RawEvent.FLAGS, (byte) (RawEvent.F_LOGIN_UID | RawEvent.F_EXE));
         b.put(at + RawEvent.COMM, "worker\0junk".getBytes(StandardCharsets.US_ASCII));
-        b.put(at + RawEvent.NAME, name);
+        b.put(at + RawEvent.DATA, name);
+        byte[] exe = "mq_open_helper".getBytes(StandardCharsets.US_ASCII);
+        b.putShort(at + RawEvent.EXE_LEN, (short) exe.length);
+        b.put(at + RawEvent.DATA + name.length + 1, exe);
+    }
+
+    /** Turns the record at {@code at} into a success on the queue {@code kname} (null: the same as the name). */
+    static void succeed(ByteBuffer b, int at, byte[] kname) {
+        b.putLong(at + RawEvent.RET, 5L);
+        b.putLong(at + RawEvent.QUEUE_INO, 0x1_0000_0001L);
+        b.putInt(at + RawEvent.QUEUE_IPC_NS, 0xF000_0005);
+        b.putInt(at + RawEvent.QUEUE_MODE, 0600);
+        b.putInt(at + RawEvent.QUEUE_UID, 1001);
+        b.putInt(at + RawEvent.QUEUE_GID, 1002);
+        b.put(at + RawEvent.CREATED, (byte) 1);
+        int flags = b.get(at + RawEvent.FLAGS) | RawEvent.F_QUEUE;
+        if (kname == null) {
+            flags |= RawEvent.F_KNAME_SAME;
+        } else {
+            int nameLen = b.getShort(at + RawEvent.NAME_LEN);
+            int exeLen = b.getShort(at + RawEvent.EXE_LEN);
+            b.putShort(at + RawEvent.KNAME_LEN, (short) kname.length);
+            b.put(at + RawEvent.DATA + nameLen + 1 + exeLen + 1, kname);
+        }
+        b.put(at + RawEvent.FLAGS, (byte) flags);
     }
 
     @Test
@@ -65,10 +99,17 @@ class RawEventTest {
         assertThat(e.tid()).isEqualTo(4242L);
         assertThat(e.ppid()).isEqualTo(1L);
         assertThat(e.nsPid()).isEqualTo(7L);
+        assertThat(e.nsTid()).isEqualTo(8L);
         assertThat(e.uid()).isEqualTo(65534L);
         assertThat(e.gid()).isEqualTo(65533L);
+        assertThat(e.euid()).isZero();
+        assertThat(e.fsuid()).isEqualTo(1001L);
+        assertThat(e.loginUid()).isEqualTo(1000L);
         assertThat(e.mntNs()).isEqualTo(0xF000_0001L);
         assertThat(e.pidNs()).isEqualTo(0xF000_0002L);
+        assertThat(e.ipcNs()).isEqualTo(0xF000_0003L);
+        assertThat(e.userNs()).isEqualTo(0xF000_0004L);
+        assertThat(e.processStartNs()).isEqualTo(777_000_000_123L);
         assertThat(e.cpu()).isEqualTo(1);
         assertThat(e.oflag()).isEqualTo(0x42);
         assertThat(e.mode()).isEqualTo(0600);
@@ -80,6 +121,50 @@ class RawEventTest {
         assertThat(e.hasAttr()).isTrue();
         assertThat(e.probe()).isEqualTo(AttachMode.TRACEPOINT);
         assertThat(e.comm()).isEqualTo("worker");
+        assertThat(e.exe()).containsExactly("mq_open_helper".getBytes(StandardCharsets.US_ASCII));
+        assertThat(e.api()).isEqualTo(MqOpenEvent.Api.MQ_OPEN);
+        assertThat(e.created()).as("2: unknown").isNull();
+        assertThat(e.queue()).as("a failed call names no queue").isNull();
+    }
+
+    @Test
+    void decodesTheQueueAndTheKernelsNameWhereItDiffers() {
+        ByteBuffer b = ByteBuffer.allocate(RawEvent.SIZE).order(ByteOrder.nativeOrder());
+        write(b, 0, "orders-a".getBytes(StandardCharsets.US_ASCII), false);
+        succeed(b, 0, "orders-b".getBytes(StandardCharsets.US_ASCII));
+        MqOpenEvent e = RawEvent.decode(b, 0);
+        assertThat(e.succeeded()).isTrue();
+        assertThat(e.created()).isTrue();
+        assertThat(e.queue().inode()).isEqualTo(0x1_0000_0001L);
+        assertThat(e.queue().ipcNs()).isEqualTo(0xF000_0005L);
+        assertThat(e.queue().mode()).isEqualTo(0600);
+        assertThat(e.queue().uid()).isEqualTo(1001L);
+        assertThat(e.queue().gid()).isEqualTo(1002L);
+        assertThat(e.kernelName()).containsExactly("orders-b".getBytes(StandardCharsets.US_ASCII));
+        assertThat(e.name()).containsExactly("orders-a".getBytes(StandardCharsets.US_ASCII));
+        assertThat(e.exe()).containsExactly("mq_open_helper".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void aKernelNameEqualToTheNameIsNotSentTwice() {
+        ByteBuffer b = ByteBuffer.allocate(RawEvent.SIZE).order(ByteOrder.nativeOrder());
+        write(b, 0, "orders".getBytes(StandardCharsets.US_ASCII), false);
+        succeed(b, 0, null);
+        assertThat(RawEvent.decode(b, 0).kernelName()).containsExactly("orders".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void unsetLoginUidAndMissingExeAreNull() {
+        ByteBuffer b = ByteBuffer.allocate(RawEvent.SIZE).order(ByteOrder.nativeOrder());
+        write(b, 0, new byte[] {'a'}, false);
+        b.put(RawEvent.FLAGS, (byte) 0);
+        b.put(RawEvent.API, (byte) 2);
+        b.put(RawEvent.CREATED, (byte) 0);
+        MqOpenEvent e = RawEvent.decode(b, 0);
+        assertThat(e.loginUid()).isNull();
+        assertThat(e.exe()).isNull();
+        assertThat(e.api()).isEqualTo(MqOpenEvent.Api.OPEN);
+        assertThat(e.created()).isFalse();
     }
 
     @Test
@@ -98,7 +183,13 @@ class RawEventTest {
         ByteBuffer b = ByteBuffer.allocate(RawEvent.SIZE).order(ByteOrder.nativeOrder());
         write(b, 0, new byte[0], false);
         b.putShort(RawEvent.NAME_LEN, (short) 999);
-        assertThat(RawEvent.decode(b, 0).name()).hasSize(RawEvent.NAME_MAX);
+        b.putShort(RawEvent.EXE_LEN, (short) -1);
+        b.putShort(RawEvent.KNAME_LEN, (short) 4000);
+        b.put(RawEvent.FLAGS, (byte) (RawEvent.F_EXE | RawEvent.F_QUEUE));
+        MqOpenEvent e = RawEvent.decode(b, 0);
+        assertThat(e.name()).hasSize(RawEvent.NAME_MAX);
+        assertThat(e.exe()).hasSize(RawEvent.NAME_MAX);
+        assertThat(e.kernelName()).hasSize(RawEvent.NAME_MAX);
     }
 
     @Test

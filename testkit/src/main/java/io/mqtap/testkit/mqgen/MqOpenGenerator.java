@@ -16,10 +16,25 @@ public final class MqOpenGenerator {
 
     public record Result(long pid, long calls, long elapsedNs, double callsPerSec, long ok, long errors) {}
 
-    /** Options of one run; 0 means "not given". */
-    public record Options(long calls, long ratePerSec, long durationMillis, String name, boolean varied) {
+    /** Options of one run; 0 means "not given". With {@code openatPath}, each call opens and closes that file instead. */
+    public record Options(long calls, long ratePerSec, long durationMillis, String name, boolean varied, String openatPath,
+                          boolean create) {
+        public Options(long calls, long ratePerSec, long durationMillis, String name, boolean varied) {
+            this(calls, ratePerSec, durationMillis, name, varied, null, false);
+        }
+
         public static Options burst(long calls) {
             return new Options(calls, 0, 0, null, false);
+        }
+
+        /** {@code calls} openat(O_RDONLY) + close of a file, as fast as one thread can. */
+        public static Options openatBurst(long calls, String path) {
+            return new Options(calls, 0, 0, null, false, path, false);
+        }
+
+        /** {@code calls} successful mq_open + close of one queue the generator creates first. */
+        public static Options successBurst(long calls) {
+            return new Options(calls, 0, 0, null, false, null, true);
         }
 
         List<String> args() {
@@ -29,6 +44,8 @@ public final class MqOpenGenerator {
             if (durationMillis > 0) { a.add("--duration-ms"); a.add(Long.toString(durationMillis)); }
             if (name != null) { a.add("--name"); a.add(name); }
             if (varied) a.add("--varied");
+            if (openatPath != null) { a.add("--openat"); a.add(openatPath); }
+            if (create) a.add("--create");
             return a;
         }
     }
