@@ -24,7 +24,7 @@ class LiveViewTest {
                 .setNameRaw(ByteBuffer.wrap("q".getBytes(StandardCharsets.UTF_8))).setNameTruncated(false).setNameChanged(false)
                 .setOflag(0).setFlags(List.of("O_RDONLY")).setMode(0).setReturnValue(3L).build());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 1, 0, 0, 1, 0, 0, 0));
+        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 1, 0, 0, 1, 0, 0, 0, null));
         String screen = bytes.toString(StandardCharsets.UTF_8);
         String body = screen.substring("\033[H\033[2J".length()); // the view's own clear-screen sequence comes first
         assertThat(body).contains("ev\\x1b]0;pwn\\x07").contains("\"q\\x1b[2J\\x0d\\x0a\\xe2\\x80\\xae\"")

@@ -72,6 +72,7 @@ class ProducerEndToEndTest {
         List<MqOpen> mine = Records.events(rs, runId).stream().filter(r -> r.getPid() == run.pid()).toList();
         assertThat(mine).hasSize(calls.size());
         for (int i = 0; i < calls.size(); i++) assertMatches(calls.get(i), mine.get(i));
+        assertThat(mine.get(2).getCreated()).as("O_CREAT|O_EXCL that failed: unknown").isNull();
 
         // every record of this run, in partition order, numbered 0, 1, 2, ... with no gap
         List<MqOpen> all = Records.events(rs, runId);
@@ -155,6 +156,28 @@ class ProducerEndToEndTest {
         assertThat(r.getHostname()).isNotEmpty();
         assertThat(r.getMachineId()).isNotEmpty();
         assertThat(r.getBootId()).isNotEmpty();
+        // who, and the queue the descriptor names, against what the caller itself saw
+        assertThat(r.getApi()).isEqualTo("mq_open");
+        assertThat(r.getEuid()).as(what).isEqualTo(c.euid());
+        assertThat(r.getFsuid()).as(what).isEqualTo(c.fsuid());
+        assertThat(r.getLoginUid()).as(what).isEqualTo(c.loginUid() == 4294967295L ? null : c.loginUid());
+        assertThat(r.getIpcNs()).as(what).isEqualTo(c.ipcNs());
+        assertThat(r.getNsTid()).as(what).isEqualTo(c.tid());
+        assertThat(r.getExe()).as(what).isEqualTo(io.mqtap.testkit.mqgen.MqGen.HELPER);
+        assertThat(r.getProcessStartNs() / 10_000_000L).as(what + ": start in ticks").isEqualTo(c.startTicks());
+        if (c.ret() >= 0) {
+            assertThat(r.getQueueInode()).as(what).isEqualTo(c.ino());
+            assertThat(r.getQueueMode()).as(what).isEqualTo(c.qmode());
+            assertThat(r.getQueueUid()).as(what).isEqualTo(c.quid());
+            assertThat(r.getQueueGid()).as(what).isEqualTo(c.qgid());
+            assertThat(r.getQueueIpcNs()).as(what).isEqualTo(c.ipcNs());
+            assertThat(r.getKernelName()).as(what).isEqualTo("/" + r.getName());
+            assertThat(r.getNameChanged()).as(what).isFalse();
+        } else {
+            assertThat(r.getKernelName()).as(what).isNull();
+            assertThat(r.getQueueInode()).as(what).isNull();
+        }
+        if ((c.oflag() & 0100) == 0) assertThat(r.getCreated()).as(what + ": no O_CREAT").isFalse();
     }
 
     private static byte[] bytes(ByteBuffer b) {

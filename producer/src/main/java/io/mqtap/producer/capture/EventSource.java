@@ -1,6 +1,7 @@
 package io.mqtap.producer.capture;
 
 import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
 import java.util.List;
 
@@ -9,8 +10,13 @@ public interface EventSource extends AutoCloseable {
     /** Adds up to {@code max} ready events to {@code out}, waiting at most the timeout; returns how many. */
     int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) throws ProbeException;
 
-    /** Events the kernel could not buffer, since the start. */
+    /** Events lost before they got a sequence number (every way, each counted once), since the start. */
     long lostKernel();
+
+    /** The probe's counters, each way of loss apart; null where there is no probe (scripted sources). */
+    default ProbeCounters counters() {
+        return null;
+    }
 
     /** Which hook set delivers events ("tracepoint", "kprobe", "fentry"). */
     String probe();

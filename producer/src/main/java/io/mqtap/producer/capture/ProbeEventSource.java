@@ -4,6 +4,7 @@ import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.AttachReport;
 import io.mqtap.capture.MqOpenEvent;
 import io.mqtap.capture.MqOpenProbe;
+import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.capture.ProbeOptions;
 import io.mqtap.capture.RawEvent;
@@ -48,8 +49,27 @@ public final class ProbeEventSource implements EventSource {
 
     @Override
     public long lostKernel() {
-        return probe.counters().lostTotal();
+        return counters().lostTotal();
     }
+
+    /**
+     * The probe's counters, read at most every 200 ms: metrics, health and stats all ask, and each read
+     * is a series of bpf() calls, during which the kernel skips BPF programs on that CPU.
+     */
+    @Override
+    public ProbeCounters counters() {
+        long now = System.nanoTime();
+        Snapshot s = snapshot;
+        if (s == null || now - s.atNanos > 200_000_000L) {
+            s = new Snapshot(probe.counters(), now);
+            snapshot = s;
+        }
+        return s.counters;
+    }
+
+    private record Snapshot(ProbeCounters counters, long atNanos) {}
+
+    private volatile Snapshot snapshot;
 
     @Override
     public String probe() {
@@ -74,5 +94,6 @@ public final class ProbeEventSource implements EventSource {
     @Override
     public void close() {
         probe.close();
+        snapshot = null; // the final counters, not a cached read
     }
 }

@@ -71,6 +71,11 @@ public class CaptureFactory {
 
     public boolean isDropCapabilities() { return dropCapabilities; }
     public void setDropCapabilities(boolean v) { dropCapabilities = v; }
+    /** Tests of the loss accounting only: simulated kernel failures (all 0, off, by default). */
+    @Valid
+    @NotNull
+    @JsonProperty
+    private FaultInjection faultInjection = new FaultInjection();
 
     public ProbeOptions toOptions() {
         ProbeOptions.Builder b = ProbeOptions.builder()
@@ -86,6 +91,8 @@ public class CaptureFactory {
                 .includeCgroupIds(filters.includeCgroupIds)
                 .excludeCgroupIds(filters.excludeCgroupIds);
         if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
+        b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
+                faultInjection.exitSkipOneIn));
         return b.build();
     }
 
@@ -109,7 +116,15 @@ public class CaptureFactory {
         @NotNull @JsonProperty public Set<String> excludeComms = new LinkedHashSet<>();
         @NotNull @JsonProperty public Set<Long> includeCgroupIds = new LinkedHashSet<>();
         @NotNull @JsonProperty public Set<Long> excludeCgroupIds = new LinkedHashSet<>();
+        /** Only queues whose name starts with this; decided on the kernel's name of the queue where a call succeeds. */
         @JsonProperty public String namePrefix;
+    }
+
+    /** 1 in N mq_open calls behaves as if the kernel failed to store its entry, skipped its entry or its exit (0: never). */
+    public static class FaultInjection {
+        @Min(0) @JsonProperty public int entryDropOneIn;
+        @Min(0) @JsonProperty public int entrySkipOneIn;
+        @Min(0) @JsonProperty public int exitSkipOneIn;
     }
 
     public String getAttachMode() { return attachMode; }
@@ -128,4 +143,6 @@ public class CaptureFactory {
     public void setBatchEvents(int v) { batchEvents = v; }
     public Filters getFilters() { return filters; }
     public void setFilters(Filters v) { filters = v; }
+    public FaultInjection getFaultInjection() { return faultInjection; }
+    public void setFaultInjection(FaultInjection v) { faultInjection = v; }
 }

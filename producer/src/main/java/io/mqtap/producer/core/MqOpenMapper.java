@@ -77,6 +77,28 @@ public final class MqOpenMapper {
         r.setReturnValue(e.returnValue());
         r.setErrno(Errnos.ofReturn(e.returnValue()));
         r.setDurationNs(e.durationNs() > 0 ? e.durationNs() : null);
+        r.setApi(e.api().label());
+        MqOpenEvent.Queue q = e.queue();
+        if (q != null) {
+            byte[] kname = q.kernelName();
+            if (kname == null) r.setKernelName(null);
+            else if (nameHmac == null) r.setKernelName("/" + NameCodec.decode(kname));
+            else r.setKernelName(nameHmac.label(nameHmac.digest(kname))); // comparable with name: no '/'
+            r.setQueueInode(q.inode());
+            r.setQueueIpcNs(q.ipcNs());
+            r.setQueueMode(q.mode());
+            r.setQueueUid(q.uid());
+            r.setQueueGid(q.gid());
+        }
+        r.setCreated(e.created());
+        r.setIpcNs(e.ipcNs());
+        r.setEuid(e.euid());
+        r.setFsuid(e.fsuid());
+        r.setLoginUid(e.loginUid());
+        r.setUserNs(e.userNs());
+        r.setProcessStartNs(e.processStartNs());
+        r.setExe(e.exe() == null ? null : NameCodec.decode(e.exe()));
+        r.setNsTid(e.nsTid());
         return r;
     }
 }

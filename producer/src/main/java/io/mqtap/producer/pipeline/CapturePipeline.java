@@ -3,6 +3,7 @@ package io.mqtap.producer.pipeline;
 import io.dropwizard.lifecycle.Managed;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.avro.PreviousRun;
+import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
@@ -24,6 +25,7 @@ import io.mqtap.producer.stats.StatsReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,10 @@ public final class CapturePipeline implements Managed {
         this.handoff = new Handoff(parts.handoffCapacity(), parts.overflow(), metrics);
         metrics.gauge("handoff.depth", handoff::depth);
         metrics.gauge("lost.kernel", this::lostKernel);
+        // each way of loss in the kernel apart (together: lost.kernel), and what the filters left out
+        for (String way : List.of("output", "entryDropped", "entrySkipped", "exitMissed", "openExitMisses", "taskExitMisses"))
+            metrics.gauge("lost.kernel." + way, () -> kernelCounter(c -> c.losses().get(way)));
+        metrics.gauge("filtered", () -> kernelCounter(ProbeCounters::filtered));
         metrics.gauge("inflight", this::inFlight);
         metrics.gauge("sequence", this::lastSequence);
         metrics.gauge("spool.bytes", () -> spool == null ? 0 : spool.bytes());
@@ -264,11 +270,16 @@ public final class CapturePipeline implements Managed {
         return new StatsReporter.Counters(source == null ? "none" : source.probe(),
                 source == null ? "" : source.probeFeatures(), metrics.captured.getCount(), lostKernel(),
                 metrics.dropped.getCount() + (spool == null ? 0 : spool.dropped()), metrics.published.getCount(),
-                metrics.failed.getCount(), inFlight(), lastSequence());
+                metrics.failed.getCount(), inFlight(), lastSequence(), source == null ? null : source.counters());
     }
 
     public long lostKernel() {
         return source == null ? 0 : source.lostKernel();
+    }
+
+    private long kernelCounter(java.util.function.ToLongFunction<ProbeCounters> which) {
+        ProbeCounters c = source == null ? null : source.counters();
+        return c == null ? 0 : which.applyAsLong(c);
     }
 
     public long lastSequence() {

@@ -3,8 +3,11 @@ package io.mqtap.producer.stats;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.avro.PreviousRun;
 import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.capture.ProbeCounters;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
@@ -20,9 +23,12 @@ import org.slf4j.LoggerFactory;
 public final class StatsReporter {
     private static final Logger LOG = LoggerFactory.getLogger(StatsReporter.class);
 
-    /** A snapshot of the pipeline's cumulative counters. */
-    public record Counters(String probe, String probeFeatures, long captured, long lostKernel, long dropped, long published,
-                           long failed, long inFlight, long sequence) {}
+    /**
+     * A snapshot of the pipeline's cumulative counters; {@code kernel} is the probe's own (each way of loss
+     * apart), null where there is no probe.
+     */
+    public record Counters(String probe, String probeFeatures, long captured, long lostKernel, long dropped,
+                           long published, long failed, long inFlight, long sequence, ProbeCounters kernel) {}
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -75,6 +81,30 @@ public final class StatsReporter {
         s.setCluster(host.cluster());
         s.setProbeFeatures(c.probeFeatures());
         s.setPreviousRun(previousRun);
+        ProbeCounters k = c.kernel();
+        if (k != null) {
+            Map<String, Long> lost = k.losses();
+            s.setLostOutput(lost.get("output"));
+            s.setLostEntryDropped(lost.get("entryDropped"));
+            s.setLostEntrySkipped(lost.get("entrySkipped"));
+            s.setLostExitMissed(lost.get("exitMissed"));
+            s.setLostUnexamined(lost.get("openExitMisses") + lost.get("taskExitMisses"));
+            s.setProgramMisses(known(Map.of("enter", k.missesEnter(), "exit", k.missesExit(), "openExit",
+                    k.missesOpenExit(), "taskExit", k.missesTaskExit(), "create", k.missesCreate())));
+            s.setLinkMisses(known(Map.of("enter", k.linkMissesEnter(), "exit", k.linkMissesExit(), "openExit",
+                    k.linkMissesOpenExit(), "create", k.linkMissesCreate())));
+            s.setFiltered(k.filtered());
+            s.setQueueUnresolved(k.queueUnresolved());
+        }
         return s;
+    }
+
+    /** The values the kernel reported (it says -1 where it does not), in a stable order. */
+    private static Map<String, Long> known(Map<String, Long> byRole) {
+        Map<String, Long> m = new TreeMap<>();
+        byRole.forEach((role, v) -> {
+            if (v >= 0) m.put(role, v);
+        });
+        return m;
     }
 }

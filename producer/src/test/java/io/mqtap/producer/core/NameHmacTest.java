@@ -20,6 +20,14 @@ class NameHmacTest {
                 false, 0, 0, 0, 0, 3, AttachMode.TRACEPOINT, 1000, 0);
     }
 
+    /** A success on the queue the kernel calls {@code kernelName}, with every field of the second layout set. */
+    private static MqOpenEvent success(byte[] name, byte[] kernelName) {
+        return new MqOpenEvent(1_000_000_000L, 0, 100, 101, 1, 7, 1001, 1001, "t", 1, 2, 3, name, false, 0,
+                !Arrays.equals(name, kernelName), 0102, 0666, false, 0, 0, 0, 0, 3, AttachMode.TRACEPOINT, 1000, 0, 8, 1002,
+                1003, 4242L, 5, 6, 777L, "worker".getBytes(StandardCharsets.US_ASCII), MqOpenEvent.Api.OPEN, true,
+                new MqOpenEvent.Queue(9, 10, 0600, 1003, 1004, kernelName));
+    }
+
     private static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
@@ -68,6 +76,45 @@ class NameHmacTest {
                 .toRecord(event(odd), 0);
         assertThat(elsewhere.getName()).isNotEqualTo(a.getName());
         assertThat(hmac.toString()).doesNotContain("0123456789abcdef");
+    }
+
+    @Test
+    void theKernelsNameIsHashedLikeTheNameSoTheyStillCompare() {
+        NameHmac hmac = NameHmac.ofText("0123456789abcdef-site-key");
+        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), hmac);
+        byte[] q = "orders".getBytes(StandardCharsets.US_ASCII);
+        MqOpen same = mapper.toRecord(success(q, q), 0);
+        MqOpen changed = mapper.toRecord(success(q, "orders2".getBytes(StandardCharsets.US_ASCII)), 1);
+        assertThat(same.getKernelName()).isEqualTo(same.getName()).matches("hmac-sha256:" + hmac.keyId() + ":[0-9a-f]{64}");
+        assertThat(changed.getKernelName()).isNotEqualTo(changed.getName());
+        assertThat(changed.getNameChanged()).isTrue();
+    }
+
+    @Test
+    void everyFieldOfTheSecondLayoutIsMapped() {
+        MqOpen r = new MqOpenMapper(HOST, new BootClock(), new ContainerIds())
+                .toRecord(success("q\\x".getBytes(StandardCharsets.US_ASCII), new byte[] {'q', (byte) 0xff}), 0);
+        assertThat(r.getApi()).isEqualTo("open");
+        assertThat(r.getKernelName()).as("with '/', lossless").isEqualTo("/q\\xff");
+        assertThat(r.getQueueIpcNs()).isEqualTo(9);
+        assertThat(r.getQueueInode()).isEqualTo(10);
+        assertThat(r.getQueueMode()).isEqualTo(0600);
+        assertThat(r.getQueueUid()).isEqualTo(1003);
+        assertThat(r.getQueueGid()).isEqualTo(1004);
+        assertThat(r.getCreated()).isTrue();
+        assertThat(r.getEuid()).isEqualTo(1002);
+        assertThat(r.getFsuid()).isEqualTo(1003);
+        assertThat(r.getLoginUid()).isEqualTo(4242);
+        assertThat(r.getUserNs()).isEqualTo(5);
+        assertThat(r.getIpcNs()).isEqualTo(6);
+        assertThat(r.getProcessStartNs()).isEqualTo(777);
+        assertThat(r.getExe()).isEqualTo("worker");
+        assertThat(r.getNsTid()).isEqualTo(8);
+        MqOpen failed = new MqOpenMapper(HOST, new BootClock(), new ContainerIds()).toRecord(event("q".getBytes()), 1);
+        assertThat(failed.getKernelName()).isNull();
+        assertThat(failed.getQueueInode()).isNull();
+        assertThat(failed.getCreated()).isNull();
+        assertThat(failed.getApi()).isEqualTo("mq_open");
     }
 
     @Test

@@ -42,7 +42,12 @@ class CompatibilityGateTest {
         List<String> problems = CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD);
         // BACKWARD: against the latest released version only
         assertThat(problems).singleElement().asString()
-                .contains("MqOpen.avsc vs released MqOpen-2.avsc", "field MqOpen.cpu", "TYPE_MISMATCH");
+                .contains("MqOpen.avsc vs released MqOpen-3.avsc", "field MqOpen.cpu", "TYPE_MISMATCH");
+        // the transitive level checks every release, naming each
+        List<String> all = CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD_TRANSITIVE);
+        assertThat(all).hasSize(3);
+        for (int v = 1; v <= 3; v++)
+            assertThat(all.get(v - 1)).contains("MqOpen.avsc vs released MqOpen-" + v + ".avsc", "field MqOpen.cpu");
     }
 
     @Test
@@ -64,8 +69,8 @@ class CompatibilityGateTest {
     void removingAFieldWithoutDefaultFailsForwardOnly() throws IOException {
         write("MqOpenStats.avsc", read("MqOpenStats.avsc").replaceAll("(?m)^\\s*\\{\"name\": \"dropped\".*\\n", ""));
         assertThat(CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD)).isEmpty();
-        // FULL_TRANSITIVE: against every released version of MqOpenStats, each naming the field
-        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).hasSize(3)
+        // FULL_TRANSITIVE: against every released version (MqOpenStats-1 to -4), each naming the field
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).hasSize(4)
                 .allSatisfy(p -> assertThat(p).contains("released schema cannot read data written with the new one", "field MqOpenStats.dropped"));
     }
 
