@@ -7,6 +7,8 @@ import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.internal.RunProgress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -82,7 +84,10 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         }
         long missing = missing(p);
         long highest = p.getNextExpected() - 1;
-        boolean complete = missing == 0 && st.getLostKernel() == 0 && st.getDropped() == 0 && st.getFailed() == 0
+        Map<String, Long> kernelLosses = kernelLosses(st);
+        boolean noKernelLoss = st.getLostKernel() == 0
+                && (kernelLosses == null || kernelLosses.values().stream().allMatch(v -> v == 0));
+        boolean complete = missing == 0 && noKernelLoss && st.getDropped() == 0 && st.getFailed() == 0
                 && p.getSeen() >= st.getPublished();
         context.forward(record.withKey(st.getMachineId()).withValue(
                 report(CompletenessKind.RECONCILIATION, st.getHostname(), st.getMachineId(), st.getRunId(),
@@ -94,8 +99,25 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
                         .setLostKernel(st.getLostKernel())
                         .setDropped(st.getDropped())
                         .setFailed(st.getFailed())
+                        .setKernelLosses(kernelLosses)
                         .setComplete(complete)
                         .build()));
+    }
+
+    /** Each way of kernel-side loss the stats record names, or null for records from producers before version 2. */
+    static Map<String, Long> kernelLosses(MqOpenStats st) {
+        if (st.getLostOutput() == null) return null;
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("output", st.getLostOutput());
+        m.put("entryDropped", orZero(st.getLostEntryDropped()));
+        m.put("entrySkipped", orZero(st.getLostEntrySkipped()));
+        m.put("exitMissed", orZero(st.getLostExitMissed()));
+        m.put("unexamined", orZero(st.getLostUnexamined()));
+        return m;
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
     }
 
     private static MqOpenCompleteness.Builder report(CompletenessKind kind, String hostname, String machineId,

@@ -29,15 +29,15 @@ public final class EventRules {
                     .setNameRaw(copy(e.getNameRaw())).build());
         }
         if (worldWritableCreate(e)) {
-            out.add(alert(e, MqOpenAlertType.WORLD_WRITABLE_CREATE, MqOpenAlertSeverity.WARNING,
-                    "queue '" + Printable.escape(e.getName()) + "' opened with O_CREAT and world-writable mode 0"
-                            + Integer.toOctalString(e.getMode()))
-                    .setMode(e.getMode()).build());
+            out.add(alert(e, MqOpenAlertType.WORLD_WRITABLE_CREATE, MqOpenAlertSeverity.WARNING, worldWritableMessage(e))
+                    .setMode(e.getMode()).setQueueMode(e.getQueueMode()).setCreated(e.getCreated()).build());
         }
-        if (e.getNameChanged()) {
+        if (nameChanged(e)) {
             out.add(alert(e, MqOpenAlertType.NAME_CHANGED, MqOpenAlertSeverity.CRITICAL,
-                    "the queue name changed in user memory during the call (reported '" + Printable.escape(e.getName())
-                            + "'): possible TOCTOU attempt")
+                    (e.getKernelName() != null
+                            ? "the call opened '" + Printable.escape(e.getKernelName()) + "' while user memory held '" + Printable.escape(e.getName()) + "' at entry"
+                            : "the queue name changed in user memory during a call that failed (read '" + Printable.escape(e.getName()) + "' at entry)")
+                            + ": TOCTOU attempt")
                     .setNameRaw(copy(e.getNameRaw())).build());
         }
         return out;
@@ -66,10 +66,34 @@ public final class EventRules {
         }
     }
 
-    /** A successful call that asked to create the queue with the other-write bit in its mode. */
+    /**
+     * A successful call that created (or, where the hook set can't tell, may have created) a queue whose mode,
+     * as the kernel set it after the umask, lets others write. Records without queueMode (producers before
+     * version 2) are judged by the mode asked for, as before.
+     */
     static boolean worldWritableCreate(MqOpen e) {
-        boolean creat = (e.getOflag() & O_CREAT) != 0 || e.getFlags().contains("O_CREAT");
-        return creat && (e.getMode() & S_IWOTH) != 0 && e.getReturnValue() >= 0;
+        if (e.getReturnValue() < 0) return false;
+        if (e.getQueueMode() != null)
+            return !Boolean.FALSE.equals(e.getCreated()) && hasCreat(e) && (e.getQueueMode() & S_IWOTH) != 0;
+        return hasCreat(e) && (e.getMode() & S_IWOTH) != 0;
+    }
+
+    private static boolean hasCreat(MqOpen e) {
+        return (e.getOflag() & O_CREAT) != 0 || e.getFlags().contains("O_CREAT");
+    }
+
+    private static String worldWritableMessage(MqOpen e) {
+        String q = "queue '" + Printable.escape(e.getKernelName() != null ? e.getKernelName() : e.getName()) + "'";
+        if (e.getQueueMode() == null)
+            return q + " opened with O_CREAT and world-writable mode 0" + Integer.toOctalString(e.getMode());
+        String mode = " with mode 0" + Integer.toOctalString(e.getQueueMode()) + " (asked 0" + Integer.toOctalString(e.getMode()) + ")";
+        return Boolean.TRUE.equals(e.getCreated()) ? q + " created world-writable" + mode
+                : q + " is world-writable" + mode + "; opened with O_CREAT, and this hook set cannot tell whether this call created it";
+    }
+
+    /** A real change: the name the call used differs from a name that was readable at entry. */
+    static boolean nameChanged(MqOpen e) {
+        return e.getNameChanged() && e.getNameError() == null;
     }
 
     private static MqOpenAlert.Builder alert(MqOpen e, MqOpenAlertType type, MqOpenAlertSeverity severity, String message) {
@@ -87,6 +111,7 @@ public final class EventRules {
                 .setRunId(e.getRunId())
                 .setSequence(e.getSequence())
                 .setQueueName(e.getName())
+                .setKernelName(e.getKernelName())
                 .setErrno(e.getErrno());
     }
 

@@ -8,6 +8,7 @@ import static io.mqtap.streams.Events.open;
 import static io.mqtap.streams.Events.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqtap.avro.MqOpenStats;
 import io.mqtap.streams.avro.CompletenessKind;
 import io.mqtap.streams.avro.MqOpenCompleteness;
 import java.nio.file.Path;
@@ -102,5 +103,38 @@ class CompletenessMonitorTest {
             assertThat(r.getDropped()).isEqualTo(1L);
             assertThat(r.getComplete()).isFalse();
         }
+    }
+
+    /** A version-3 stats record: every way of kernel-side loss apart; any of them makes the run incomplete. */
+    @Test
+    void everyWayOfKernelLossMakesARunIncomplete() throws Exception {
+        for (String way : java.util.List.of("output", "entryDropped", "entrySkipped", "exitMissed", "unexamined")) {
+            try (TopologyFixture f = new TopologyFixture(stateDir.resolve(way), Map.of())) {
+                for (long seq = 0; seq < 3; seq++) f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setSequence(seq).build());
+                MqOpenStats clean = v3(stats(HOST_A, RUN, T0.plusSeconds(10), 2, 3), null);
+                MqOpenStats lossy = v3(stats(HOST_A, RUN, T0.plusSeconds(20), 2, 3), way);
+                f.stats.pipeInput(HOST_A, clean);
+                f.stats.pipeInput(HOST_A, lossy);
+                List<MqOpenCompleteness> out = f.completeness.readValuesToList();
+                assertThat(out).hasSize(2);
+                assertThat(out.get(0).getComplete()).as("nothing lost yet").isTrue();
+                assertThat(out.get(0).getKernelLosses()).containsOnlyKeys("output", "entryDropped", "entrySkipped",
+                        "exitMissed", "unexamined").allSatisfy((k, v) -> assertThat(v).isZero());
+                assertThat(out.get(1).getComplete()).as(way + " lost one").isFalse();
+                assertThat(out.get(1).getKernelLosses()).containsEntry(way, 1L);
+                assertThat(out.get(1).getLostKernel()).isEqualTo(1L);
+            }
+        }
+    }
+
+    /** The stats record a version-2 producer sends, with one loss of the named way (null: none). */
+    private static MqOpenStats v3(MqOpenStats s, String lostWay) {
+        s.setLostOutput("output".equals(lostWay) ? 1L : 0L);
+        s.setLostEntryDropped("entryDropped".equals(lostWay) ? 1L : 0L);
+        s.setLostEntrySkipped("entrySkipped".equals(lostWay) ? 1L : 0L);
+        s.setLostExitMissed("exitMissed".equals(lostWay) ? 1L : 0L);
+        s.setLostUnexamined("unexamined".equals(lostWay) ? 1L : 0L);
+        s.setLostKernel(lostWay == null ? 0 : 1);
+        return s;
     }
 }

@@ -110,4 +110,43 @@ class EventRulesTest {
         b.duplicate().get(out);
         return out;
     }
+
+    /** Version-2 records: the mode the kernel set, after the umask, and whether this call created the queue. */
+    @Test
+    void worldWritableCreateUsesTheModeTheKernelSetAndCreated() {
+        assertThat(EventRules.alertsFor(created(open(HOST_A, "maker", T0), 0666).setQueueMode(0644).setCreated(true)
+                .setKernelName("/queue").build())).as("the umask cleared the other-write bit").isEmpty();
+        assertThat(EventRules.alertsFor(created(open(HOST_A, "maker", T0), 0644).setQueueMode(0666).setCreated(false)
+                .setKernelName("/queue").build())).as("an existing world-writable queue, not created by this call").isEmpty();
+        List<MqOpenAlert> made = EventRules.alertsFor(created(open(HOST_A, "maker", T0), 0666).setQueueMode(0666)
+                .setCreated(true).setKernelName("/queue").build());
+        assertThat(made).singleElement().satisfies(a -> {
+            assertThat(a.getType()).isEqualTo(MqOpenAlertType.WORLD_WRITABLE_CREATE);
+            assertThat(a.getQueueMode()).isEqualTo(0666);
+            assertThat(a.getCreated()).isTrue();
+            assertThat(a.getKernelName()).isEqualTo("/queue");
+            assertThat(a.getMessage()).contains("created world-writable with mode 0666 (asked 0666)");
+        });
+        List<MqOpenAlert> unknown = EventRules.alertsFor(created(open(HOST_A, "maker", T0), 0666).setQueueMode(0662)
+                .setCreated(null).setKernelName("/queue").build());
+        assertThat(unknown).singleElement().satisfies(a -> {
+            assertThat(a.getCreated()).isNull();
+            assertThat(a.getMessage()).contains("cannot tell whether this call created it");
+        });
+    }
+
+    /** Only a real change alerts: an unreadable name at entry that the kernel resolved is not one. */
+    @Test
+    void nameChangedAlertsOnlyOnARealChange() {
+        assertThat(EventRules.alertsFor(open(HOST_A, "slow", T0).setName("").setNameRaw(java.nio.ByteBuffer.allocate(0))
+                .setNameError("EFAULT").setNameChanged(true).build()))
+                .as("the old false alarm: unreadable at entry, read at exit").isEmpty();
+        List<MqOpenAlert> real = EventRules.alertsFor(open(HOST_A, "racer", T0).setNameChanged(true)
+                .setKernelName("/other").build());
+        assertThat(real).singleElement().satisfies(a -> {
+            assertThat(a.getType()).isEqualTo(MqOpenAlertType.NAME_CHANGED);
+            assertThat(a.getKernelName()).isEqualTo("/other");
+            assertThat(a.getMessage()).contains("opened '/other' while user memory held 'queue' at entry");
+        });
+    }
 }
