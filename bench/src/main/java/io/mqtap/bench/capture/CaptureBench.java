@@ -31,8 +31,12 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * {@code ./mqtap bench capture}: the cost of capture to the traced program. mq_open_gen calls
  * mq_open on a missing queue in a loop on one thread, first with nothing attached, then with
  * mqtap's probe attached and its Java reader draining and decoding every event on another thread
- * (no Kafka). Then, when bpftrace is installed, the same burst under bpftrace printing four fields.
- * The last line is {@code capture-ratio=<traced/untraced calls/s> calls=<N> received=<N> lost=<N>}
+ * (no Kafka), then with jni's plain C reader of the same BPF object (mqtap_c_reader, no JVM) in its
+ * place. Then, when bpftrace is installed, the same burst under bpftrace printing four fields. Then what
+ * the probe's open hooks cost every other open: a burst of openat+close of a regular file, untraced and
+ * with mqtap attached. The last two lines are
+ * {@code openat-ratio=<traced/untraced openat calls/s>} and
+ * {@code capture-ratio=<traced/untraced calls/s> c-reader-ratio=<same, C reader> calls=<N> received=<N> lost=<N>}
  * for the median of the runs.
  */
 public final class CaptureBench {
@@ -40,6 +44,13 @@ public final class CaptureBench {
 
     public record Run(double untracedRate, Result traced, long received, long lost, ProbeCounters counters) {
         public double ratio() {
+            return traced.callsPerSec() / untracedRate;
+        }
+    }
+
+    /** The same burst read by the C reader instead of mqtap's Java reader. */
+    record CRun(double untracedRate, Result traced, CReader.Report report) {
+        double ratio() {
             return traced.callsPerSec() / untracedRate;
         }
     }
@@ -77,25 +88,41 @@ public final class CaptureBench {
         if (ns.getInt("ring_buffer_bytes") != null) options.ringBufferBytes(ns.getInt("ring_buffer_bytes"));
         if (ns.getInt("wakeup_bytes") != null) options.wakeupBytes(ns.getInt("wakeup_bytes"));
         if (ns.getInt("drain_interval_ms") != null) options.drainIntervalMillis(ns.getInt("drain_interval_ms"));
+        cReader = ns.getBoolean("c_reader");
+        openat = ns.getBoolean("openat");
+        fieldCosts = ns.getBoolean("field_costs");
         if (calls < 1_000_000) System.out.println("note: the reference figure is a burst of at least 1,000,000 calls");
         ProbeOptions opts = options.build();
 
+        if (fieldCosts) {
+            FieldCosts.run(opts, mode, Math.min(calls, 300_000), runs);
+            return;
+        }
         System.out.printf(Locale.ROOT, "capture bench: %,d calls per burst, %d runs, %s%n", calls, runs, describe(opts));
-        warmUp(opts, mode);
+        AttachMode attached = warmUp(opts, mode);
         List<Run> results = new ArrayList<>();
+        List<CRun> cResults = new ArrayList<>();
         for (int r = 1; r <= runs; r++) {
             Result untraced = MqOpenGenerator.run(Options.burst(calls));
             Run run = traced(opts, mode, calls, untraced.callsPerSec());
             results.add(run);
+            CRun c = cReader ? tracedByC(opts, attached, calls, untraced.callsPerSec()) : null;
+            if (c != null) cResults.add(c);
             System.out.printf(Locale.ROOT,
-                    "run %d: untraced %,.0f calls/s; traced %,.0f calls/s; ratio %.3f; received %,d; lost %,d%n",
-                    r, untraced.callsPerSec(), run.traced().callsPerSec(), run.ratio(), run.received(), run.lost());
+                    "run %d: untraced %,.0f calls/s; traced %,.0f calls/s; ratio %.3f; received %,d; lost %,d%s%n",
+                    r, untraced.callsPerSec(), run.traced().callsPerSec(), run.ratio(), run.received(), run.lost(),
+                    c == null ? "" : String.format(Locale.ROOT, "; C reader: %,.0f calls/s, ratio %.3f, received %,d, lost %,d",
+                            c.traced().callsPerSec(), c.ratio(), c.report().received(), c.report().lost()));
         }
         results.sort(Comparator.comparingDouble(Run::ratio));
+        cResults.sort(Comparator.comparingDouble(CRun::ratio));
         Run median = results.get(results.size() / 2);
         System.out.printf(Locale.ROOT, "counters of the median run: %s%n", median.counters());
         if (bpftrace) bpftraceFigure(calls, median.untracedRate());
-        System.out.printf(Locale.ROOT, "capture-ratio=%.2f calls=%d received=%d lost=%d%n", median.ratio(),
+        if (openat) openatRatio(opts, mode, calls, runs);
+        String cRatio = cResults.isEmpty() ? "" : String.format(Locale.ROOT, " c-reader-ratio=%.2f",
+                cResults.get(cResults.size() / 2).ratio());
+        System.out.printf(Locale.ROOT, "capture-ratio=%.2f%s calls=%d received=%d lost=%d%n", median.ratio(), cRatio,
                 median.traced().calls(), median.received(), median.lost());
     }
 
@@ -110,10 +137,82 @@ public final class CaptureBench {
         p.addArgument("--drain-interval-ms").metavar("MS").type(Integer.class).help("longest wait for a drain");
         p.addArgument("--attach").metavar("MODE").setDefault("auto").help("auto, fentry, kprobe or tracepoint (default auto)");
         p.addArgument("--no-bpftrace").dest("bpftrace").action(Arguments.storeFalse()).help("skip the bpftrace comparison");
+        p.addArgument("--no-c-reader").dest("c_reader").action(Arguments.storeFalse())
+                .help("skip the plain C reader of the same BPF object");
+        p.addArgument("--no-openat").dest("openat").action(Arguments.storeFalse())
+                .help("skip what the open hooks cost other opens (openat-ratio)");
+        p.addArgument("--field-costs").action(Arguments.storeTrue())
+                .help("instead: what each group of fields costs inside the programs (their kernel run time)");
         p.addArgument("--decode").choices("full", "pid").setDefault("full")
                 .help("decode every event (full, default) or only its pid");
         p.addArgument("--reader-nice").metavar("N").type(Integer.class).setDefault(0).help("nice value of the reader thread");
         return p;
+    }
+
+    /** Instead of the rates, what each group of new fields costs inside the programs (--field-costs). */
+    static boolean fieldCosts = false;
+
+    /** Also run the C reader of the same BPF object after each traced run (off: --no-c-reader). */
+    static boolean cReader = true;
+    /** Also measure what the open hooks cost other opens (off: --no-openat). */
+    static boolean openat = true;
+
+    static CRun tracedByC(ProbeOptions opts, AttachMode set, long calls, double untracedRate) throws Exception {
+        try (CReader c = CReader.start(opts, set)) {
+            Process gen = MqOpenGenerator.start(Options.burst(calls));
+            Result result = MqOpenGenerator.await(gen);
+            return new CRun(untracedRate, result, c.report(gen.pid()));
+        }
+    }
+
+    /**
+     * openat+close of a regular file: untraced, traced by mqtap without its open hooks (what attaching to
+     * mq_open already costs every syscall: the tracepoint set puts every syscall on the slow path), and
+     * traced as shipped (mqtap attached, its Java reader draining); the median ratios. Every successful
+     * open on the host passes the probe's open-exit hook.
+     */
+    static void openatRatio(ProbeOptions opts, AttachMode mode, long calls, int runs) throws Exception {
+        Path file = Files.createTempFile("mqtap-bench-openat", ".txt");
+        try {
+            Files.writeString(file, "a regular file\n");
+            List<Double> ratios = new ArrayList<>(), without = new ArrayList<>();
+            for (int r = 1; r <= runs; r++) {
+                Result untraced = MqOpenGenerator.run(Options.openatBurst(calls, file.toString()));
+                Result noHooks = openatTraced(opts.toBuilder().skipFieldsForBenchmark(ProbeOptions.SKIP_OPEN_HOOKS).build(),
+                        mode, calls, file);
+                Result traced = openatTraced(opts, mode, calls, file);
+                double ratio = traced.callsPerSec() / untraced.callsPerSec();
+                double base = noHooks.callsPerSec() / untraced.callsPerSec();
+                ratios.add(ratio);
+                without.add(base);
+                System.out.printf(Locale.ROOT, "openat run %d: untraced %,.0f calls/s; mqtap without open hooks %,.0f (ratio %.3f);"
+                        + " traced %,.0f calls/s; ratio %.3f%n", r, untraced.callsPerSec(), noHooks.callsPerSec(), base,
+                        traced.callsPerSec(), ratio);
+            }
+            ratios.sort(null);
+            without.sort(null);
+            System.out.printf(Locale.ROOT, "openat without the open hooks: ratio %.2f (what the hook set costs every syscall)%n",
+                    without.get(without.size() / 2));
+            System.out.printf(Locale.ROOT, "openat-ratio=%.2f%n", ratios.get(ratios.size() / 2));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static Result openatTraced(ProbeOptions opts, AttachMode mode, long calls, Path file) throws Exception {
+        try (MqOpenProbe probe = MqOpenProbe.open(opts)) {
+            probe.attach(mode);
+            // one queue opened, as on any host that uses them: where /proc/kallsyms does not show
+            // mqueue_file_operations the probe learns it from that, and other files are told apart in two reads
+            MqOpenGenerator.run(Options.successBurst(1));
+            Reader reader = new Reader(probe);
+            reader.setDaemon(true);
+            reader.start();
+            Result r = MqOpenGenerator.run(Options.openatBurst(calls, file.toString()));
+            reader.stop = true;
+            reader.join();
+            return r;
+        }
     }
 
     static String describe(ProbeOptions o) {
@@ -124,10 +223,14 @@ public final class CaptureBench {
                         o.wakeupBytes(), o.drainIntervalMillis());
     }
 
-    /** Compiles the reader's path before measuring: the first traced burst should not pay for the JIT. */
-    private static void warmUp(ProbeOptions opts, AttachMode mode) throws Exception {
+    /** Compiles the reader's path before measuring: the first traced burst should not pay for the JIT. Returns the set attached. */
+    private static AttachMode warmUp(ProbeOptions opts, AttachMode mode) throws Exception {
         traced(opts, mode, 300_000, 1);
+        return attachedSet;
     }
+
+    /** The hook set the last traced run attached (AUTO resolved), for the C reader. */
+    static volatile AttachMode attachedSet = AttachMode.TRACEPOINT;
 
     /** The reader: drains and decodes every event, counts those of the generator's pid. */
     static final class Reader extends Thread {
@@ -198,6 +301,7 @@ public final class CaptureBench {
     public static Run traced(ProbeOptions opts, AttachMode mode, long calls, double untracedRate) throws Exception {
         try (MqOpenProbe probe = MqOpenProbe.open(opts)) {
             AttachReport report = probe.attach(mode);
+            attachedSet = report.attached();
             if (untracedRate > 1) System.out.println("  attach: " + report.describe().lines().findFirst().orElse(""));
             Reader reader = new Reader(probe);
             reader.setDaemon(true);
