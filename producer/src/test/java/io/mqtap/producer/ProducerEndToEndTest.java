@@ -113,6 +113,8 @@ class ProducerEndToEndTest {
         String prom = http.send(HttpRequest.newBuilder(URI.create(base + "/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(prom).contains("mqtap_events_captured_total").contains("mqtap_events_lost_total{stage=\"kernel\",} 0.0")
+                .contains("mqtap_kernel_events_lost{way=\"entry_skipped\",} 0.0")
+                .contains("mqtap_kernel_events_lost{way=\"exit_missed\",} 0.0")
                 .contains("mqtap_handoff_depth").contains("mqtap_delivery_latency_seconds_bucket")
                 .contains("mqtap_probe_attached{mode=\"tracepoint\",} 1.0").contains("mqtap_schema_registry_up 1.0");
         String json = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();

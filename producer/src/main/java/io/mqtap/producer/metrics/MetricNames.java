@@ -25,6 +25,8 @@ public final class MetricNames {
             // every loss point is one family, told apart by stage: kernel, handoff, delivery, spool
             rule("mqtap.dropped", "mqtap_events_lost_total", Map.of("stage", "handoff")),
             rule("mqtap.failed", "mqtap_events_lost_total", Map.of("stage", "delivery")),
+            // the kernel stage's total, each way apart (entry_dropped, entry_skipped, exit_missed, ...)
+            rule("mqtap.lost.kernel.*", "mqtap_kernel_events_lost", Map.of("way", "${0}")),
             rule("mqtap.lost.*", "mqtap_events_lost_total", Map.of("stage", "${0}")),
             rule("mqtap.suppressed.*", "mqtap_suppressed_total", Map.of("uid", "${0}")));
 

@@ -81,7 +81,7 @@ class NameHmacTest {
     @Test
     void theKernelsNameIsHashedLikeTheNameSoTheyStillCompare() {
         NameHmac hmac = NameHmac.ofText("0123456789abcdef-site-key");
-        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), new ContainerIds(), hmac);
+        MqOpenMapper mapper = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups(), hmac);
         byte[] q = "orders".getBytes(StandardCharsets.US_ASCII);
         MqOpen same = mapper.toRecord(success(q, q), 0);
         MqOpen changed = mapper.toRecord(success(q, "orders2".getBytes(StandardCharsets.US_ASCII)), 1);
@@ -92,7 +92,7 @@ class NameHmacTest {
 
     @Test
     void everyFieldOfTheSecondLayoutIsMapped() {
-        MqOpen r = new MqOpenMapper(HOST, new BootClock(), new ContainerIds())
+        MqOpen r = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups())
                 .toRecord(success("q\\x".getBytes(StandardCharsets.US_ASCII), new byte[] {'q', (byte) 0xff}), 0);
         assertThat(r.getApi()).isEqualTo("open");
         assertThat(r.getKernelName()).as("with '/', lossless").isEqualTo("/q\\xff");
@@ -110,7 +110,7 @@ class NameHmacTest {
         assertThat(r.getProcessStartNs()).isEqualTo(777);
         assertThat(r.getExe()).isEqualTo("worker");
         assertThat(r.getNsTid()).isEqualTo(8);
-        MqOpen failed = new MqOpenMapper(HOST, new BootClock(), new ContainerIds()).toRecord(event("q".getBytes()), 1);
+        MqOpen failed = new MqOpenMapper(HOST, new BootClock(), Workloads.fromCgroups()).toRecord(event("q".getBytes()), 1);
         assertThat(failed.getKernelName()).isNull();
         assertThat(failed.getQueueInode()).isNull();
         assertThat(failed.getCreated()).isNull();
