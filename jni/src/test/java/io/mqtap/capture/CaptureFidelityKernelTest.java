@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestInstance;
  * What the record says against what the kernel did, on the real kernel: the queue's name and inode
  * from the returned descriptor (checked with the caller's own fstat), opens through the mqueue
  * filesystem, IPC namespaces, the mode the umask left, creation, and who the caller really was.
- * The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the kernel matrix runs each).
+ * The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the kernel matrix runs each);
+ * {@code -Dmqtap.test.withoutFeatures=TASK_STORAGE,TASK_BTF} makes the program take 5.10's fallback paths.
  * The race tests make {@code -Dmqtap.test.raceCalls} calls (default 100,000; fewer in emulated VMs).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -35,6 +36,9 @@ class CaptureFidelityKernelTest {
     private static final int EFAULT = 14, ENOENT = 2, EEXIST = 17;
     private static final String RENAMED = "mqtap-renamed";
     private static final int RACE_CALLS = Integer.getInteger("mqtap.test.raceCalls", 100_000);
+    private static final Set<ProbeFeature> WITHOUT = java.util.Arrays.stream(
+            System.getProperty("mqtap.test.withoutFeatures", "").split(",")).filter(f -> !f.isBlank())
+            .map(f -> ProbeFeature.valueOf(f.trim())).collect(java.util.stream.Collectors.toSet());
 
     private MqOpenProbe probe;
     private AttachMode mode;
@@ -47,10 +51,14 @@ class CaptureFidelityKernelTest {
         Kernel.assume(MqGen.available(MqGen.HELPER), "mq_open_helper is not built");
         AttachMode wanted = AttachMode.parse(System.getProperty("mqtap.test.attachMode", "auto"));
         // only the helper's calls (under either comm it uses): other processes stay out of the comparisons
-        probe = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(wanted)
+        probe = open(ProbeOptions.builder().perCpuPages(256).attachMode(wanted)
                 .includeComms(Set.of(MqGen.HELPER, RENAMED)).build());
         mode = probe.attach(wanted).attached();
         tmp = Files.createTempDirectory("mqtap-fidelity");
+    }
+
+    private static MqOpenProbe open(ProbeOptions options) throws ProbeException {
+        return MqOpenProbe.open(options, WITHOUT);
     }
 
     @AfterAll
@@ -180,7 +188,7 @@ class CaptureFidelityKernelTest {
         String base = unique("prefix");
         String a = base + "-q0", b = base + "-q1";
         int calls = RACE_CALLS / 5;
-        try (MqOpenProbe onlyB = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(mode)
+        try (MqOpenProbe onlyB = open(ProbeOptions.builder().perCpuPages(256).attachMode(mode)
                 .includeComms(Set.of(MqGen.HELPER)).namePrefix(b).build())) {
             onlyB.attach(mode);
             Captured.Result<HelperRun> r = Captured.during(onlyB, () -> MqOpenHelper.run(Duration.ofSeconds(60), List.of(
@@ -383,11 +391,13 @@ class CaptureFidelityKernelTest {
                 new Case("exit program skipped", new ProbeOptions.FaultInjection(0, 0, 1)),
                 new Case("a mix", new ProbeOptions.FaultInjection(5, 7, 3)));
         for (Case c : cases) {
-            try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(mode)
-                    .includeComms(Set.of(MqGen.HELPER)).faultInjection(c.faults()).build())) {
+            // a comm of its own: other suites on the host run mq_open_helper too, and lostTotal counts all it keeps
+            String comm = "mqtl" + UUID.randomUUID().toString().substring(0, 8);
+            try (MqOpenProbe p = open(ProbeOptions.builder().perCpuPages(256).attachMode(mode)
+                    .includeComms(Set.of(comm)).faultInjection(c.faults()).build())) {
                 p.attach(mode);
                 // four threads, so the last call of each thread whose exit is skipped is found at thread exit
-                HelperRun run = MqOpenHelper.run("name=" + unique("loss") + " threads=4 repeat=250 quiet");
+                HelperRun run = MqOpenHelper.run("comm=" + comm, "name=" + unique("loss") + " threads=4 repeat=250 quiet");
                 List<MqOpenEvent> got = Captured.drainAll(p, e -> e.pid() == run.pid());
                 ProbeCounters k = p.counters();
                 assertThat(got.size() + k.lostTotal()).as(c.what() + ": received + lost = calls, " + k).isEqualTo(1000);

@@ -200,9 +200,11 @@ class ProbeModesKernelTest {
 
     @Test
     void closeIsIdempotentAndLeavesTheLastCounters() throws Exception {
-        MqOpenProbe p = MqOpenProbe.open(HELPER_ONLY);
+        // a comm of its own: other suites on the host run mq_open_helper too, and received counts all it keeps
+        String comm = "mqtc" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().includeComms(Set.of(comm)).build());
         p.attach(AttachMode.AUTO);
-        MqOpenHelper.run("name=mqtap-t-close");
+        MqOpenHelper.run("comm=" + comm, "name=mqtap-t-close");
         Captured.collect(p, e -> true, 1, 2_000);
         p.close();
         p.close();

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class ProbeTransportKernelTest {
     private static final Set<String> HELPER = Set.of("mq_open_helper");
+    /** a comm of this run's own for the exact-loss tests: other suites on the host run mq_open_helper too */
+    private static final String LOSS_COMM = "mqtl" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
     void kernel() {
@@ -29,7 +31,8 @@ class ProbeTransportKernelTest {
     private static void forcedLoss(ProbeOptions options) throws Exception {
         try (MqOpenProbe p = MqOpenProbe.open(options)) {
             p.attach(AttachMode.AUTO);
-            HelperRun run = MqOpenHelper.run("name=mqtap-t-loss repeat=20000 quiet");
+            HelperRun run = MqOpenHelper.run(java.time.Duration.ofSeconds(60),
+                    List.of("comm=" + LOSS_COMM, "name=mqtap-t-loss repeat=20000 quiet"));
             assertThat(run.totalCalls()).isEqualTo(20_000);
             List<MqOpenEvent> got = Captured.drainAll(p, e -> e.pid() == run.pid());
             ProbeCounters c = p.counters();
@@ -42,7 +45,7 @@ class ProbeTransportKernelTest {
                 // perf reports a loss in a LOST record only once a later event fits in that CPU's
                 // buffer: make one call on every CPU
                 int cpus = Runtime.getRuntime().availableProcessors();
-                List<String> steps = new java.util.ArrayList<>();
+                List<String> steps = new java.util.ArrayList<>(List.of("comm=" + LOSS_COMM));
                 for (int cpu = 0; cpu < cpus; cpu++) steps.add("name=mqtap-t-loss cpu=" + cpu);
                 HelperRun one = MqOpenHelper.run(java.time.Duration.ofSeconds(30), steps);
                 assertThat(Captured.collect(p, e -> e.pid() == one.pid(), cpus, 2_000)).hasSize(cpus);
@@ -55,24 +58,24 @@ class ProbeTransportKernelTest {
 
     @Test
     void forcedLossIsCountedExactlyPerfBuffer() throws Exception {
-        forcedLoss(ProbeOptions.builder().perCpuPages(1).includeComms(HELPER).build());
+        forcedLoss(ProbeOptions.builder().perCpuPages(1).includeComms(Set.of(LOSS_COMM)).build());
     }
 
     @Test
     void forcedLossIsCountedExactlyPerfBufferWithoutStaging() throws Exception {
-        forcedLoss(ProbeOptions.builder().perCpuPages(1).stagingEvents(0).includeComms(HELPER).build());
+        forcedLoss(ProbeOptions.builder().perCpuPages(1).stagingEvents(0).includeComms(Set.of(LOSS_COMM)).build());
     }
 
     @Test
     void forcedLossIsCountedExactlyRingBuffer() throws Exception {
         forcedLoss(ProbeOptions.builder().transport(Transport.RING_BUFFER).ringBufferBytes(4096)
-                .includeComms(HELPER).build());
+                .includeComms(Set.of(LOSS_COMM)).build());
     }
 
     @Test
     void forcedLossIsCountedExactlyRingBufferWithoutStaging() throws Exception {
         forcedLoss(ProbeOptions.builder().transport(Transport.RING_BUFFER).ringBufferBytes(4096).stagingEvents(0)
-                .includeComms(HELPER).build());
+                .includeComms(Set.of(LOSS_COMM)).build());
     }
 
     /** With default settings, a Java reader that is not draining at all (as in a GC pause) still gets the burst. */
