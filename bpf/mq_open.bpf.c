@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * mqtap: one event per open of a POSIX message queue.
+ * mqtap: one event per open of a POSIX message queue, and the rest of its life (mq_calls.bpf.h).
  * - mq_open(2): arguments captured at entry, one event at exit with the result and, for a
  *   success, the queue the returned descriptor names (the kernel's name, inode, mode, owner).
  * - open/openat/openat2/creat of a file on an mqueue filesystem: one event at exit, told apart by
@@ -997,6 +997,10 @@ int tp_sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
 	return on_open_exit(ctx, ctx->ret, OPEN_SYS_CREAT, NULL, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
+/* ---- the rest of a queue's life: unlink, send, receive, notify, getsetattr ---- */
+
+#include "mq_calls.bpf.h"
+
 /*
  * 32-bit callers in tracepoint mode: sys_enter_mq_open never fires for compat syscalls, so where the
  * kernel has IA-32 emulation the loader adds these. They run for every syscall; the number is
@@ -1032,8 +1036,14 @@ SEC("raw_tracepoint/sys_exit")
 int raw_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = BPF_CORE_READ(regs, orig_ax);
 
-	if (BPF_CORE_READ(regs, orig_ax) != IA32_NR_MQ_OPEN || !in_ia32_syscall(regs))
+	/* i386 mq_open .. mq_getsetattr are 277..282, and the 64-bit-time send and receive 418, 419 */
+	if ((nr < IA32_NR_MQ_OPEN || nr > NR32_MQ_GETSETATTR) && nr != NR32_MQ_TIMEDSEND64 && nr != NR32_MQ_TIMEDRECEIVE64)
 		return 0;
-	return on_exit(ctx, (long)ctx->args[1]);
+	if (!in_ia32_syscall(regs))
+		return 0;
+	if (nr == IA32_NR_MQ_OPEN)
+		return on_exit(ctx, (long)ctx->args[1]);
+	return on_compat_exit(ctx, nr, (long)ctx->args[1]);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The record the BPF program emits for each open of a POSIX message queue, shared by the BPF
- * program (beside vmlinux.h) and the JNI reader (beside libc). Plain fixed-width types, every
- * field at its natural alignment, explicit reserved bytes: no implicit padding, no bool.
+ * The record the BPF program emits for each call on a POSIX message queue it reports one by one
+ * (an open, an unlink, a notify or getsetattr, and send and receive when they are recorded per
+ * call), shared by the BPF program (beside vmlinux.h) and the JNI reader (beside libc). `api` says
+ * which call; a few argument fields are unions whose meaning depends on it (see each). Plain
+ * fixed-width types, every field at its natural alignment, explicit reserved bytes: no implicit
+ * padding, no bool.
  * The Java decoder (io.mqtap.capture.RawEvent) mirrors these offsets; a test checks them.
  */
 #ifndef MQTAP_MQ_OPEN_EVENT_H
@@ -27,11 +30,37 @@ enum mq_open_probe {
 	MQ_OPEN_PROBE_TRACEPOINT = 3,
 };
 
-/* which way into the queue (mq_open_event.api) */
+/* which call (mq_open_event.api) */
 enum mq_open_api {
-	MQ_OPEN_API_MQ_OPEN = 1, /* mq_open(2) */
-	MQ_OPEN_API_OPEN = 2,    /* open/openat/openat2/creat of a file on an mqueue filesystem */
+	MQ_OPEN_API_MQ_OPEN = 1,    /* mq_open(2) */
+	MQ_OPEN_API_OPEN = 2,       /* open/openat/openat2/creat of a file on an mqueue filesystem */
+	MQ_OPEN_API_UNLINK = 3,     /* mq_unlink(2): the name; the queue too where the set hooks mqueue_unlink */
+	MQ_OPEN_API_SEND = 4,       /* mq_timedsend(2), one event per call (access mode per call) */
+	MQ_OPEN_API_RECEIVE = 5,    /* mq_timedreceive(2), one event per call */
+	MQ_OPEN_API_NOTIFY = 6,     /* mq_notify(2) */
+	MQ_OPEN_API_GETSETATTR = 7, /* mq_getsetattr(2), behind mq_getattr(3) and mq_setattr(3) */
+	MQ_OPEN_API_FS_UNLINK = 8,  /* unlink/unlinkat of a file on an mqueue filesystem (seen by mqueue_unlink) */
 };
+
+/* how the calls on an open queue (send, receive) are recorded (the program's access_mode) */
+enum mq_access_mode {
+	MQ_ACCESS_OFF = 0,       /* not hooked at all */
+	MQ_ACCESS_AGGREGATE = 1, /* counted in the kernel per thread, queue, call and errno, read every window */
+	MQ_ACCESS_PER_CALL = 2,  /* one event per call through the perf or ring buffer */
+};
+
+/* mq_access_key.call, and the index of access_overflow within a window */
+enum mq_access_call {
+	MQ_ACCESS_SEND = 0,
+	MQ_ACCESS_RECEIVE = 1,
+	MQ_ACCESS_CALLS = 2,
+};
+
+/* mq_open_event.notify_kind: the kernel's SIGEV_* values, and one for a NULL notification (unregister) */
+#define MQ_NOTIFY_SIGNAL 0
+#define MQ_NOTIFY_NONE 1
+#define MQ_NOTIFY_THREAD 2
+#define MQ_NOTIFY_REMOVE -1
 
 /* mq_open_event.created */
 enum mq_open_created {
@@ -46,6 +75,9 @@ enum mq_open_created {
 #define MQ_OPEN_F_LOGIN_UID 0x04  /* login_uid is set (not the kernel's "unset" value) */
 #define MQ_OPEN_F_EXE 0x08        /* exe was read from the process's executable file */
 #define MQ_OPEN_F_NO_KNAME 0x10   /* a queue, but its dentry's name could not be read (kname_len 0) */
+#define MQ_OPEN_F_NEW_ATTR 0x20   /* getsetattr: new attributes were given (new_flags is set) */
+#define MQ_OPEN_F_UNLINKED 0x40   /* a call on a descriptor whose queue had no name left (i_nlink 0: unlinked) */
+#define MQ_OPEN_F_PRIO 0x80       /* receive: the priority of the message received was read back (msg_prio) */
 
 /* per-CPU counters kept by the program (index into the `counters` map) */
 enum mq_open_counter {
@@ -60,7 +92,10 @@ enum mq_open_counter {
 	MQ_OPEN_CTR_EXIT_MISSED = 8,  /* an entry whose exit never ran: found at the thread's next entry or its exit */
 	MQ_OPEN_CTR_QUEUE_UNRESOLVED = 9, /* a successful call whose descriptor named no queue by exit (closed or reused) */
 	MQ_OPEN_CTR_FS_OPENS = 10,    /* opens through an mqueue filesystem seen (api=open), before filters */
-	MQ_OPEN_CTR_MAX = 11,
+	MQ_OPEN_CTR_ACCESS_NO_CONTEXT = 11, /* aggregated keys whose caller snapshot found its map full */
+	MQ_OPEN_CTR_ACCESS_AGGREGATED = 12, /* send and receive calls counted in the aggregation maps (overflow included) */
+	MQ_OPEN_CTR_ARGS_DROP = 13,   /* kprobe set: notify/getsetattr arguments that could not be kept for the exit */
+	MQ_OPEN_CTR_MAX = 14,
 };
 
 struct mq_open_event {
@@ -68,10 +103,24 @@ struct mq_open_event {
 	__u64 duration_ns;     /*   8: exit minus entry; 0 when unknown */
 	__u64 cgroup_id;       /*  16 */
 	__s64 ret;             /*  24: fd, or -errno */
-	__s64 attr_flags;      /*  32: struct mq_attr, when has_attr */
-	__s64 attr_maxmsg;     /*  40 */
-	__s64 attr_msgsize;    /*  48 */
-	__s64 attr_curmsgs;    /*  56 */
+	union {
+		struct {
+			__s64 attr_flags;   /*  32: mq_open: struct mq_attr, when has_attr; getsetattr: the old attributes */
+			__s64 attr_maxmsg;  /*  40 */
+			__s64 attr_msgsize; /*  48 */
+			__s64 attr_curmsgs; /*  56 */
+		};
+		struct {
+			__s64 msg_len;      /*  32: send: the message's length; receive: the buffer's (what came: ret) */
+			__s64 msg_prio;     /*  40: send: the priority given; receive: the one received (MQ_OPEN_F_PRIO) */
+			__s64 msg_reserved[2];
+		};
+		struct {
+			__s64 notify_kind;  /*  32: MQ_NOTIFY_* (sigev_notify, or MQ_NOTIFY_REMOVE for NULL) */
+			__s64 notify_signo; /*  40: sigev_signo (MQ_NOTIFY_SIGNAL; the netlink socket's fd for THREAD) */
+			__s64 notify_reserved[2];
+		};
+	};
 	__u64 queue_ino;       /*  64: the queue's inode number (MQ_OPEN_F_QUEUE) */
 	__u64 process_start_ns; /* 72: the process's start, ns since boot (group leader's start_boottime) */
 	__u32 pid;             /*  80: tgid */
@@ -93,8 +142,14 @@ struct mq_open_event {
 	__u32 queue_uid;       /* 144 */
 	__u32 queue_gid;       /* 148 */
 	__u32 cpu;             /* 152: CPU at entry */
-	__s32 oflag;           /* 156 */
-	__u32 mode;            /* 160 */
+	union {
+		__s32 oflag;       /* 156: mq_open's oflag */
+		__s32 mqdes;       /* 156: the descriptor of a call on an open queue */
+	};
+	union {
+		__u32 mode;        /* 160: mq_open's mode */
+		__u32 new_flags;   /* 160: getsetattr: the new mq_flags (MQ_OPEN_F_NEW_ATTR) */
+	};
 	__s32 name_error;      /* 164: 0, or errno of the failed read */
 	__s32 attr_error;      /* 168: 0, or errno of the failed read */
 	__u16 name_len;        /* 172: bytes of name at data[0], at most MQ_OPEN_NAME_KEEP */
@@ -102,7 +157,8 @@ struct mq_open_event {
 	__u16 kname_len;       /* 176: bytes of the kernel name at data[name_len + 1 + exe_len + 1] */
 	__u8 name_truncated;   /* 178: 1 when the name is longer than MQ_OPEN_NAME_KEEP */
 	__u8 name_changed;     /* 179: 1 when the name the call used differs from the one read at entry */
-	__u8 has_attr;         /* 180: 1 when an attr pointer was given */
+	__u8 has_attr;         /* 180: mq_open: an attr pointer was given; getsetattr: old attributes asked for (and
+				* read: attr_*); send, receive: a timeout was given; notify: a notification (not NULL) */
 	__u8 probe;            /* 181: enum mq_open_probe */
 	__u8 api;              /* 182: enum mq_open_api */
 	__u8 created;          /* 183: enum mq_open_created */
@@ -118,6 +174,53 @@ struct mq_open_event {
 _Static_assert(sizeof(struct mq_open_event) == MQ_OPEN_EVENT_SIZE, "mq_open_event size");
 _Static_assert(__builtin_offsetof(struct mq_open_event, data) == MQ_OPEN_EVENT_DATA_OFFSET,
 	       "mq_open_event data offset");
+
+/*
+ * In-kernel aggregation of send and receive (MQ_ACCESS_AGGREGATE): per thread, process, queue, call and
+ * result one entry in the window's hash map, and per process and queue one caller snapshot (an event,
+ * api SEND or RECEIVE, filled as a per-call event would be). User space swaps the window and reads the
+ * old one's maps; per thread, so no two CPUs ever update one entry at once and plain adds are exact.
+ */
+struct mq_access_key {
+	__u64 process_start_ns; /*  0: the thread group leader's start_boottime */
+	__u64 queue_ino;        /*  8: 0 when the descriptor named no queue */
+	__u32 pid;              /* 16: tgid */
+	__u32 tid;              /* 20 */
+	__s32 err;              /* 24: 0, or the errno the call failed with */
+	__u8 call;              /* 28: enum mq_access_call */
+	__u8 reserved[3];       /* 29: zero */
+};                              /* 32 */
+
+struct mq_access_value {
+	__u64 calls;            /*  0 */
+	__u64 bytes;            /*  8: successful calls only: sent msg_len, received ret */
+	__u64 min_size;         /* 16: of the successful calls' messages */
+	__u64 max_size;         /* 24 */
+	__u64 first_ns;         /* 32: boot time of the first and last call in the window */
+	__u64 last_ns;          /* 40 */
+	__u64 unlinked;         /* 48: calls made while the queue had no name left (i_nlink 0) */
+	__u64 timeouts;         /* 56: calls that gave a timeout */
+};                              /* 64 */
+
+struct mq_access_ctx_key {
+	__u64 process_start_ns;
+	__u64 queue_ino;
+	__u32 pid;
+	__u32 reserved;
+};
+
+/* what could not be kept per key when the window's hash map was full: counted per call */
+struct mq_access_overflow {
+	__u64 calls;
+	__u64 bytes;
+	__u64 errors;
+	__u64 unlinked;
+};
+
+#define MQ_ACCESS_KEY_SIZE 32
+#define MQ_ACCESS_VALUE_SIZE 64
+_Static_assert(sizeof(struct mq_access_key) == MQ_ACCESS_KEY_SIZE, "mq_access_key size");
+_Static_assert(sizeof(struct mq_access_value) == MQ_ACCESS_VALUE_SIZE, "mq_access_value size");
 
 /* bytes of an event on the wire: the fixed part and the variable part actually used */
 static inline unsigned int mq_open_event_wire_size(const struct mq_open_event *e)

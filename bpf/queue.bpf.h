@@ -75,6 +75,8 @@ struct qfile {
 	struct super_block *sb;
 	__u64 ino, f_op;
 	__u32 f_mode, i_mode, uid, gid;
+	__u32 nlink; /* 0 once the queue's name is unlinked (a descriptor still holds it open) */
+	__u32 reserved;
 };
 
 /* the leading bytes of struct file and struct inode that hold every field read (80 and 72 on 5.10 to 7.2) */
@@ -122,7 +124,7 @@ static __always_inline int read_qfile(struct file *f, struct qfile *q)
 		return 0;
 	if (BLOCK_FIELD(ib, struct inode, i_mode, 2) && BLOCK_FIELD(ib, struct inode, i_uid, 4) &&
 	    BLOCK_FIELD(ib, struct inode, i_gid, 4) && BLOCK_FIELD(ib, struct inode, i_sb, 8) &&
-	    BLOCK_FIELD(ib, struct inode, i_ino, 8)) {
+	    BLOCK_FIELD(ib, struct inode, i_ino, 8) && BLOCK_FIELD(ib, struct inode, __i_nlink, 4)) {
 		if (bpf_probe_read_kernel(ib, sizeof(ib), inode))
 			return 0;
 		q->i_mode = AT(ib, __u16, struct inode, i_mode);
@@ -130,12 +132,14 @@ static __always_inline int read_qfile(struct file *f, struct qfile *q)
 		q->gid = AT(ib, __u32, struct inode, i_gid);
 		q->sb = AT(ib, struct super_block *, struct inode, i_sb);
 		q->ino = AT(ib, __u64, struct inode, i_ino);
+		q->nlink = AT(ib, __u32, struct inode, __i_nlink);
 	} else {
 		q->i_mode = BPF_CORE_READ(inode, i_mode);
 		q->uid = BPF_CORE_READ(inode, i_uid.val);
 		q->gid = BPF_CORE_READ(inode, i_gid.val);
 		q->sb = BPF_CORE_READ(inode, i_sb);
 		q->ino = BPF_CORE_READ(inode, i_ino);
+		q->nlink = BPF_CORE_READ(inode, __i_nlink);
 	}
 	sb = q->sb;
 	return BPF_CORE_READ(sb, s_magic) == MQUEUE_MAGIC && (q->i_mode & MQ_S_IFMT) == MQ_S_IFREG;

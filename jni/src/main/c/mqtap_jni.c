@@ -76,7 +76,8 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 	JNIEnv *env, jclass cls, jint transport, jint per_cpu_pages, jint ring_buffer_bytes, jint wakeup_bytes,
 	jint drain_interval_ms, jint staging_events, jint self_tgid, jlongArray incl_uids, jlongArray excl_uids, jbyteArray incl_comms,
 	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix,
-	jint inject_entry_drop, jint inject_entry_skip, jint inject_exit_skip, jint skip_fields)
+	jint inject_entry_drop, jint inject_entry_skip, jint inject_exit_skip, jint skip_fields, jint access_mode,
+	jint access_max_keys, jint access_max_contexts)
 {
 	struct mqtap_options o = {
 		.transport = transport,
@@ -90,6 +91,9 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 		.inject_entry_skip = (uint32_t)inject_entry_skip,
 		.inject_exit_skip = (uint32_t)inject_exit_skip,
 		.skip_fields = (uint32_t)skip_fields,
+		.access_mode = access_mode,
+		.access_max_keys = access_max_keys,
+		.access_max_contexts = access_max_contexts,
 	};
 	struct mqtap_probe *p;
 	jsize plen = name_prefix ? (*env)->GetArrayLength(env, name_prefix) : 0;
@@ -186,6 +190,47 @@ JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_drain(JNIEnv *env, jcla
 	if (!addr || cap < 0 || max_events < 1 || max_events > cap / MQ_OPEN_EVENT_SIZE)
 		return -EINVAL;
 	return mqtap_probe_drain(PROBE(h), addr, max_events, timeout_ms);
+}
+
+/* the aggregation of send and receive: flip, then the old window's entries, caller snapshots and overflow */
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_accessFlip(JNIEnv *env, jclass cls, jlong h)
+{
+	return mqtap_probe_access_flip(PROBE(h));
+}
+
+static jint access_copy(JNIEnv *env, jlong h, jobject buf, jint max, size_t size, int ctx)
+{
+	uint8_t *addr = (*env)->GetDirectBufferAddress(env, buf);
+	jlong cap = (*env)->GetDirectBufferCapacity(env, buf);
+
+	if (!addr || cap < 0 || max < 1 || max > cap / (jlong)size)
+		return -EINVAL;
+	return ctx ? mqtap_probe_access_contexts(PROBE(h), addr, max) : mqtap_probe_access_take(PROBE(h), addr, max);
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_accessTake(JNIEnv *env, jclass cls, jlong h, jobject buf,
+								    jint max)
+{
+	return access_copy(env, h, buf, max, MQTAP_ACCESS_ENTRY_SIZE, 0);
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_accessContexts(JNIEnv *env, jclass cls, jlong h, jobject buf,
+									jint max)
+{
+	return access_copy(env, h, buf, max, MQ_OPEN_EVENT_SIZE, 1);
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_accessOverflow(JNIEnv *env, jclass cls, jlong h,
+									jlongArray out)
+{
+	int64_t v[4 * MQ_ACCESS_CALLS];
+	jsize len = (*env)->GetArrayLength(env, out);
+	int err = mqtap_probe_access_overflow(PROBE(h), v);
+
+	if (err)
+		return err;
+	(*env)->SetLongArrayRegion(env, out, 0, len < 4 * MQ_ACCESS_CALLS ? len : 4 * MQ_ACCESS_CALLS, (jlong *)v);
+	return 0;
 }
 
 JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_stop(JNIEnv *env, jclass cls, jlong h)
@@ -296,6 +341,29 @@ JNIEXPORT jintArray JNICALL Java_io_mqtap_capture_NativeProbe_layout(JNIEnv *env
 		FIELD(name_len), FIELD(exe_len), FIELD(kname_len), FIELD(name_truncated), FIELD(name_changed),
 		FIELD(has_attr), FIELD(probe), FIELD(api), FIELD(created), FIELD(flags), FIELD(reserved),
 		FIELD(comm), FIELD(data),
+	};
+	jsize n = sizeof(v) / sizeof(v[0]);
+	jintArray a = (*env)->NewIntArray(env, n);
+
+	if (a)
+		(*env)->SetIntArrayRegion(env, a, 0, n, v);
+	return a;
+}
+
+#define KEY(f) (jint) offsetof(struct mq_access_key, f)
+#define VAL(f) (jint)(MQ_ACCESS_KEY_SIZE + offsetof(struct mq_access_value, f))
+#define EV(f) (jint) offsetof(struct mq_open_event, f)
+
+/*
+ * The C layout behind AccessEntry (key then value, as mqtap_probe_access_take copies them) and the union members of
+ * struct mq_open_event, in the order AccessEntryTest names them.
+ */
+JNIEXPORT jintArray JNICALL Java_io_mqtap_capture_NativeProbe_accessLayout(JNIEnv *env, jclass cls)
+{
+	jint v[] = {
+		MQTAP_ACCESS_ENTRY_SIZE, KEY(process_start_ns), KEY(queue_ino), KEY(pid), KEY(tid), KEY(err), KEY(call),
+		VAL(calls), VAL(bytes), VAL(min_size), VAL(max_size), VAL(first_ns), VAL(last_ns), VAL(unlinked), VAL(timeouts),
+		EV(msg_len), EV(msg_prio), EV(notify_kind), EV(notify_signo), EV(mqdes), EV(new_flags),
 	};
 	jsize n = sizeof(v) / sizeof(v[0]);
 	jintArray a = (*env)->NewIntArray(env, n);

@@ -30,11 +30,12 @@
 #include "mqtap_probe.h"
 
 #define LOG_CAP (256 * 1024)
-#define MQTAP_MAX_LINKS 8
+#define MQTAP_MAX_LINKS 24
 #define TRACEFS "/sys/kernel/tracing"
 
 /* what a program of the set does, for counting its misses */
-enum prog_role { ROLE_ENTER, ROLE_EXIT, ROLE_OPEN_EXIT, ROLE_TASK_EXIT, ROLE_CREATE, ROLES };
+/* ROLE_CALLS: the programs of the rest of a queue's life (mq_calls.bpf.h) */
+enum prog_role { ROLE_ENTER, ROLE_EXIT, ROLE_OPEN_EXIT, ROLE_TASK_EXIT, ROLE_CREATE, ROLE_CALLS, ROLES };
 
 struct mqtap_probe {
 	struct mqtap_options opts;
@@ -64,6 +65,9 @@ struct mqtap_probe {
 	int has_stash;
 	uint8_t stash[MQ_OPEN_EVENT_SIZE];
 	uint8_t wrap[65536]; /* a perf record that wraps the ring end, made contiguous */
+
+	pthread_mutex_t access_lock; /* flip and the reads of the old aggregation window */
+	int access_old;               /* the window flip left to be read, -1 before the first flip */
 
 	atomic_int stopping; /* set by stop() from any thread, read by drain */
 	int last_full;        /* the last drain filled the caller's buffer */
@@ -210,6 +214,8 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 	atomic_init(&p->received, 0);
 	atomic_init(&p->lost_records, 0);
 	pthread_mutex_init(&p->counters_lock, NULL);
+	pthread_mutex_init(&p->access_lock, NULL);
+	p->access_old = -1;
 	pthread_mutex_init(&p->stage_lock, NULL);
 	{
 		pthread_condattr_t ca;
@@ -232,10 +238,34 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 /* benchmarks only (skip_fields bit): the open hooks are neither loaded nor attached */
 #define MQTAP_SKIP_OPEN_HOOKS 0x40
 
-static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat)
+static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat, int ia32, int access)
 {
 	int fe = set == MQTAP_SET_FENTRY, kp = set == MQTAP_SET_KPROBE, tp = set == MQTAP_SET_TRACEPOINT;
 	int opens = !(skip & MQTAP_SKIP_OPEN_HOOKS);
+
+	/* the rest of a queue's life; send and receive only when access is not off; the i386 mq_unlink syscall
+	 * where the kernel has IA-32 emulation (the do_* functions serve 32-bit callers themselves) */
+	bpf_program__set_autoload(s->progs.fexit_do_mq_timedsend, fe && access);
+	bpf_program__set_autoload(s->progs.fexit_do_mq_timedreceive, fe && access);
+	bpf_program__set_autoload(s->progs.fexit_do_mq_notify, fe);
+	bpf_program__set_autoload(s->progs.fexit_do_mq_getsetattr, fe);
+	bpf_program__set_autoload(s->progs.fexit_sys_mq_unlink, fe);
+	bpf_program__set_autoload(s->progs.fexit_ia32_sys_mq_unlink, fe && ia32);
+	bpf_program__set_autoload(s->progs.fentry_mqueue_unlink, fe);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_timedsend, kp && access);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_timedreceive, kp && access);
+	bpf_program__set_autoload(s->progs.kprobe_do_mq_notify, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_notify, kp);
+	bpf_program__set_autoload(s->progs.kprobe_do_mq_getsetattr, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_do_mq_getsetattr, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_sys_mq_unlink, kp);
+	bpf_program__set_autoload(s->progs.kretprobe_ia32_sys_mq_unlink, kp && ia32);
+	bpf_program__set_autoload(s->progs.kprobe_mqueue_unlink, kp);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_timedsend, tp && access);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_timedreceive, tp && access);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_notify, tp);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_getsetattr, tp);
+	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_unlink, tp);
 
 	bpf_program__set_autoload(s->progs.fentry_do_mq_open, fe);
 	bpf_program__set_autoload(s->progs.fexit_do_mq_open, fe);
@@ -537,6 +567,25 @@ static uint64_t kallsyms_address(const char *name)
 	return found;
 }
 
+/* The aggregation maps' sizes: each window's pair gets the configured bound (an unused pair stays tiny). */
+static int set_access_bounds(struct mqtap_probe *p, struct mqtap_bpf *s)
+{
+	int agg = p->opts.access_mode == MQ_ACCESS_AGGREGATE;
+	__u32 keys = agg && p->opts.access_max_keys > 0 ? (__u32)p->opts.access_max_keys : 1;
+	__u32 ctxs = agg && p->opts.access_max_contexts > 0 ? (__u32)p->opts.access_max_contexts : 1;
+	int err = bpf_map__set_max_entries(s->maps.access0, keys);
+
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.access1, keys);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.access_ctx0, ctxs);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.access_ctx1, ctxs);
+	if (err)
+		set_err(p, -err, "bpf_map__set_max_entries(access)", "%u keys, %u caller snapshots per window", keys, ctxs);
+	return err;
+}
+
 int mqtap_probe_load(struct mqtap_probe *p, int set)
 {
 	struct mqtap_bpf *s;
@@ -555,7 +604,8 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	for (i = 0; i < ROLES; i++)
 		p->link_missed_base[i] = -1;
 	set_autoload(s, set, p->opts.skip_fields, set == MQTAP_SET_TRACEPOINT &&
-		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32));
+		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32),
+		     !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), p->opts.access_mode != 0);
 	s->rodata->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
@@ -572,6 +622,12 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->inject_exit_skip = p->opts.inject_exit_skip;
 	s->rodata->skip_fields = p->opts.skip_fields;
 	s->rodata->mq_fops_kallsyms = kallsyms_address("mqueue_file_operations");
+	s->rodata->access_mode = (__u8)p->opts.access_mode;
+	s->bss->access_window = 0;
+	p->access_old = -1;
+	err = set_access_bounds(p, s);
+	if (err)
+		goto out;
 	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
 		((__u8 *)s->bss->name_prefix)[i] = p->opts.name_prefix[i];
 	err = use_kernel_features(p, s);
@@ -693,6 +749,19 @@ static const char *kretprobe_target(struct mqtap_probe *p, const struct bpf_prog
 		return "do_mq_open";
 	if (prog == p->skel->progs.kretprobe_do_sys_openat2)
 		return "do_sys_openat2";
+	/* receivers and senders block in these: each blocked call holds an instance */
+	if (prog == p->skel->progs.kretprobe_do_mq_timedsend)
+		return "do_mq_timedsend";
+	if (prog == p->skel->progs.kretprobe_do_mq_timedreceive)
+		return "do_mq_timedreceive";
+	if (prog == p->skel->progs.kretprobe_do_mq_notify)
+		return "do_mq_notify";
+	if (prog == p->skel->progs.kretprobe_do_mq_getsetattr)
+		return "do_mq_getsetattr";
+	if (prog == p->skel->progs.kretprobe_sys_mq_unlink)
+		return "__x64_sys_mq_unlink";
+	if (prog == p->skel->progs.kretprobe_ia32_sys_mq_unlink)
+		return "__ia32_sys_mq_unlink";
 	return NULL;
 }
 
@@ -714,7 +783,8 @@ static int attach_kretprobe(struct mqtap_probe *p, struct bpf_program *prog, str
 static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struct bpf_program **out)
 {
 	struct mqtap_bpf *s = p->skel;
-	int n = 0, opens = !(p->opts.skip_fields & MQTAP_SKIP_OPEN_HOOKS);
+	int n = 0, opens = !(p->opts.skip_fields & MQTAP_SKIP_OPEN_HOOKS), access = p->opts.access_mode != 0;
+	int ia32 = !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32);
 
 	switch (p->set) {
 	case MQTAP_SET_FENTRY:
@@ -723,6 +793,16 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 		if (opens)
 			out[n++] = s->progs.fexit_do_sys_openat2;
 		out[n++] = s->progs.fentry_mqueue_create_attr;
+		if (access) {
+			out[n++] = s->progs.fexit_do_mq_timedsend;
+			out[n++] = s->progs.fexit_do_mq_timedreceive;
+		}
+		out[n++] = s->progs.fexit_do_mq_notify;
+		out[n++] = s->progs.fexit_do_mq_getsetattr;
+		out[n++] = s->progs.fexit_sys_mq_unlink;
+		if (ia32)
+			out[n++] = s->progs.fexit_ia32_sys_mq_unlink;
+		out[n++] = s->progs.fentry_mqueue_unlink;
 		break;
 	case MQTAP_SET_KPROBE:
 		*enter = s->progs.kprobe_do_mq_open;
@@ -730,6 +810,19 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 		if (opens)
 			out[n++] = s->progs.kretprobe_do_sys_openat2;
 		out[n++] = s->progs.kprobe_mqueue_create_attr;
+		if (access) {
+			out[n++] = s->progs.kretprobe_do_mq_timedsend;
+			out[n++] = s->progs.kretprobe_do_mq_timedreceive;
+		}
+		/* each exit before its entry: an entry's arguments always find their exit */
+		out[n++] = s->progs.kretprobe_do_mq_notify;
+		out[n++] = s->progs.kprobe_do_mq_notify;
+		out[n++] = s->progs.kretprobe_do_mq_getsetattr;
+		out[n++] = s->progs.kprobe_do_mq_getsetattr;
+		out[n++] = s->progs.kretprobe_sys_mq_unlink;
+		if (ia32)
+			out[n++] = s->progs.kretprobe_ia32_sys_mq_unlink;
+		out[n++] = s->progs.kprobe_mqueue_unlink;
 		break;
 	default:
 		*enter = s->progs.tp_sys_enter_mq_open;
@@ -740,6 +833,13 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 			out[n++] = s->progs.tp_sys_exit_openat2;
 			out[n++] = s->progs.tp_sys_exit_creat;
 		}
+		if (access) {
+			out[n++] = s->progs.tp_sys_exit_mq_timedsend;
+			out[n++] = s->progs.tp_sys_exit_mq_timedreceive;
+		}
+		out[n++] = s->progs.tp_sys_exit_mq_notify;
+		out[n++] = s->progs.tp_sys_exit_mq_getsetattr;
+		out[n++] = s->progs.tp_sys_exit_mq_unlink;
 		if (p->features & MQTAP_FEAT_IA32)
 			out[n++] = s->progs.raw_sys_exit_compat;
 	}
@@ -1148,7 +1248,11 @@ static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
 		return ROLE_TASK_EXIT;
 	if (prog == s->progs.fentry_mqueue_create_attr || prog == s->progs.kprobe_mqueue_create_attr)
 		return ROLE_CREATE;
-	return ROLE_OPEN_EXIT;
+	if (prog == s->progs.fexit_do_sys_openat2 || prog == s->progs.kretprobe_do_sys_openat2 ||
+	    prog == s->progs.tp_sys_exit_open || prog == s->progs.tp_sys_exit_openat ||
+	    prog == s->progs.tp_sys_exit_openat2 || prog == s->progs.tp_sys_exit_creat)
+		return ROLE_OPEN_EXIT;
+	return ROLE_CALLS;
 }
 
 /*
@@ -1345,6 +1449,7 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 	memset(out, 0, sizeof(int64_t) * MQTAP_CTR_SLOTS);
 	for (i = MQTAP_CTR_LINK_MISSES_ENTER; i <= MQTAP_CTR_LINK_MISSES_CREATE; i++)
 		out[i] = -1;
+	out[MQTAP_CTR_LINK_MISSES_CALLS] = -1;
 	out[MQTAP_CTR_RECEIVED] = atomic_load_explicit(&p->received, memory_order_relaxed);
 	out[MQTAP_CTR_LOST_RECORDS] = atomic_load_explicit(&p->lost_records, memory_order_relaxed);
 	pthread_mutex_lock(&p->counters_lock);
@@ -1366,16 +1471,183 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 		out[MQTAP_CTR_MISSES_OPEN_EXIT] = misses[ROLE_OPEN_EXIT];
 		out[MQTAP_CTR_MISSES_TASK_EXIT] = misses[ROLE_TASK_EXIT];
 		out[MQTAP_CTR_MISSES_CREATE] = misses[ROLE_CREATE];
+		out[MQTAP_CTR_MISSES_CALLS] = misses[ROLE_CALLS];
+		out[MQTAP_CTR_ACCESS_NO_CONTEXT] = sum_counter(p, MQ_OPEN_CTR_ACCESS_NO_CONTEXT);
+		out[MQTAP_CTR_ARGS_DROPPED] = sum_counter(p, MQ_OPEN_CTR_ARGS_DROP);
 		if (p->set == MQTAP_SET_KPROBE) {
 			link_misses(p, links);
 			out[MQTAP_CTR_LINK_MISSES_ENTER] = links[ROLE_ENTER];
 			out[MQTAP_CTR_LINK_MISSES_EXIT] = links[ROLE_EXIT];
 			out[MQTAP_CTR_LINK_MISSES_OPEN_EXIT] = links[ROLE_OPEN_EXIT];
 			out[MQTAP_CTR_LINK_MISSES_CREATE] = links[ROLE_CREATE];
+			out[MQTAP_CTR_LINK_MISSES_CALLS] = links[ROLE_CALLS];
 		}
 	}
 	pthread_mutex_unlock(&p->counters_lock);
 	return 0;
+}
+
+/* ---- aggregation windows (send and receive) ---- */
+
+_Static_assert(MQTAP_ACCESS_ENTRY_SIZE == MQ_ACCESS_KEY_SIZE + MQ_ACCESS_VALUE_SIZE, "access entry size");
+
+static struct bpf_map *window_map(struct mqtap_probe *p, int ctx, int w)
+{
+	struct mqtap_bpf *s = p->skel;
+
+	if (ctx)
+		return w ? s->maps.access_ctx1 : s->maps.access_ctx0;
+	return w ? s->maps.access1 : s->maps.access0;
+}
+
+static int access_ready(struct mqtap_probe *p)
+{
+	if (!p->skel || !p->set || !p->skel->bss) {
+		set_err(p, EINVAL, "access", "nothing is loaded");
+		return -EINVAL;
+	}
+	if (p->opts.access_mode != MQ_ACCESS_AGGREGATE) {
+		set_err(p, EINVAL, "access", "send and receive are not aggregated (access mode %d)", p->opts.access_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mqtap_probe_access_flip(struct mqtap_probe *p)
+{
+	int err, old, fd, ofd;
+
+	pthread_mutex_lock(&p->access_lock);
+	err = access_ready(p);
+	if (err)
+		goto out;
+	old = __atomic_load_n(&p->skel->bss->access_window, __ATOMIC_ACQUIRE) & 1;
+	__atomic_store_n(&p->skel->bss->access_window, (__u32)(old ^ 1), __ATOMIC_RELEASE);
+	/*
+	 * Rewriting a slot of a map of maps returns only after every BPF program that could still hold the
+	 * old value has finished (synchronize_rcu): from here on nothing writes the old window's maps.
+	 */
+	ofd = bpf_map__fd(p->skel->maps.access_windows);
+	fd = bpf_map__fd(window_map(p, 0, old));
+	if (bpf_map_update_elem(ofd, &old, &fd, BPF_ANY)) {
+		err = -errno;
+		set_err(p, -err, "bpf_map_update_elem(access_windows)", "waiting for the programs to leave window %d", old);
+		goto out;
+	}
+	fd = bpf_map__fd(window_map(p, 1, old));
+	ofd = bpf_map__fd(p->skel->maps.access_ctx_windows);
+	if (bpf_map_update_elem(ofd, &old, &fd, BPF_ANY)) {
+		err = -errno;
+		set_err(p, -err, "bpf_map_update_elem(access_ctx_windows)", NULL);
+		goto out;
+	}
+	p->access_old = old;
+out:
+	pthread_mutex_unlock(&p->access_lock);
+	return err;
+}
+
+/*
+ * Moves up to cap entries of the old window's map (ctx: the caller snapshots) to out and deletes them: keys
+ * first (deleting while walking would skip some), then each value.
+ */
+static int take_window(struct mqtap_probe *p, int ctx, uint8_t *out, int cap)
+{
+	size_t ksz = ctx ? sizeof(struct mq_access_ctx_key) : sizeof(struct mq_access_key);
+	uint8_t key[sizeof(struct mq_access_key)], next[sizeof(struct mq_access_key)];
+	int fd, n = 0, err;
+	struct mq_open_event *ev = NULL;
+
+	pthread_mutex_lock(&p->access_lock);
+	err = access_ready(p);
+	if (err)
+		goto out;
+	if (p->access_old < 0)
+		goto out;
+	fd = bpf_map__fd(window_map(p, ctx, p->access_old));
+	if (ctx) {
+		ev = malloc(sizeof(*ev));
+		if (!ev) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	while (n < cap && bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, ksz);
+		if (ctx) {
+			if (bpf_map_lookup_elem(fd, key, ev) == 0) {
+				put_event(out + (size_t)n * MQ_OPEN_EVENT_SIZE, (const uint8_t *)ev, sizeof(*ev));
+				n++;
+			}
+		} else {
+			uint8_t *slot = out + (size_t)n * MQTAP_ACCESS_ENTRY_SIZE;
+
+			if (bpf_map_lookup_elem(fd, key, slot + MQ_ACCESS_KEY_SIZE) == 0) {
+				memcpy(slot, key, MQ_ACCESS_KEY_SIZE);
+				n++;
+			}
+		}
+		if (bpf_map_delete_elem(fd, key) && errno != ENOENT) {
+			err = -errno;
+			set_err(p, -err, "bpf_map_delete_elem(access)", NULL);
+			goto out;
+		}
+	}
+out:
+	free(ev);
+	pthread_mutex_unlock(&p->access_lock);
+	return err ? err : n;
+}
+
+int mqtap_probe_access_take(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	return take_window(p, 0, out, cap);
+}
+
+int mqtap_probe_access_contexts(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	return take_window(p, 1, out, cap);
+}
+
+int mqtap_probe_access_overflow(struct mqtap_probe *p, int64_t *out)
+{
+	int fd, err, c, i;
+	struct mq_access_overflow *v;
+
+	memset(out, 0, sizeof(int64_t) * 4 * MQ_ACCESS_CALLS);
+	pthread_mutex_lock(&p->access_lock);
+	err = access_ready(p);
+	if (err || p->access_old < 0)
+		goto out;
+	v = calloc(p->ncpus, sizeof(*v));
+	if (!v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = bpf_map__fd(p->skel->maps.access_overflow);
+	for (c = 0; c < MQ_ACCESS_CALLS && !err; c++) {
+		__u32 idx = p->access_old * MQ_ACCESS_CALLS + c;
+
+		if (bpf_map_lookup_elem(fd, &idx, v)) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < p->ncpus; i++) {
+			out[4 * c] += v[i].calls;
+			out[4 * c + 1] += v[i].bytes;
+			out[4 * c + 2] += v[i].errors;
+			out[4 * c + 3] += v[i].unlinked;
+		}
+		memset(v, 0, sizeof(*v) * p->ncpus);
+		if (bpf_map_update_elem(fd, &idx, v, BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		set_err(p, -err, "bpf_map_lookup_elem(access_overflow)", NULL);
+	free(v);
+out:
+	pthread_mutex_unlock(&p->access_lock);
+	return err;
 }
 
 void mqtap_probe_free(struct mqtap_probe *p)
@@ -1393,6 +1665,7 @@ void mqtap_probe_free(struct mqtap_probe *p)
 	free(p->log);
 	free(p->stage);
 	pthread_mutex_destroy(&p->counters_lock);
+	pthread_mutex_destroy(&p->access_lock);
 	pthread_mutex_destroy(&p->stage_lock);
 	pthread_cond_destroy(&p->stage_cond);
 	free(p);

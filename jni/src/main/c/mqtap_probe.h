@@ -37,7 +37,12 @@ enum mqtap_counter_slot {
 	MQTAP_CTR_LINK_MISSES_EXIT = 20,
 	MQTAP_CTR_LINK_MISSES_OPEN_EXIT = 21,
 	MQTAP_CTR_LINK_MISSES_CREATE = 22,
-	MQTAP_CTR_SLOTS = 23,
+	/* the programs of the rest of a queue's life (unlink, send, receive, notify, getsetattr) */
+	MQTAP_CTR_MISSES_CALLS = 23,
+	MQTAP_CTR_LINK_MISSES_CALLS = 24,
+	MQTAP_CTR_ACCESS_NO_CONTEXT = 25, /* aggregated keys whose caller snapshot found its map full */
+	MQTAP_CTR_ARGS_DROPPED = 26,      /* kprobe set: notify/getsetattr calls whose entry arguments were not kept */
+	MQTAP_CTR_SLOTS = 27,
 };
 
 /* kernel features the program can use (mqtap_kernel_features, mqtap_probe_features) */
@@ -72,6 +77,10 @@ struct mqtap_options {
 	uint32_t inject_entry_drop, inject_entry_skip, inject_exit_skip;
 	/* benchmarks only: groups of fields left unread (SKIP_* of bpf/caller.bpf.h); 0 in production */
 	uint32_t skip_fields;
+	/* send and receive: enum mq_access_mode; the aggregation maps' bounds (keys, caller snapshots) per window */
+	int access_mode;
+	int access_max_keys;
+	int access_max_contexts;
 };
 
 struct mqtap_probe;
@@ -95,10 +104,24 @@ void mqtap_probe_stop(struct mqtap_probe *p);
 void mqtap_probe_without_features(struct mqtap_probe *p, int features);
 /* The mqtap_feature bits the loaded program uses (0 before a load). */
 int mqtap_probe_features(const struct mqtap_probe *p);
-/* Run counts and run time of the loaded programs by role (enter, exit, open exit, thread exit, create):
+/* Run counts and run time of the loaded programs by role (enter, exit, open exit, thread exit, create, calls):
  * 2 x MQTAP_ROLES values {runs, ns}, counted while run-time stats are on (mqtap_enable_stats). 0 or -errno. */
-#define MQTAP_ROLES 5
+#define MQTAP_ROLES 6
 int mqtap_probe_prog_stats(struct mqtap_probe *p, int64_t *out);
+/*
+ * The aggregation of send and receive (access mode aggregate). flip starts a new window and returns once no
+ * program can still write the old one (0, or -errno); then take, contexts and overflow read the old window's
+ * maps and empty them: take copies up to cap entries (struct mq_access_key then struct mq_access_value,
+ * MQTAP_ACCESS_ENTRY_SIZE bytes each), contexts up to cap caller snapshots (MQ_OPEN_EVENT_SIZE each), each
+ * returning the count or -errno; overflow fills MQ_ACCESS_CALLS x 4 values (struct mq_access_overflow per call,
+ * summed over CPUs). Call them from one thread.
+ */
+#define MQTAP_ACCESS_ENTRY_SIZE 96
+int mqtap_probe_access_flip(struct mqtap_probe *p);
+int mqtap_probe_access_take(struct mqtap_probe *p, uint8_t *out, int cap);
+int mqtap_probe_access_contexts(struct mqtap_probe *p, uint8_t *out, int cap);
+int mqtap_probe_access_overflow(struct mqtap_probe *p, int64_t *out);
+
 /* Turns the kernel's BPF run-time statistics on until the returned fd is closed. fd or -errno. */
 int mqtap_enable_stats(void);
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */

@@ -43,7 +43,7 @@ public record MqOpenEvent(long bootTimeNs, int cpu, long pid, long tid, long ppi
                           long attrMaxmsg, long attrMsgsize, long attrCurmsgs, long returnValue, AttachMode probe,
                           long durationNs, int attrError, long nsTid, long euid, long fsuid, Long loginUid,
                           long userNs, long ipcNs, long processStartNs, byte[] exe, Api api, Boolean created,
-                          Queue queue) {
+                          Queue queue) implements QueueEvent {
 
     /** The way a queue was opened. */
     public enum Api {
@@ -98,6 +98,13 @@ public record MqOpenEvent(long bootTimeNs, int cpu, long pid, long tid, long ppi
         this(bootTimeNs, cpu, pid, tid, ppid, nsPid, uid, gid, comm, cgroupId, mntNs, pidNs, name, nameTruncated,
                 nameError, nameChanged, oflag, mode, hasAttr, attrFlags, attrMaxmsg, attrMsgsize, attrCurmsgs,
                 returnValue, probe, durationNs, attrError, tid, uid, uid, null, 0, 0, 0, null, Api.MQ_OPEN, null, null);
+    }
+
+    /** The caller fields of this event as one value (shared with the events of the other calls). */
+    @Override
+    public Caller caller() {
+        return new Caller(cpu, pid, tid, ppid, nsPid, nsTid, uid, gid, euid, fsuid, loginUid, comm, exe, cgroupId, mntNs, pidNs,
+                userNs, ipcNs, processStartNs);
     }
 
     /** True when the call returned a descriptor. */

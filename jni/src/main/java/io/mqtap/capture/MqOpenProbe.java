@@ -43,6 +43,9 @@ public final class MqOpenProbe implements AutoCloseable {
     private volatile AttachMode attached;
     private volatile boolean closed;
     private volatile ProbeCounters finalCounters;
+    /** When the current aggregation window began (attach, then each flush), ns since boot. */
+    private long accessWindowStartNs;
+    private ByteBuffer accessBuffer;
 
     private MqOpenProbe(ProbeOptions options, long handle) {
         this.options = options;
@@ -76,7 +79,8 @@ public final class MqOpenProbe implements AutoCloseable {
                 options.commSlots(options.includeComms()), options.commSlots(options.excludeComms()),
                 ProbeOptions.longs(options.includeCgroupIds()), ProbeOptions.longs(options.excludeCgroupIds()),
                 options.namePrefixBytes(), options.faults().entryDropOneIn(), options.faults().entrySkipOneIn(),
-                options.faults().exitSkipOneIn(), options.skipFieldsForBenchmark());
+                options.faults().exitSkipOneIn(), options.skipFieldsForBenchmark(), options.accessMode().ordinal(),
+                options.accessMaxKeys(), options.accessMaxContexts());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
         if (!without.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(without));
@@ -179,6 +183,7 @@ public final class MqOpenProbe implements AutoCloseable {
                 }
                 int rc = NativeProbe.attach(handle);
                 if (rc == 0) {
+                    accessWindowStartNs = KernelClock.bootTimeNanos();
                     attached = m;
                     loadFailures.clear();
                     loadFailures.addAll(failures);
@@ -244,6 +249,47 @@ public final class MqOpenProbe implements AutoCloseable {
             lock.readLock().unlock();
         }
     }
+
+    /**
+     * Closes the current aggregation window of send and receive ({@link AccessMode#AGGREGATE}) and reads it out of the
+     * kernel: a new window begins at once, and this returns when no program can still count into the old one, so every
+     * call is in exactly one window. Call it from one thread (the reader's), every access window and once after
+     * {@link #detach()}. Null when the probe does not aggregate or is closed.
+     */
+    public AccessWindow flushAccess() throws ProbeException {
+        lock.readLock().lock();
+        try {
+            if (closed || loaded == null || options.accessMode() != AccessMode.AGGREGATE) return null;
+            long end = KernelClock.bootTimeNanos();
+            int rc = NativeProbe.accessFlip(handle);
+            if (rc < 0) throw new ProbeException("flushing the access window", -rc, NativeProbe.error(handle));
+            if (accessBuffer == null)
+                accessBuffer = ByteBuffer.allocateDirect(256 * RawEvent.SIZE).order(ByteOrder.nativeOrder());
+            List<AccessEntry> entries = new ArrayList<>();
+            while ((rc = NativeProbe.accessTake(handle, accessBuffer, accessBuffer.capacity() / AccessEntry.SIZE)) > 0)
+                for (int i = 0; i < rc; i++) entries.add(AccessEntry.decode(accessBuffer, i * AccessEntry.SIZE));
+            if (rc < 0) throw new ProbeException("reading the access window", -rc, NativeProbe.error(handle));
+            java.util.Map<AccessKey, MqTransferEvent> contexts = new java.util.HashMap<>();
+            while ((rc = NativeProbe.accessContexts(handle, accessBuffer, accessBuffer.capacity() / RawEvent.SIZE)) > 0)
+                for (int i = 0; i < rc; i++) {
+                    if (RawEvent.decodeAny(accessBuffer, i * RawEvent.SIZE) instanceof MqTransferEvent t)
+                        contexts.put(new AccessKey(t.caller().pid(), t.caller().processStartNs(), t.queue() == null ? 0 : t.queue().inode()), t);
+                }
+            if (rc < 0) throw new ProbeException("reading the access window's callers", -rc, NativeProbe.error(handle));
+            long[] o = new long[8];
+            rc = NativeProbe.accessOverflow(handle, o);
+            if (rc < 0) throw new ProbeException("reading the access window's overflow", -rc, NativeProbe.error(handle));
+            AccessWindow w = new AccessWindow(accessWindowStartNs, end, AccessMerge.merge(entries, contexts),
+                    new AccessWindow.Overflow(o[0], o[1], o[2], o[3]), new AccessWindow.Overflow(o[4], o[5], o[6], o[7]));
+            accessWindowStartNs = end;
+            return w;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A process's use of one queue: how the caller snapshots are keyed. */
+    record AccessKey(long pid, long processStartNs, long queueInode) {}
 
     /** The counters now; after close, the last values. Any thread. */
     public ProbeCounters counters() {

@@ -14,7 +14,7 @@ final class NativeProbe {
                               int drainIntervalMillis, int stagingEvents, int selfTgid, long[] includeUids, long[] excludeUids,
                               byte[] includeComms, byte[] excludeComms, long[] includeCgroups,
                               long[] excludeCgroups, byte[] namePrefix, int injectEntryDrop, int injectEntrySkip,
-                              int injectExitSkip, int skipFields);
+                              int injectExitSkip, int skipFields, int accessMode, int accessMaxKeys, int accessMaxContexts);
 
     static native int load(long handle, int set);
 
@@ -36,6 +36,18 @@ final class NativeProbe {
     static native int drain(long handle, ByteBuffer direct, int maxEvents, int timeoutMillis);
 
     static native void stop(long handle);
+
+    /** A new aggregation window; returns once no program writes the old one. 0 or -errno. */
+    static native int accessFlip(long handle);
+
+    /** Moves up to max entries of the old window ({@link AccessEntry#SIZE} bytes each) into the buffer; count or -errno. */
+    static native int accessTake(long handle, ByteBuffer direct, int max);
+
+    /** Moves up to max caller snapshots of the old window ({@link RawEvent#SIZE} each) into the buffer; count or -errno. */
+    static native int accessContexts(long handle, ByteBuffer direct, int max);
+
+    /** The old window's overflow: per call (send, receive) calls, bytes, errors, unlinked; then zeroed. 0 or -errno. */
+    static native int accessOverflow(long handle, long[] out);
 
     static native int counters(long handle, long[] out);
 
@@ -59,6 +71,9 @@ final class NativeProbe {
 
     /** clock_gettime(CLOCK_BOOTTIME) in nanoseconds, or -errno. */
     static native long bootTimeNanos();
+
+    /** The C offsets behind {@link AccessEntry} and the event's union members (see AccessEntryTest for the order). */
+    static native int[] accessLayout();
 
     /** {size, 0, then offset/size pairs in RawEvent.FIELDS order} of the C struct. */
     static native int[] layout();

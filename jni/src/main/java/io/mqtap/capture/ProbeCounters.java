@@ -41,14 +41,22 @@ import java.util.Map;
  * @param linkMissesExit   kretprobe misses of the mq_open exit link (each shows up as exitMissed)
  * @param linkMissesOpenExit kretprobe misses of the open-exit link: opens not examined, counted as lost
  * @param linkMissesCreate kprobe misses of the queue-creation hook
+ * @param missesCalls      program misses of the programs of the calls after the open (unlink, send, receive, notify,
+ *                         getsetattr): calls not recorded, counted as lost
+ * @param linkMissesCalls  kprobe/kretprobe misses of those programs' links: calls not recorded, counted as lost
+ * @param accessNoContext  aggregated send/receive keys whose caller snapshot found the window's snapshot map full: their
+ *                         counts are kept, their records lack the caller and the queue's name
+ * @param argsDropped      kprobe set: notify and getsetattr calls whose entry arguments were not kept for their exit:
+ *                         not recorded, counted as lost
  */
 public record ProbeCounters(long lostKernel, long lostRecords, long emitted, long received, long filtered,
                             long nameReadErrors, long attrReadErrors, long exitWithoutEntry, long entryDropped,
                             long nameChanged, long exitMissed, long programMisses, long queueUnresolved, long fsOpens,
                             long missesEnter, long missesExit, long missesOpenExit, long missesTaskExit,
                             long missesCreate, long linkMissesEnter, long linkMissesExit, long linkMissesOpenExit,
-                            long linkMissesCreate) {
-    static final int SLOTS = 23;
+                            long linkMissesCreate, long missesCalls, long linkMissesCalls, long accessNoContext,
+                            long argsDropped) {
+    static final int SLOTS = 27;
     static final ProbeCounters ZERO = of(new long[SLOTS]);
 
     /**
@@ -59,7 +67,7 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
      */
     public long lostTotal() {
         return lostKernel + entrySkipped() + exitMissed + entryDropped + known(missesOpenExit)
-                + known(linkMissesOpenExit) + known(missesTaskExit);
+                + known(linkMissesOpenExit) + known(missesTaskExit) + known(missesCalls) + known(linkMissesCalls) + argsDropped;
     }
 
     /**
@@ -82,6 +90,7 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
         m.put("entryDropped", entryDropped);
         m.put("openExitMisses", known(missesOpenExit) + known(linkMissesOpenExit));
         m.put("taskExitMisses", known(missesTaskExit));
+        m.put("callMisses", known(missesCalls) + known(linkMissesCalls) + argsDropped);
         return m;
     }
 
@@ -91,6 +100,6 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
 
     static ProbeCounters of(long[] v) {
         return new ProbeCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22]);
+                v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26]);
     }
 }

@@ -30,6 +30,9 @@ public final class ProbeOptions {
     private final byte[] namePrefix;
     private final FaultInjection faults;
     private final int skipFields;
+    private final AccessMode accessMode;
+    private final int accessMaxKeys;
+    private final int accessMaxContexts;
 
     private ProbeOptions(Builder b) {
         transport = b.transport;
@@ -48,6 +51,9 @@ public final class ProbeOptions {
         namePrefix = b.namePrefix.clone();
         faults = b.faults;
         skipFields = b.skipFields;
+        accessMode = b.accessMode;
+        accessMaxKeys = b.accessMaxKeys;
+        accessMaxContexts = b.accessMaxContexts;
     }
 
     public static Builder builder() {
@@ -68,6 +74,9 @@ public final class ProbeOptions {
         b.namePrefix = namePrefix.clone();
         b.faults = faults;
         b.skipFields = skipFields;
+        b.accessMode = accessMode;
+        b.accessMaxKeys = accessMaxKeys;
+        b.accessMaxContexts = accessMaxContexts;
         return b;
     }
 
@@ -96,6 +105,15 @@ public final class ProbeOptions {
     public byte[] namePrefixBytes() { return namePrefix.clone(); }
     /** Tests only: simulated kernel failures (none by default). */
     public FaultInjection faults() { return faults; }
+    /** How send and receive are recorded (default {@link AccessMode#AGGREGATE}). */
+    public AccessMode accessMode() { return accessMode; }
+    /**
+     * Aggregation: entries (one per thread, queue, call and result) each window's hash map holds; calls of a key
+     * that finds it full are counted per call as overflow.
+     */
+    public int accessMaxKeys() { return accessMaxKeys; }
+    /** Aggregation: caller snapshots (one per process and queue) each window holds; beyond, records lack the caller. */
+    public int accessMaxContexts() { return accessMaxContexts; }
     /** Benchmarks only: groups of fields the probe leaves unread ({@link #SKIP_CREDS} ...; 0, the default: none). */
     public int skipFieldsForBenchmark() { return skipFields; }
 
@@ -136,6 +154,7 @@ public final class ProbeOptions {
                 + ", includeComms=" + includeComms + ", excludeComms=" + excludeComms + ", includeCgroupIds="
                 + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
                 + new String(namePrefix, StandardCharsets.UTF_8)
+                + ", accessMode=" + accessMode.label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
                 + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
                 + Integer.toHexString(skipFields) : "") + "}";
     }
@@ -154,6 +173,9 @@ public final class ProbeOptions {
         private byte[] namePrefix = new byte[0];
         private FaultInjection faults = FaultInjection.NONE;
         private int skipFields;
+        private AccessMode accessMode = AccessMode.AGGREGATE;
+        private int accessMaxKeys = 4096;
+        private int accessMaxContexts = 1024;
 
         private Builder() {}
 
@@ -181,6 +203,12 @@ public final class ProbeOptions {
         public Builder drainIntervalMillis(int n) { drainIntervalMillis = n; return this; }
         /** Events read ahead into native memory by libmqtap's own thread (default 32768, 31 MiB; 0 = off). */
         public Builder stagingEvents(int n) { stagingEvents = n; return this; }
+        /** How send and receive are recorded (default aggregate). */
+        public Builder accessMode(AccessMode m) { accessMode = Objects.requireNonNull(m, "accessMode"); return this; }
+        /** Aggregation entries per window (default 4096, each about 100 bytes of kernel memory, twice: two windows). */
+        public Builder accessMaxKeys(int n) { accessMaxKeys = n; return this; }
+        /** Caller snapshots per window (default 1024, each about 1 KiB of kernel memory, twice). */
+        public Builder accessMaxContexts(int n) { accessMaxContexts = n; return this; }
         public Builder attachMode(AttachMode m) { attachMode = Objects.requireNonNull(m, "attachMode"); return this; }
         public Builder includeUids(Set<Long> s) { includeUids = copy(s, "includeUids"); return this; }
         public Builder excludeUids(Set<Long> s) { excludeUids = copy(s, "excludeUids"); return this; }
@@ -215,6 +243,10 @@ public final class ProbeOptions {
                 throw new IllegalArgumentException("drainIntervalMillis: must be between 1 and 10000, was " + drainIntervalMillis);
             if (stagingEvents != 0 && (stagingEvents < 64 || stagingEvents > (1 << 22)))
                 throw new IllegalArgumentException("stagingEvents: must be 0 (off) or between 64 and 4194304, was " + stagingEvents);
+            if (accessMaxKeys < 1 || accessMaxKeys > (1 << 20))
+                throw new IllegalArgumentException("accessMaxKeys: must be between 1 and 1048576, was " + accessMaxKeys);
+            if (accessMaxContexts < 1 || accessMaxContexts > (1 << 18))
+                throw new IllegalArgumentException("accessMaxContexts: must be between 1 and 262144, was " + accessMaxContexts);
             checkIds(includeUids, "includeUids", 0xFFFF_FFFFL);
             checkIds(excludeUids, "excludeUids", 0xFFFF_FFFFL);
             checkComms(includeComms, "includeComms");
@@ -283,13 +315,14 @@ public final class ProbeOptions {
                 && includeUids.equals(p.includeUids) && excludeUids.equals(p.excludeUids)
                 && includeComms.equals(p.includeComms) && excludeComms.equals(p.excludeComms)
                 && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
-                && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields;
+                && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields
+                && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
-                Arrays.hashCode(namePrefix), faults, skipFields);
+                Arrays.hashCode(namePrefix), faults, skipFields, accessMode, accessMaxKeys, accessMaxContexts);
     }
 }

@@ -8,12 +8,12 @@ import java.util.Map;
  * The kernel's run statistics of a probe's programs, summed by role: how many runs and how many
  * nanoseconds inside the programs (counted only while run-time stats are on).
  *
- * @param runs  by role: enter, exit (mq_open), openExit, taskExit, create
+ * @param runs  by role: enter, exit (mq_open), openExit, taskExit, create, calls (unlink, send, receive, notify, getsetattr)
  * @param nanos the same roles' total run time
  */
 public record ProgramStats(Map<String, Long> runs, Map<String, Long> nanos) {
     /** The roles, in the order libmqtap reports them. */
-    public static final List<String> ROLES = List.of("enter", "exit", "openExit", "taskExit", "create");
+    public static final List<String> ROLES = List.of("enter", "exit", "openExit", "taskExit", "create", "calls");
 
     /** Mean nanoseconds per run of one role, 0 when it did not run. */
     public double nanosPerRun(String role) {

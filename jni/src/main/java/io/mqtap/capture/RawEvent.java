@@ -67,12 +67,18 @@ public final class RawEvent {
     /** Name bytes kept at most; longer names set nameTruncated. The exe and kernel names are at most this too. */
     public static final int NAME_MAX = 255;
 
+    /** Union members: send/receive ({@code msg_*}), notify ({@code notify_*}), descriptor calls and getsetattr. */
+    public static final int MSG_LEN = ATTR_FLAGS, MSG_PRIO = ATTR_MAXMSG, NOTIFY_KIND = ATTR_FLAGS, NOTIFY_SIGNO = ATTR_MAXMSG,
+            MQDES = OFLAG, NEW_FLAGS = MODE;
+
     /** {@code api} values */
-    static final int API_MQ_OPEN = 1, API_OPEN = 2;
+    static final int API_MQ_OPEN = 1, API_OPEN = 2, API_UNLINK = 3, API_SEND = 4, API_RECEIVE = 5, API_NOTIFY = 6,
+            API_GETSETATTR = 7, API_FS_UNLINK = 8;
     /** {@code created} values */
     static final int CREATED_NO = 0, CREATED_YES = 1;
     /** {@code flags} bits */
-    static final int F_QUEUE = 0x01, F_KNAME_SAME = 0x02, F_LOGIN_UID = 0x04, F_EXE = 0x08, F_NO_KNAME = 0x10;
+    static final int F_QUEUE = 0x01, F_KNAME_SAME = 0x02, F_LOGIN_UID = 0x04, F_EXE = 0x08, F_NO_KNAME = 0x10,
+            F_NEW_ATTR = 0x20, F_UNLINKED = 0x40, F_PRIO = 0x80;
 
     /** Field name, offset and size, in the order the native layout() reports them. */
     public record Field(String name, int offset, int size) {}
@@ -96,6 +102,81 @@ public final class RawEvent {
             new Field("has_attr", HAS_ATTR, 1), new Field("probe", PROBE, 1), new Field("api", API, 1),
             new Field("created", CREATED, 1), new Field("flags", FLAGS, 1), new Field("reserved", RESERVED, 7),
             new Field("comm", COMM, COMM_LEN), new Field("data", DATA, DATA_CAPACITY));
+
+    /**
+     * Decodes the record at {@code offset} whatever call it is (its {@code api}): an open as {@link #decode}, an unlink,
+     * send, receive, notify or getsetattr as its own event type. Position and limit are not used or changed.
+     */
+    public static QueueEvent decodeAny(ByteBuffer buf, int offset) {
+        check(buf, offset);
+        ByteBuffer b = buf.order() == ByteOrder.nativeOrder() ? buf : buf.duplicate().order(ByteOrder.nativeOrder());
+        int api = b.get(offset + API) & 0xFF;
+        if (api == API_MQ_OPEN || api == API_OPEN) return decode(b, offset);
+        int flags = b.get(offset + FLAGS) & 0xFF;
+        int nameLen = Math.min(b.getShort(offset + NAME_LEN) & 0xFFFF, NAME_MAX);
+        int exeLen = Math.min(b.getShort(offset + EXE_LEN) & 0xFFFF, NAME_MAX);
+        byte[] exe = null;
+        if ((flags & F_EXE) != 0) {
+            exe = new byte[exeLen];
+            b.get(offset + DATA + nameLen + 1, exe);
+        }
+        Caller caller = caller(b, offset, exe);
+        MqOpenEvent.Queue queue = queue(b, offset, flags, null, offset + DATA + nameLen + 1 + exeLen + 1);
+        long boot = b.getLong(offset + BOOT_NS);
+        AttachMode probe = AttachMode.ofProbeByte(b.get(offset + PROBE) & 0xFF);
+        long ret = b.getLong(offset + RET);
+        boolean unlinked = (flags & F_UNLINKED) != 0;
+        int mqdes = b.getInt(offset + MQDES);
+        boolean given = b.get(offset + HAS_ATTR) != 0;
+        return switch (api) {
+            case API_UNLINK, API_FS_UNLINK -> {
+                byte[] name = new byte[nameLen];
+                b.get(offset + DATA, name);
+                yield new MqUnlinkEvent(boot, probe, caller, name, b.get(offset + NAME_TRUNCATED) != 0, b.getInt(offset + NAME_ERROR),
+                        ret, api == API_FS_UNLINK, queue);
+            }
+            case API_SEND -> new MqTransferEvent(boot, probe, caller, true, mqdes, b.getLong(offset + MSG_LEN),
+                    b.getLong(offset + MSG_PRIO), given, ret, queue, unlinked);
+            case API_RECEIVE -> new MqTransferEvent(boot, probe, caller, false, mqdes, b.getLong(offset + MSG_LEN),
+                    (flags & F_PRIO) != 0 ? b.getLong(offset + MSG_PRIO) : null, given, ret, queue, unlinked);
+            case API_NOTIFY -> new MqNotifyEvent(boot, probe, caller, mqdes, (int) b.getLong(offset + NOTIFY_KIND),
+                    (int) b.getLong(offset + NOTIFY_SIGNO), b.getInt(offset + ATTR_ERROR), ret, queue, unlinked);
+            case API_GETSETATTR -> new MqSetAttrEvent(boot, probe, caller, mqdes,
+                    (flags & F_NEW_ATTR) != 0 ? Long.valueOf(b.getInt(offset + NEW_FLAGS) & 0xFFFF_FFFFL) : null,
+                    given ? new MqSetAttrEvent.Attributes(b.getLong(offset + ATTR_FLAGS), b.getLong(offset + ATTR_MAXMSG),
+                            b.getLong(offset + ATTR_MSGSIZE), b.getLong(offset + ATTR_CURMSGS)) : null,
+                    b.getInt(offset + ATTR_ERROR), ret, queue, unlinked);
+            default -> throw new IllegalArgumentException("record at " + offset + " has an unknown api " + api);
+        };
+    }
+
+    private static void check(ByteBuffer buf, int offset) {
+        if (offset < 0 || offset > buf.capacity() - SIZE)
+            throw new IndexOutOfBoundsException("record at " + offset + " does not fit a buffer of " + buf.capacity());
+    }
+
+    private static Caller caller(ByteBuffer b, int offset, byte[] exe) {
+        int flags = b.get(offset + FLAGS) & 0xFF;
+        return new Caller(b.getInt(offset + CPU), u32(b, offset + PID), u32(b, offset + TID), u32(b, offset + PPID),
+                u32(b, offset + NS_PID), u32(b, offset + NS_TID), u32(b, offset + UID), u32(b, offset + GID),
+                u32(b, offset + EUID), u32(b, offset + FSUID), (flags & F_LOGIN_UID) != 0 ? u32(b, offset + LOGIN_UID) : null,
+                comm(b, offset + COMM), exe, b.getLong(offset + CGROUP_ID), u32(b, offset + MNT_NS), u32(b, offset + PID_NS),
+                u32(b, offset + USER_NS), u32(b, offset + IPC_NS), b.getLong(offset + PROCESS_START_NS));
+    }
+
+    /** The queue fields (F_QUEUE), the kernel name at knameAt unless it equals {@code sameAs} (F_KNAME_SAME). */
+    private static MqOpenEvent.Queue queue(ByteBuffer b, int offset, int flags, byte[] sameAs, int knameAt) {
+        if ((flags & F_QUEUE) == 0) return null;
+        byte[] kname;
+        if ((flags & F_NO_KNAME) != 0) kname = null;
+        else if ((flags & F_KNAME_SAME) != 0 && sameAs != null) kname = sameAs.clone();
+        else {
+            kname = new byte[Math.min(b.getShort(offset + KNAME_LEN) & 0xFFFF, NAME_MAX)];
+            b.get(knameAt, kname);
+        }
+        return new MqOpenEvent.Queue(u32(b, offset + QUEUE_IPC_NS), b.getLong(offset + QUEUE_INO), b.getInt(offset + QUEUE_MODE),
+                u32(b, offset + QUEUE_UID), u32(b, offset + QUEUE_GID), kname);
+    }
 
     /**
      * Decodes the record at {@code offset} (absolute; position and limit are not used or changed).

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
 
-/** Test support: drains a probe until enough matching events arrived, decoding each. */
+/** Test support: drains a probe until enough matching opens arrived, decoding each (events of other calls are skipped). */
 final class Captured {
     private Captured() {}
 
@@ -25,8 +25,7 @@ final class Captured {
                     .pollInterval(Duration.ofMillis(1)).until(() -> {
                         int n = probe.drain(buf, 50);
                         for (int i = 0; i < n; i++) {
-                            MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
-                            if (match.test(e)) got.add(e);
+                            if (RawEvent.decodeAny(buf, i * RawEvent.SIZE) instanceof MqOpenEvent e && match.test(e)) got.add(e);
                         }
                         return got.size() >= want;
                     });
@@ -49,7 +48,8 @@ final class Captured {
         List<MqOpenEvent> got = new ArrayList<>();
         while (!task.isDone()) {
             int n = probe.drain(buf, 20);
-            for (int i = 0; i < n; i++) got.add(RawEvent.decode(buf, i * RawEvent.SIZE));
+            for (int i = 0; i < n; i++)
+                if (RawEvent.decodeAny(buf, i * RawEvent.SIZE) instanceof MqOpenEvent e) got.add(e);
         }
         T value = task.get();
         got.addAll(drainAll(probe, e -> true));
@@ -76,8 +76,7 @@ final class Captured {
         do {
             n = probe.drain(buf, 3 * probe.options().drainIntervalMillis());
             for (int i = 0; i < n; i++) {
-                MqOpenEvent e = RawEvent.decode(buf, i * RawEvent.SIZE);
-                if (match.test(e)) got.add(e);
+                if (RawEvent.decodeAny(buf, i * RawEvent.SIZE) instanceof MqOpenEvent e && match.test(e)) got.add(e);
             }
         } while (n > 0 || (stillBuffered(probe) && System.nanoTime() < deadline));
         got.sort(Comparator.comparingLong(MqOpenEvent::bootTimeNs));

@@ -12,6 +12,8 @@ import java.util.List;
  */
 public final class MqGen {
     public static final String HELPER = "mq_open_helper";
+    /** The scripted helper for the rest of a queue's life: send, receive, notify, getsetattr, unlink (mq_life_helper.c). */
+    public static final String LIFE_HELPER = "mq_life_helper";
     public static final String GENERATOR = "mq_open_gen";
     /** A static i386 program: its mq_open calls take the kernel's compat (IA-32 emulation) path. */
     public static final String COMPAT32 = "mq_open32";
