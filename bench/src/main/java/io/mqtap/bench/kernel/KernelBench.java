@@ -2,14 +2,22 @@ package io.mqtap.bench.kernel;
 
 import io.mqtap.bench.BenchArgs;
 import io.mqtap.bench.capture.CaptureBench;
+import io.mqtap.capture.AccessMode;
+import io.mqtap.capture.AccessRecord;
+import io.mqtap.capture.AccessWindow;
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.KernelFeatures;
 import io.mqtap.capture.KernelFeatures.Expectation;
+import io.mqtap.capture.MqOpenEvent;
 import io.mqtap.capture.MqOpenProbe;
+import io.mqtap.capture.MqUnlinkEvent;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.capture.ProbeOptions;
+import io.mqtap.capture.QueueEvent;
 import io.mqtap.capture.RawEvent;
 import io.mqtap.testkit.mqgen.MqGen;
+import io.mqtap.testkit.mqgen.MqLifeHelper;
+import io.mqtap.testkit.mqgen.MqLifeHelper.LifeRun;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.mqgen.MqOpenGenerator.Options;
 import java.nio.ByteBuffer;
@@ -31,7 +39,11 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * or a call neither received nor counted as lost, is FAIL. A {@code capture} line per attached mode
  * gives traced/untraced calls/s of this run (inside a VM: emulated, only comparable within the run).
  * Where the kernel has IA-32 emulation, a static i386 caller then runs in each mode that attached:
- * {@code compat32 kernel=<release> mode=<mode> calls=<N> received=<N>}. The last line is
+ * {@code compat32 kernel=<release> mode=<mode> calls=<N> received=<N>}. In each mode that attached, the rest of a
+ * queue's life (mq_life_helper's {@code everyCall} script, and the same from the static i386 mq_life32 where the kernel
+ * has IA-32 emulation) runs twice, send and receive recorded per call and then aggregated:
+ * {@code life kernel=<release> mode=<mode> caller=<64|32> calls=<N> events=<N> aggregated=<N> unlinkedQueue=<yes|no> result=<ok|FAIL>}
+ * (every call recorded, nothing lost; fentry and kprobe must also name the queue an unlink removed). The last line is
  * {@code kernel-bench: ok} or {@code kernel-bench: FAIL}.
  * The kernel matrix ({@code ./mqtap test kernels}) runs this inside each VM.
  */
@@ -67,6 +79,14 @@ public final class KernelBench {
             if (r.ratio > 0)
                 System.out.printf(Locale.ROOT, "capture kernel=%s mode=%s ratio=%.2f untraced=%.0f traced=%.0f%n",
                         kernel.release(), mode.label(), r.ratio, untraced, r.ratio * untraced);
+        }
+        boolean ia32 = !kernel.configKnown() || kernel.ia32Emulation();
+        for (AttachMode mode : attached) {
+            for (String program : ia32 ? List.of(MqGen.LIFE_HELPER, MqGen.LIFE32) : List.of(MqGen.LIFE_HELPER)) {
+                Life l = life(mode, program);
+                allOk &= l.ok();
+                System.out.println(l.line(kernel.release(), mode));
+            }
         }
         if (!kernel.configKnown() || kernel.ia32Emulation()) {
             for (AttachMode mode : attached) {
@@ -142,6 +162,74 @@ public final class KernelBench {
                     : (COMPAT32_CALLS - received) + " 32-bit calls not recorded");
         } catch (Exception e) {
             return new Compat32(0, 0, firstLine(e.toString()));
+        }
+    }
+
+    record Life(String caller, long calls, long events, long aggregated, boolean unlinkedQueue, String problem) {
+        boolean ok() {
+            return problem == null;
+        }
+
+        String line(String release, AttachMode mode) {
+            return String.format(Locale.ROOT, "life kernel=%s mode=%s caller=%s calls=%d events=%d aggregated=%d unlinkedQueue=%s result=%s",
+                    release, mode.label(), caller, calls, events, aggregated, unlinkedQueue ? "yes" : "no",
+                    ok() ? "ok" : "FAIL reason=" + problem);
+        }
+    }
+
+    /**
+     * The everyCall life, twice: per call (every call one event) and aggregated (the calls after the open other than
+     * send and receive as events, those two counted in the kernel). Nothing may be missing or lost.
+     */
+    static Life life(AttachMode mode, String program) {
+        String caller = program.equals(MqGen.LIFE32) ? "32" : "64";
+        if (!MqGen.available(program)) return new Life(caller, 0, 0, 0, false, program + " is not built");
+        String comm = program.length() > 15 ? program.substring(0, 15) : program;
+        try {
+            long calls = 0, events = 0, aggregated = 0;
+            boolean unlinkedQueue = false;
+            for (AccessMode access : List.of(AccessMode.PER_CALL, AccessMode.AGGREGATE)) {
+                try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().attachMode(mode).accessMode(access)
+                        .includeComms(Set.of(comm)).build())) {
+                    p.attach(mode);
+                    if (access == AccessMode.AGGREGATE) p.flushAccess();
+                    String name = "mqtap-kb-life-" + caller + "-" + ProcessHandle.current().pid();
+                    LifeRun run = MqLifeHelper.run(java.time.Duration.ofSeconds(60), MqLifeHelper.everyCall(name),
+                            MqGen.binary(program).toString());
+                    long transfers = run.count("send") + run.count("receive");
+                    long others = run.count("unlink") + run.count("notify") + run.count("getsetattr");
+                    long want = access == AccessMode.PER_CALL ? transfers + others : others;
+                    List<QueueEvent> got = new ArrayList<>();
+                    ByteBuffer buf = MqOpenProbe.allocateBuffer(256);
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (got.size() < want && System.nanoTime() < deadline) {
+                        int n = p.drain(buf, 100);
+                        for (int i = 0; i < n; i++) {
+                            QueueEvent e = RawEvent.decodeAny(buf, i * RawEvent.SIZE);
+                            if (e.caller().pid() == run.pid() && !(e instanceof MqOpenEvent)) got.add(e);
+                        }
+                    }
+                    calls = transfers + others;
+                    if (access == AccessMode.PER_CALL) events = got.size();
+                    if (got.size() != want || p.counters().lostTotal() > 0)
+                        return new Life(caller, calls, events, aggregated, false, access.label() + ": " + got.size() + " of " + want
+                                + " calls recorded, " + p.counters().lostTotal() + " lost");
+                    unlinkedQueue = got.stream().anyMatch(e -> e instanceof MqUnlinkEvent u && u.returnValue() == 0 && u.queue() != null);
+                    if (mode != AttachMode.TRACEPOINT && !unlinkedQueue)
+                        return new Life(caller, calls, events, aggregated, false, "the unlink names no queue");
+                    if (access == AccessMode.AGGREGATE) {
+                        p.detach();
+                        AccessWindow w = p.flushAccess();
+                        aggregated = w.records().stream().filter(r -> r.pid() == run.pid()).mapToLong(AccessRecord::calls).sum();
+                        if (aggregated != transfers || w.send().any() || w.receive().any())
+                            return new Life(caller, calls, events, aggregated, unlinkedQueue, aggregated + " of " + transfers
+                                    + " sends and receives counted in the kernel");
+                    }
+                }
+            }
+            return new Life(caller, calls, events, aggregated, unlinkedQueue, null);
+        } catch (Exception e) {
+            return new Life(caller, 0, 0, 0, false, firstLine(e.toString()));
         }
     }
 

@@ -17,6 +17,8 @@ public final class MqGen {
     public static final String GENERATOR = "mq_open_gen";
     /** A static i386 program: its mq_open calls take the kernel's compat (IA-32 emulation) path. */
     public static final String COMPAT32 = "mq_open32";
+    /** mq_life_helper built as a static i386 program: the rest of a queue's life through the compat syscalls. */
+    public static final String LIFE32 = "mq_life32";
 
     private MqGen() {}
 

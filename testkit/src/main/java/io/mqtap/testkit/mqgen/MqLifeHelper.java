@@ -35,6 +35,24 @@ public final class MqLifeHelper {
         public List<LifeCall> calls(String call) {
             return calls.stream().filter(c -> c.call().equals(call)).toList();
         }
+
+        /** Every call of one kind, printed or summed by a quiet step. */
+        public long count(String call) {
+            return calls(call).size() + summaries.stream().filter(s -> s.call().equals(call)).mapToLong(LifeSummary::calls).sum();
+        }
+    }
+
+    /**
+     * A short life that makes every call after the open, succeeding and failing (EMSGSIZE, EAGAIN, EBADF on a
+     * descriptor that is not open, ENOENT), on a queue named {@code name}: 5 sends, 5 receives, 3 notifies,
+     * 3 getsetattrs, 2 unlinks.
+     */
+    public static List<String> everyCall(String name) {
+        return List.of("umask=0", "open q name=" + name + " oflag=RDWR|CREAT|NONBLOCK attr=4,64",
+                "send q size=10 repeat=3 quiet", "send q size=100", "receive q size=64 repeat=4 quiet",
+                "getattr q", "setattr q nonblock=0", "notify q kind=signal", "notify q kind=remove",
+                "fd b badfd", "send b", "receive b", "notify b kind=remove", "getattr b",
+                "unlink name=" + name, "unlink name=" + name);
     }
 
     public static LifeRun run(String... steps) throws IOException, InterruptedException {
