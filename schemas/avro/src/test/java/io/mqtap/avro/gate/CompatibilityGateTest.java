@@ -37,6 +37,23 @@ class CompatibilityGateTest {
     }
 
     @Test
+    void theRecordsOfAQueuesLifeAreGatedAndCarryTheDedupKey() throws IOException {
+        List<org.apache.avro.specific.SpecificRecordBase> records = List.of(new io.mqtap.avro.MqUnlink(), new io.mqtap.avro.MqNotify(),
+                new io.mqtap.avro.MqSetAttr(), new io.mqtap.avro.MqAccess(), new io.mqtap.avro.MqTransfer());
+        for (var r : records) {
+            String name = r.getSchema().getName();
+            assertThat(SchemaNormalization.parsingFingerprint64(r.getSchema()))
+                    .as(name).isEqualTo(SchemaNormalization.parsingFingerprint64(parse(SCHEMAS.resolve(name + ".avsc"))));
+            // released, so the gate checks every later change against them
+            assertThat(RELEASED.resolve(name + "-1.avsc")).as(name).exists();
+            // one counter for every type: the completeness monitor sees gaps across them
+            for (String key : List.of("hostname", "machineId", "bootId", "runId", "sequence", "timestamp", "probe"))
+                assertThat(r.getSchema().getField(key)).as(name + "." + key).isNotNull();
+            assertThat(r.getSchema().getField("sequence").schema().getType()).isEqualTo(Schema.Type.LONG);
+        }
+    }
+
+    @Test
     void typeChangeFailsNamingTheField() throws IOException {
         write("MqOpen.avsc", read("MqOpen.avsc").replace("\"name\": \"cpu\", \"type\": \"int\"", "\"name\": \"cpu\", \"type\": \"string\""));
         List<String> problems = CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD);
