@@ -19,6 +19,9 @@
 
 /* enum mq_access_mode: how send and receive are recorded; off leaves their programs unloaded */
 const volatile __u8 access_mode = MQ_ACCESS_AGGREGATE;
+/* 0: opens only; the loader leaves the programs of the rest of a queue's life unloaded, and the i386 exit hook
+ * (tracepoint set) ignores those calls */
+const volatile __u8 queue_life = 1;
 /* the aggregation window the programs write to (0 or 1); user space flips it, then reads the other */
 volatile __u32 access_window;
 

@@ -1045,5 +1045,7 @@ int raw_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (nr == IA32_NR_MQ_OPEN)
 		return on_exit(ctx, (long)ctx->args[1]);
+	if (!queue_life)
+		return 0;
 	return on_compat_exit(ctx, nr, (long)ctx->args[1]);
 }

@@ -197,6 +197,8 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 	if (!p)
 		return NULL;
 	p->opts = *opts;
+	if (!p->opts.queue_life)
+		p->opts.access_mode = 0; /* send and receive are part of a queue's life */
 	p->epoll_fd = -1;
 	p->page_size = sysconf(_SC_PAGESIZE);
 	p->ncpus = libbpf_num_possible_cpus();
@@ -238,9 +240,9 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 /* benchmarks only (skip_fields bit): the open hooks are neither loaded nor attached */
 #define MQTAP_SKIP_OPEN_HOOKS 0x40
 
-static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat, int ia32, int access)
+static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat, int ia32, int life, int access)
 {
-	int fe = set == MQTAP_SET_FENTRY, kp = set == MQTAP_SET_KPROBE, tp = set == MQTAP_SET_TRACEPOINT;
+	int fe = set == MQTAP_SET_FENTRY && life, kp = set == MQTAP_SET_KPROBE && life, tp = set == MQTAP_SET_TRACEPOINT && life;
 	int opens = !(skip & MQTAP_SKIP_OPEN_HOOKS);
 
 	/* the rest of a queue's life; send and receive only when access is not off; the i386 mq_unlink syscall
@@ -267,6 +269,8 @@ static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_getsetattr, tp);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_unlink, tp);
 
+	/* mq_open and opens through the filesystem: always */
+	fe = set == MQTAP_SET_FENTRY, kp = set == MQTAP_SET_KPROBE, tp = set == MQTAP_SET_TRACEPOINT;
 	bpf_program__set_autoload(s->progs.fentry_do_mq_open, fe);
 	bpf_program__set_autoload(s->progs.fexit_do_mq_open, fe);
 	bpf_program__set_autoload(s->progs.fentry_mqueue_create_attr, fe);
@@ -605,7 +609,8 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		p->link_missed_base[i] = -1;
 	set_autoload(s, set, p->opts.skip_fields, set == MQTAP_SET_TRACEPOINT &&
 		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32),
-		     !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), p->opts.access_mode != 0);
+		     !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), !!p->opts.queue_life,
+		     p->opts.access_mode != 0);
 	s->rodata->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
@@ -623,6 +628,7 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->skip_fields = p->opts.skip_fields;
 	s->rodata->mq_fops_kallsyms = kallsyms_address("mqueue_file_operations");
 	s->rodata->access_mode = (__u8)p->opts.access_mode;
+	s->rodata->queue_life = !!p->opts.queue_life;
 	s->bss->access_window = 0;
 	p->access_old = -1;
 	err = set_access_bounds(p, s);
@@ -784,7 +790,7 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 {
 	struct mqtap_bpf *s = p->skel;
 	int n = 0, opens = !(p->opts.skip_fields & MQTAP_SKIP_OPEN_HOOKS), access = p->opts.access_mode != 0;
-	int ia32 = !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32);
+	int ia32 = !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), life = !!p->opts.queue_life;
 
 	switch (p->set) {
 	case MQTAP_SET_FENTRY:
@@ -793,6 +799,8 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 		if (opens)
 			out[n++] = s->progs.fexit_do_sys_openat2;
 		out[n++] = s->progs.fentry_mqueue_create_attr;
+		if (!life)
+			break;
 		if (access) {
 			out[n++] = s->progs.fexit_do_mq_timedsend;
 			out[n++] = s->progs.fexit_do_mq_timedreceive;
@@ -810,6 +818,8 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 		if (opens)
 			out[n++] = s->progs.kretprobe_do_sys_openat2;
 		out[n++] = s->progs.kprobe_mqueue_create_attr;
+		if (!life)
+			break;
 		if (access) {
 			out[n++] = s->progs.kretprobe_do_mq_timedsend;
 			out[n++] = s->progs.kretprobe_do_mq_timedreceive;
@@ -833,13 +843,15 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 			out[n++] = s->progs.tp_sys_exit_openat2;
 			out[n++] = s->progs.tp_sys_exit_creat;
 		}
-		if (access) {
+		if (life && access) {
 			out[n++] = s->progs.tp_sys_exit_mq_timedsend;
 			out[n++] = s->progs.tp_sys_exit_mq_timedreceive;
 		}
-		out[n++] = s->progs.tp_sys_exit_mq_notify;
-		out[n++] = s->progs.tp_sys_exit_mq_getsetattr;
-		out[n++] = s->progs.tp_sys_exit_mq_unlink;
+		if (life) {
+			out[n++] = s->progs.tp_sys_exit_mq_notify;
+			out[n++] = s->progs.tp_sys_exit_mq_getsetattr;
+			out[n++] = s->progs.tp_sys_exit_mq_unlink;
+		}
 		if (p->features & MQTAP_FEAT_IA32)
 			out[n++] = s->progs.raw_sys_exit_compat;
 	}

@@ -77,7 +77,11 @@ struct mqtap_options {
 	uint32_t inject_entry_drop, inject_entry_skip, inject_exit_skip;
 	/* benchmarks only: groups of fields left unread (SKIP_* of bpf/caller.bpf.h); 0 in production */
 	uint32_t skip_fields;
-	/* send and receive: enum mq_access_mode; the aggregation maps' bounds (keys, caller snapshots) per window */
+	/* the rest of a queue's life: mq_unlink (and unlinks through the filesystem), mq_notify and mq_getsetattr as
+	 * events, send and receive as access_mode says; 0: opens only (their hooks are neither loaded nor attached) */
+	int queue_life;
+	/* send and receive: enum mq_access_mode (taken as off without queue_life); the aggregation maps' bounds
+	 * (keys, caller snapshots) per window */
 	int access_mode;
 	int access_max_keys;
 	int access_max_contexts;

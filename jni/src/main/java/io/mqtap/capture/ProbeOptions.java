@@ -30,6 +30,7 @@ public final class ProbeOptions {
     private final byte[] namePrefix;
     private final FaultInjection faults;
     private final int skipFields;
+    private final boolean queueLife;
     private final AccessMode accessMode;
     private final int accessMaxKeys;
     private final int accessMaxContexts;
@@ -51,6 +52,7 @@ public final class ProbeOptions {
         namePrefix = b.namePrefix.clone();
         faults = b.faults;
         skipFields = b.skipFields;
+        queueLife = b.queueLife;
         accessMode = b.accessMode;
         accessMaxKeys = b.accessMaxKeys;
         accessMaxContexts = b.accessMaxContexts;
@@ -74,6 +76,7 @@ public final class ProbeOptions {
         b.namePrefix = namePrefix.clone();
         b.faults = faults;
         b.skipFields = skipFields;
+        b.queueLife = queueLife;
         b.accessMode = accessMode;
         b.accessMaxKeys = accessMaxKeys;
         b.accessMaxContexts = accessMaxContexts;
@@ -105,8 +108,15 @@ public final class ProbeOptions {
     public byte[] namePrefixBytes() { return namePrefix.clone(); }
     /** Tests only: simulated kernel failures (none by default). */
     public FaultInjection faults() { return faults; }
-    /** How send and receive are recorded (default {@link AccessMode#AGGREGATE}). */
-    public AccessMode accessMode() { return accessMode; }
+    /**
+     * Whether the probe also records the rest of a queue's life: mq_unlink (and unlinks through a mounted mqueue
+     * filesystem), mq_notify and mq_getsetattr as events ({@link RawEvent#decodeAny}), send and receive as
+     * {@link #accessMode} says. Off (the default): mq_open and opens through the filesystem only, every record an
+     * {@link MqOpenEvent}, and the other calls' hooks are neither loaded nor attached.
+     */
+    public boolean queueLife() { return queueLife; }
+    /** How send and receive are recorded when {@link #queueLife}: default {@link AccessMode#AGGREGATE}; without it, off. */
+    public AccessMode accessMode() { return queueLife ? accessMode : AccessMode.OFF; }
     /**
      * Aggregation: entries (one per thread, queue, call and result) each window's hash map holds; calls of a key
      * that finds it full are counted per call as overflow.
@@ -154,7 +164,7 @@ public final class ProbeOptions {
                 + ", includeComms=" + includeComms + ", excludeComms=" + excludeComms + ", includeCgroupIds="
                 + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
                 + new String(namePrefix, StandardCharsets.UTF_8)
-                + ", accessMode=" + accessMode.label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
+                + ", queueLife=" + queueLife + ", accessMode=" + accessMode().label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
                 + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
                 + Integer.toHexString(skipFields) : "") + "}";
     }
@@ -173,6 +183,7 @@ public final class ProbeOptions {
         private byte[] namePrefix = new byte[0];
         private FaultInjection faults = FaultInjection.NONE;
         private int skipFields;
+        private boolean queueLife;
         private AccessMode accessMode = AccessMode.AGGREGATE;
         private int accessMaxKeys = 4096;
         private int accessMaxContexts = 1024;
@@ -203,7 +214,9 @@ public final class ProbeOptions {
         public Builder drainIntervalMillis(int n) { drainIntervalMillis = n; return this; }
         /** Events read ahead into native memory by libmqtap's own thread (default 32768, 31 MiB; 0 = off). */
         public Builder stagingEvents(int n) { stagingEvents = n; return this; }
-        /** How send and receive are recorded (default aggregate). */
+        /** Also the rest of a queue's life (default off: opens only); see {@link ProbeOptions#queueLife}. */
+        public Builder queueLife(boolean on) { queueLife = on; return this; }
+        /** How send and receive are recorded with {@link #queueLife} (default aggregate). */
         public Builder accessMode(AccessMode m) { accessMode = Objects.requireNonNull(m, "accessMode"); return this; }
         /** Aggregation entries per window (default 4096, each about 100 bytes of kernel memory, twice: two windows). */
         public Builder accessMaxKeys(int n) { accessMaxKeys = n; return this; }
@@ -316,13 +329,13 @@ public final class ProbeOptions {
                 && includeComms.equals(p.includeComms) && excludeComms.equals(p.excludeComms)
                 && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
                 && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields
-                && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts;
+                && queueLife == p.queueLife && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
-                Arrays.hashCode(namePrefix), faults, skipFields, accessMode, accessMaxKeys, accessMaxContexts);
+                Arrays.hashCode(namePrefix), faults, skipFields, queueLife, accessMode, accessMaxKeys, accessMaxContexts);
     }
 }

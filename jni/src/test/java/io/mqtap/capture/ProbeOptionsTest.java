@@ -21,6 +21,13 @@ class ProbeOptionsTest {
         assertThat(o.stagingEvents()).isEqualTo(32768);
         assertThat(o.effectiveWakeupBytes()).isEqualTo(65536);
         assertThat(o.toBuilder().build()).isEqualTo(o);
+        // opens only unless asked: then send and receive are aggregated by default
+        assertThat(o.queueLife()).isFalse();
+        assertThat(o.accessMode()).isEqualTo(AccessMode.OFF);
+        ProbeOptions life = o.toBuilder().queueLife(true).build();
+        assertThat(life.accessMode()).isEqualTo(AccessMode.AGGREGATE);
+        assertThat(life).isNotEqualTo(o);
+        assertThat(life.toBuilder().build()).isEqualTo(life);
     }
 
     @Test

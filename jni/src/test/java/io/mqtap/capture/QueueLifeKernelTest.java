@@ -39,7 +39,7 @@ class QueueLifeKernelTest {
         Kernel.assume(MqGen.available(HELPER), HELPER + " is not built");
         AttachMode wanted = AttachMode.parse(System.getProperty("mqtap.test.attachMode", "auto"));
         MqOpenProbe probe = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(wanted)
-                .includeComms(Set.of(HELPER)).accessMode(access).accessMaxKeys(maxKeys).build());
+                .includeComms(Set.of(HELPER)).queueLife(true).accessMode(access).accessMaxKeys(maxKeys).build());
         try {
             probe.attach(wanted);
         } catch (ProbeException | RuntimeException e) {
@@ -55,9 +55,13 @@ class QueueLifeKernelTest {
 
     /** Every event of the helper's process (and its children) delivered through the buffer, by time. */
     private static List<QueueEvent> drain(MqOpenProbe probe, long pid, int want) throws ProbeException {
+        return drain(probe, pid, want, Duration.ofSeconds(20));
+    }
+
+    private static List<QueueEvent> drain(MqOpenProbe probe, long pid, int want, Duration wait) throws ProbeException {
         ByteBuffer buf = MqOpenProbe.allocateBuffer(512);
         List<QueueEvent> got = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + wait.toNanos();
         while (got.size() < want && System.nanoTime() < deadline) {
             int n = probe.drain(buf, 50);
             for (int i = 0; i < n; i++) {
@@ -113,6 +117,38 @@ class QueueLifeKernelTest {
                     0L, (long) -EBUSY, 0L, 0L, 0L,
                     (long) -EBADF, (long) -EBADF, (long) -EBADF, (long) -EBADF, (long) -EBADF, (long) -EBADF,
                     0L, (long) -ENOENT, 0L);
+        }
+    }
+
+    /**
+     * Without queueLife (the default, what the producer asks for while it publishes opens only) the same calls leave
+     * nothing but their opens: no record of another call reaches a reader that decodes every record as an open.
+     */
+    @Test
+    void withoutQueueLifeOnlyOpensAreRecorded() throws Exception {
+        Kernel.assumeBpf();
+        Kernel.assume(MqGen.available(HELPER), HELPER + " is not built");
+        AttachMode wanted = AttachMode.parse(System.getProperty("mqtap.test.attachMode", "auto"));
+        String q = unique("opens-only");
+        try (MqOpenProbe probe = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(wanted)
+                .includeComms(Set.of(HELPER)).build())) {
+            assertThat(probe.options().queueLife()).isFalse();
+            assertThat(probe.options().accessMode()).isEqualTo(AccessMode.OFF);
+            probe.attach(wanted);
+            assertThat(probe.flushAccess()).as("nothing is aggregated").isNull();
+            LifeRun run = MqLifeHelper.run(
+                    "open q name=" + q + " oflag=RDWR|CREAT|NONBLOCK mode=0600 attr=2,64",
+                    "send q size=10", "receive q size=64", "getattr q", "setattr q nonblock=0",
+                    "notify q kind=signal signo=10", "notify q kind=remove",
+                    "open r name=" + q + " oflag=RDONLY",
+                    "unlink name=" + q, "unlink name=" + q);
+            assertThat(run.calls()).hasSize(10);
+            List<QueueEvent> events = new ArrayList<>(drain(probe, run.pid(), 2));
+            // and whatever else of the helper's the buffers still hold (the drain interval is 10 ms)
+            events.addAll(drain(probe, run.pid(), 1, Duration.ofSeconds(1)));
+            assertThat(events).hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOf(MqOpenEvent.class));
+            assertThat(events).extracting(QueueEvent::returnValue).allSatisfy(r -> assertThat(r).isGreaterThanOrEqualTo(0L));
+            assertThat(probe.counters().lostTotal()).isZero();
         }
     }
 

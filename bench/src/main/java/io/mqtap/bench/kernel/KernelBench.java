@@ -189,7 +189,7 @@ public final class KernelBench {
             long calls = 0, events = 0, aggregated = 0;
             boolean unlinkedQueue = false;
             for (AccessMode access : List.of(AccessMode.PER_CALL, AccessMode.AGGREGATE)) {
-                try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().attachMode(mode).accessMode(access)
+                try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().attachMode(mode).queueLife(true).accessMode(access)
                         .includeComms(Set.of(comm)).build())) {
                     p.attach(mode);
                     if (access == AccessMode.AGGREGATE) p.flushAccess();
