@@ -717,8 +717,9 @@ int BPF_PROG(fexit_do_mq_timedsend, int mqdes, const char *msg, size_t len, unsi
 	return on_transfer(ctx, MQ_ACCESS_SEND, mqdes, len, prio, 0, ts != NULL, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
+/* do_mq_timedreceive returns int (the syscall widens it): read as long, -EMSGSIZE came out as 0xffffffa6 */
 SEC("fexit/do_mq_timedreceive")
-int BPF_PROG(fexit_do_mq_timedreceive, int mqdes, char *msg, size_t len, unsigned int *prio, void *ts, long ret)
+int BPF_PROG(fexit_do_mq_timedreceive, int mqdes, char *msg, size_t len, unsigned int *prio, void *ts, int ret)
 {
 	return on_transfer(ctx, MQ_ACCESS_RECEIVE, mqdes, len, 0, (__u64)prio, ts != NULL, ret, MQ_OPEN_PROBE_FENTRY);
 }
@@ -762,7 +763,7 @@ int BPF_KRETPROBE(kretprobe_do_mq_timedsend, int ret)
 }
 
 SEC("kretprobe/do_mq_timedreceive")
-int BPF_KRETPROBE(kretprobe_do_mq_timedreceive, long ret)
+int BPF_KRETPROBE(kretprobe_do_mq_timedreceive, int ret)
 {
 	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, ret, compat_syscall(current_task()), MQ_OPEN_PROBE_KPROBE);
 }
