@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The rest of a queue's life on the real kernel: every call (unlink, send, receive, notify, getsetattr), successes
  * and failures, against what mq_life_helper says it did; send and receive counted in the kernel exactly; a full
  * aggregation map counted as overflow. The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the
- * kernel matrix runs each). Only the helper's calls are captured (comm filter): other processes on the host stay out.
+ * kernel matrix runs AUTO; {@code ./mqtap bench kernel} checks every call in each hook set there). Only the helper's calls are captured (comm filter): other processes on the host stay out.
  */
 @Tag("kernel")
 class QueueLifeKernelTest {
