@@ -717,11 +717,15 @@ int BPF_PROG(fexit_do_mq_timedsend, int mqdes, const char *msg, size_t len, unsi
 	return on_transfer(ctx, MQ_ACCESS_SEND, mqdes, len, prio, 0, ts != NULL, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
-/* do_mq_timedreceive returns int (the syscall widens it): read as long, -EMSGSIZE came out as 0xffffffa6 */
+/*
+ * Only the result is read from the context: before 5.16 the verifier refuses any read of u_msg_prio there
+ * ("arg3 type INT is not a struct": an int pointer), so the arguments come from the syscall's registers, as in
+ * the kretprobe. do_mq_timedreceive returns int (the syscall widens it): read as long, -EMSGSIZE was 0xffffffa6.
+ */
 SEC("fexit/do_mq_timedreceive")
-int BPF_PROG(fexit_do_mq_timedreceive, int mqdes, char *msg, size_t len, unsigned int *prio, void *ts, int ret)
+int fexit_do_mq_timedreceive(unsigned long long *ctx)
 {
-	return on_transfer(ctx, MQ_ACCESS_RECEIVE, mqdes, len, 0, (__u64)prio, ts != NULL, ret, MQ_OPEN_PROBE_FENTRY);
+	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, (int)ctx[5], compat_syscall(current_task()), MQ_OPEN_PROBE_FENTRY);
 }
 
 SEC("fexit/do_mq_notify")
