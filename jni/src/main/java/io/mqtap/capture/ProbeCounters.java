@@ -26,7 +26,8 @@ import java.util.Map;
  * @param exitMissed       mq_open entries whose exit never ran (the kernel skipped the exit program, or a
  *                         kretprobe had no free instance), found at the thread's next entry or when it exits: lost
  * @param programMisses    runs of any of the set's programs the kernel skipped ({@code recursion_misses}; e.g.
- *                         while a bpf() syscall on the same CPU had BPF disabled)
+ *                         while a bpf() syscall on the same CPU had BPF disabled); -1 where the kernel does not
+ *                         report them (before 5.12)
  * @param queueUnresolved  successful mq_open calls whose descriptor named no queue any more at exit (another
  *                         thread closed or reused it): recorded without the kernel's name and queue fields
  * @param fsOpens          opens of queues through an mqueue filesystem seen (before filters)

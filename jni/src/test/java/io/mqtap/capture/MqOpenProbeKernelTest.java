@@ -265,7 +265,11 @@ class MqOpenProbeKernelTest {
         assertThat(c.nameReadErrors()).isPositive();
         assertThat(c.lostKernel()).isZero();
         assertThat(c.entryDropped()).isZero();
-        assertThat(c.programMisses()).isGreaterThanOrEqualTo(0);
+        // -1 exactly where the kernel's bpf_prog_info has no recursion_misses (before 5.12): nothing to count there
+        String[] release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+        boolean reported = Integer.parseInt(release[0]) * 100 + Integer.parseInt(release[1]) >= 512;
+        if (reported) assertThat(c.programMisses()).isGreaterThanOrEqualTo(0);
+        else assertThat(c.programMisses()).isEqualTo(-1);
         assertThat(c.lostTotal()).isEqualTo(c.losses().values().stream().mapToLong(Long::longValue).sum());
         assertThat(c.entrySkipped()).isGreaterThanOrEqualTo(c.exitWithoutEntry());
         assertThat(c.emitted()).isGreaterThanOrEqualTo(c.received());
