@@ -12,6 +12,7 @@ import io.mqtap.capture.MqOpenEvent;
 import io.mqtap.capture.MqOpenProbe;
 import io.mqtap.capture.MqUnlinkEvent;
 import io.mqtap.capture.ProbeException;
+import io.mqtap.capture.ProbeLoadException;
 import io.mqtap.capture.ProbeOptions;
 import io.mqtap.capture.QueueEvent;
 import io.mqtap.capture.RawEvent;
@@ -228,9 +229,21 @@ public final class KernelBench {
                 }
             }
             return new Life(caller, calls, events, aggregated, unlinkedQueue, null);
+        } catch (ProbeLoadException e) {
+            verifierTail(mode, e);
+            return new Life(caller, 0, 0, 0, false, firstLine(e.toString()));
         } catch (Exception e) {
             return new Life(caller, 0, 0, 0, false, firstLine(e.toString()));
         }
+    }
+
+    /** The end of the verifier's log (where it says why) on stderr: a VM's kernel-bench.err is all that is left of it. */
+    private static void verifierTail(AttachMode mode, ProbeLoadException e) {
+        String log = e.verifierLog();
+        if (log == null || log.isBlank()) return;
+        List<String> lines = log.lines().toList();
+        System.err.println("kernel-bench: " + mode.label() + " verifier log, last lines:");
+        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> System.err.println("  " + l));
     }
 
     private static String firstLine(String s) {
