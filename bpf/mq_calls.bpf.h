@@ -740,16 +740,26 @@ int BPF_PROG(fexit_do_mq_getsetattr, int mqdes, struct mq_attr *nw, struct mq_at
 	return on_getsetattr(ctx, mqdes, nw, old, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
+/*
+ * The syscall wrappers: only the result is read from the context (5.10's BTF has their pt_regs argument as a
+ * forward declaration, and the verifier refuses to read it there); the name comes from the task's own registers.
+ */
 SEC("fexit/__x64_sys_mq_unlink")
-int BPF_PROG(fexit_sys_mq_unlink, const struct pt_regs *regs, long ret)
+int fexit_sys_mq_unlink(unsigned long long *ctx)
 {
-	return on_unlink(ctx, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), ret, MQ_OPEN_PROBE_FENTRY, 1);
+	unsigned long a[5] = {};
+
+	syscall_args(current_task(), 0, a);
+	return on_unlink(ctx, (const char *)a[0], (long)ctx[1], MQ_OPEN_PROBE_FENTRY, 1);
 }
 
 SEC("fexit/__ia32_sys_mq_unlink")
-int BPF_PROG(fexit_ia32_sys_mq_unlink, const struct pt_regs *regs, long ret)
+int fexit_ia32_sys_mq_unlink(unsigned long long *ctx)
 {
-	return on_unlink(ctx, (const char *)(__u64)(__u32)BPF_CORE_READ(regs, bx), ret, MQ_OPEN_PROBE_FENTRY, 1);
+	unsigned long a[5] = {};
+
+	syscall_args(current_task(), 1, a);
+	return on_unlink(ctx, (const char *)a[0], (long)ctx[1], MQ_OPEN_PROBE_FENTRY, 1);
 }
 
 SEC("fentry/mqueue_unlink")
