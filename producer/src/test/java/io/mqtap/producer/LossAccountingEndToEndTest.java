@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every way the kernel side can lose a call, driven non-zero at once (a one-page ring buffer under a burst,
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class LossAccountingEndToEndTest {
 
     @Test
-    void everyLossCounterReachesTheStatsTopicAndAccountsForEveryCall() throws Exception {
+    void everyLossCounterReachesTheStatsTopicAndAccountsForEveryCall(@TempDir Path tmp) throws Exception {
         Kernel.assumeBpf();
         Kernel.assume(MqGen.available(MqGen.HELPER), "mq_open_helper is not built");
         try (KafkaBroker broker = KafkaBroker.start()) {
@@ -44,6 +45,9 @@ class LossAccountingEndToEndTest {
                     config.toString(),
                     ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
                     ConfigOverride.config("schemaRegistry.url", registry.url()),
+                    // a spool of its own: the default, /var/lib/mqtap/spool, written as root, is the host's (the installed
+                    // service, as user mqtap, could then not open it)
+                    ConfigOverride.config("spool.dir", tmp.resolve("spool").toString()),
                     // one page: a burst overflows it while the reader pauses to gather a batch
                     ConfigOverride.config("capture.transport", "ring-buffer"),
                     ConfigOverride.config("capture.ringBufferBytes", "4096"),
