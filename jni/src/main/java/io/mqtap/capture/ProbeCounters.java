@@ -72,6 +72,16 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
     }
 
     /**
+     * The losses the probe counted call by call, each certainly one of its own calls: {@link #lostTotal()} without
+     * the kernel's program and kprobe miss counts, which are host-wide (a skipped run of a call the filters would
+     * have dropped, or of a thread exit with nothing pending, counts too). So
+     * {@code received + lostAtLeast() <= calls <= received + lostTotal()}, equal where the kernel reported no misses.
+     */
+    public long lostAtLeast() {
+        return lostKernel + exitWithoutEntry + exitMissed + entryDropped + argsDropped;
+    }
+
+    /**
      * mq_open calls whose entry never ran: the larger of the exits that found no entry and the kernel's own
      * count of skipped entry runs. The latter also covers calls whose exit was skipped as well (no program of
      * the pair ran, so nothing in the probe could count them), and it is host-wide (a skipped run of a call

@@ -108,7 +108,7 @@ class QueueLifeKernelTest {
             List<QueueEvent> events = drain(probe, run.pid(), run.calls().size());
             List<QueueEvent> rest = events.stream().filter(e -> !(e instanceof MqOpenEvent)).toList();
             assertThat(rest).as("one event per call after the open").hasSize(calls.size());
-            assertThat(probe.counters().lostTotal()).isZero();
+            LossBounds.assertNoneLost(probe.counters());
             int unlinkSeq = run.calls("unlink").get(0).seq();
             for (int i = 0; i < calls.size(); i++) check(calls.get(i), rest.get(i), opened, q, probe.attachedMode(), unlinkSeq);
             // the errors asked for are all there, in order
@@ -148,7 +148,7 @@ class QueueLifeKernelTest {
             events.addAll(drain(probe, run.pid(), 1, Duration.ofSeconds(1)));
             assertThat(events).hasSize(2).allSatisfy(e -> assertThat(e).isInstanceOf(MqOpenEvent.class));
             assertThat(events).extracting(QueueEvent::returnValue).allSatisfy(r -> assertThat(r).isGreaterThanOrEqualTo(0L));
-            assertThat(probe.counters().lostTotal()).isZero();
+            LossBounds.assertNoneLost(probe.counters());
         }
     }
 
@@ -311,8 +311,18 @@ class QueueLifeKernelTest {
             long receives = windows.stream().flatMap(w -> w.records().stream())
                     .filter(r -> r.pid() == run.pid() && !r.send()).mapToLong(AccessRecord::calls).sum();
             assertThat(windows.size()).as("flushed while the messages flowed").isGreaterThan(3);
-            assertThat(sends).isEqualTo(50_000);
-            assertThat(receives).as("every receive, from the helper's second thread").isEqualTo(50_000);
+            // a window flip loses and doubles nothing; a run of the calls' programs the kernel skipped (host-wide
+            // misses, common on preemptible 7.x kernels under emulation) is the only way a call goes uncounted here
+            ProbeCounters c = probe.counters();
+            long overflow = windows.stream().mapToLong(w -> w.send().calls() + w.receive().calls()).sum();
+            long missed = Math.max(0, c.missesCalls()) + Math.max(0, c.linkMissesCalls());
+            String counted = "sends " + sends + ", receives " + receives + ", overflow " + overflow + ", " + c;
+            assertThat(sends).as("never more sends than made; " + counted).isLessThanOrEqualTo(50_000);
+            assertThat(receives).as("never more receives than made; " + counted).isLessThanOrEqualTo(50_000);
+            assertThat(overflow).as("the window's map had room; " + counted).isZero();
+            assertThat(sends + receives + missed).as("every send and receive counted or missed by the kernel; " + counted)
+                    .isGreaterThanOrEqualTo(100_000);
+            if (missed == 0) assertThat(sends + receives).as("exact without kernel misses; " + counted).isEqualTo(100_000);
             for (int i = 1; i < windows.size(); i++)
                 assertThat(windows.get(i).startBootNs()).isEqualTo(windows.get(i - 1).endBootNs());
         }
