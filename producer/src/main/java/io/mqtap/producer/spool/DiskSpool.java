@@ -105,8 +105,16 @@ public final class DiskSpool implements AutoCloseable {
      */
     public static DiskSpool open(Options options, String runId, String writerSchema) throws IOException {
         Path dir = options.dir();
-        Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel lockChannel;
+        try {
+            Files.createDirectories(dir);
+            lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            // the key and what to do, not a bare AccessDeniedException: a wrong owner is the usual cause
+            throw new IOException("spool.dir " + dir + " cannot be created or written by this process (user "
+                    + System.getProperty("user.name") + "): " + e.getClass().getSimpleName() + " " + e.getMessage()
+                    + "; give the directory to the service's user or set spool.dir to one it owns", e);
+        }
         FileLock dirLock;
         try {
             dirLock = lockChannel.tryLock();

@@ -222,6 +222,16 @@ class DiskSpoolTest {
     }
 
     @Test
+    void aSpoolDirectoryThatCannotBeCreatedIsNamedByItsKey() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        Path under = file.resolve("spool");
+        assertThatThrownBy(() -> DiskSpool.open(new DiskSpool.Options(under, 1 << 20, 1 << 20, FsyncPolicy.BATCH, 1000,
+                FullPolicy.BLOCK), "run-a", SCHEMA))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("spool.dir " + under + " cannot be created or written")
+                .hasMessageContaining("set spool.dir to one it owns");
+    }
+
+    @Test
     void oneSpoolDirectoryServesOneProcessAtATime() throws Exception {
         try (DiskSpool spool = DiskSpool.open(options(1 << 20, 1 << 20, FullPolicy.BLOCK), "run-a", SCHEMA)) {
             assertThatThrownBy(() -> DiskSpool.open(options(1 << 20, 1 << 20, FullPolicy.BLOCK), "run-b", SCHEMA))
