@@ -81,8 +81,12 @@ final class LiveView {
 
     /** Final counters, printed once at the end. */
     synchronized String summary(StatsReporter.Counters c) {
-        return String.format("mqtap demo stopped: captured %d, published %d, read back %d, kernel-lost %d, dropped %d, failed %d; by outcome: %s",
-                c.captured(), c.published(), total, c.lostKernel(), c.dropped(), c.failed(), top(byOutcome));
+        // records captured but neither acknowledged nor counted as lost were still in the demo's spool, removed with it
+        long unsent = Math.max(0, c.captured() - c.published() - c.dropped() - c.failed());
+        return String.format("mqtap demo stopped: captured %d, published %d, read back %d, kernel-lost %d, dropped %d, failed %d%s; by outcome: %s",
+                c.captured(), c.published(), total, c.lostKernel(), c.dropped(), c.failed(),
+                unsent == 0 ? "" : ", unsent " + unsent + " (left in the demo's spool, which is removed with its directory)",
+                top(byOutcome));
     }
 
     private static String top(Map<String, Long> counts) {

@@ -30,4 +30,13 @@ class LiveViewTest {
         assertThat(body).contains("ev\\x1b]0;pwn\\x07").contains("\"q\\x1b[2J\\x0d\\x0a\\xe2\\x80\\xae\"")
                 .doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\u0007").doesNotContain("\u202e");
     }
+
+    @Test
+    void theSummarySaysWhatWasLeftUnsentInTheSpool() {
+        LiveView view = new LiveView("header", false);
+        // captured 10: 6 acknowledged, 1 dropped, 1 failed, 2 never sent
+        String s = view.summary(new StatsReporter.Counters("tracepoint", "", 10, 0, 1, 6, 1, 0, 10, null));
+        assertThat(s).contains("captured 10, published 6").contains("dropped 1, failed 1, unsent 2 (left in the demo's spool");
+        assertThat(view.summary(new StatsReporter.Counters("tracepoint", "", 6, 0, 0, 6, 0, 0, 6, null))).doesNotContain("unsent");
+    }
 }
