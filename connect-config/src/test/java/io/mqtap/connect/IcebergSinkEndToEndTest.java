@@ -8,6 +8,8 @@ import io.mqtap.connect.lake.MqOpenTable;
 import io.mqtap.connect.worker.StandaloneConnectWorker;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.registry.serde.AvroDeserializer;
+import io.mqtap.registry.serde.AvroSerializer;
+import io.mqtap.testkit.hostile.CraftedRecords;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.kafka.KafkaBroker;
@@ -67,7 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  * standalone Connect worker (its own JVM, the shipped config files, the assembled plugin directories) into a
  * local Iceberg table, across a stop and restart of the worker between two batches; the table read back with
  * Iceberg's API holds every published record once, field by field, partitioned by day; a record that cannot
- * be read lands in the dead-letter topic.
+ * be read, and each crafted hostile record, lands in the dead-letter topic while the task keeps running.
  */
 @Tag("kernel")
 @Tag("broker")
@@ -93,6 +95,8 @@ class IcebergSinkEndToEndTest {
     private static StandaloneConnectWorker worker;
     private static HadoopCatalog catalog;
     private static int published;
+    /** Hostile records by attack (a count or length that lies, truncated, unknown schema id, bad magic), beside POISON. */
+    private static Map<String, byte[]> crafted;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -217,14 +221,14 @@ class IcebergSinkEndToEndTest {
     }
 
     @Test
-    void unreadableRecordLandsInTheDeadLetterQueue() throws Exception {
+    void unreadableAndCraftedRecordsLandInTheDeadLetterQueue() throws Exception {
         List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = bytesConsumer()) {
             consumer.subscribe(List.of(DLQ_TOPIC));
-            await("a dead-letter record").atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+            await("a dead-letter record per bad record").atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(1)).until(() -> {
                         consumer.poll(Duration.ofMillis(500)).forEach(dlq::add);
-                        return !dlq.isEmpty();
+                        return dlq.stream().map(r -> ByteBuffer.wrap(r.value())).distinct().count() >= badRecords();
                     });
             // anything else that was going to land there has had time to
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO)
@@ -234,11 +238,16 @@ class IcebergSinkEndToEndTest {
                     });
         }
         // the DLQ is at-least-once: a worker restarted before the sink committed anything from the poison
-        // record's partition reads it, and reports it, again. What must hold: only the poison record is there.
+        // record's partition reads it, and reports it, again. What must hold: only the bad records are there, each.
         assertThat(dlq).as("DLQ records").isNotEmpty();
+        Set<ByteBuffer> bad = new java.util.HashSet<>();
+        bad.add(ByteBuffer.wrap(POISON));
+        crafted.values().forEach(v -> bad.add(ByteBuffer.wrap(v)));
         Set<String> sources = new TreeSet<>();
+        Set<ByteBuffer> seen = new java.util.HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : dlq) {
-            assertThat(r.value()).isEqualTo(POISON);
+            assertThat(bad).as("a DLQ record is one of the bad records, unchanged").contains(ByteBuffer.wrap(r.value()));
+            seen.add(ByteBuffer.wrap(r.value()));
             Map<String, String> headers = new LinkedHashMap<>();
             for (Header h : r.headers()) {
                 headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
@@ -248,17 +257,32 @@ class IcebergSinkEndToEndTest {
                     .containsKey("__connect.errors.exception.class.name");
             sources.add(headers.get("__connect.errors.partition") + "@" + headers.get("__connect.errors.offset"));
         }
-        assertThat(sources).as("distinct source records in the DLQ").hasSize(1);
+        assertThat(seen).as("every bad record (" + String.join(", ", crafted.keySet()) + ", poison) in the DLQ").isEqualTo(bad);
+        assertThat(sources).as("distinct source records in the DLQ").hasSize(badRecords());
+        // and the worker lived through them: its task still runs (the table test shows it sank every real record after them)
+        worker.awaitRunning(CONNECTOR, Duration.ofSeconds(30));
     }
 
     private static void publishPoison() throws Exception {
+        // real up to one field, under the schema id the real records use: the converter must not allocate what they declare
+        MqOpen real = new SyntheticMqOpenPublisher(1).events().get(0);
+        try (AvroSerializer<MqOpen> ser = new AvroSerializer<>()) {
+            ser.configure(Map.of(RegistryConfig.URL, registry.url()), false);
+            crafted = CraftedRecords.against(real, ser.serialize(TOPIC, real), "flags", "name", "nameRaw", "podLabels");
+        }
         Map<String, Object> props = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props)) {
             p.send(new ProducerRecord<>(TOPIC, "poison".getBytes(StandardCharsets.UTF_8), POISON)).get();
+            for (byte[] bad : crafted.values()) p.send(new ProducerRecord<>(TOPIC, "crafted".getBytes(StandardCharsets.UTF_8), bad)).get();
         }
+    }
+
+    /** The bad records on the topic: POISON and every crafted one. */
+    private static int badRecords() {
+        return 1 + crafted.size();
     }
 
     /** What is on the topic, read with mqtap's deserializer: the truth the table is compared with. */
@@ -270,7 +294,7 @@ class IcebergSinkEndToEndTest {
             deserializer.configure(Map.of(RegistryConfig.URL, registry.url(), RegistryConfig.SPECIFIC_READER, true), false);
             consumer.subscribe(List.of(TOPIC));
             int[] total = {0};
-            await("the topic's " + (published + 1) + " records").atMost(Duration.ofSeconds(30)).pollInSameThread()
+            await("the topic's " + (published + badRecords()) + " records").atMost(Duration.ofSeconds(30)).pollInSameThread()
                     .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> {
                         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                             total[0]++;
@@ -280,10 +304,10 @@ class IcebergSinkEndToEndTest {
                                 unreadable[0]++;
                             }
                         }
-                        return total[0] >= published + 1;
+                        return total[0] >= published + badRecords();
                     });
         }
-        assertThat(unreadable[0]).as("poison records on the topic").isEqualTo(1);
+        assertThat(unreadable[0]).as("poison and crafted records on the topic").isEqualTo(badRecords());
         return out;
     }
 
