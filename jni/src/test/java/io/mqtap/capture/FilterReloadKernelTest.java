@@ -75,9 +75,14 @@ class FilterReloadKernelTest {
             done.set(true);
             drainer.join();
             seen.addAll(Captured.drainAll(probe, e -> true));
-            assertThat(seen.stream().filter(e -> e.pid() == gen.pid()).count()).as("every generator call across the replacements")
-                    .isEqualTo(r.calls());
-            LossBounds.assertNoneLost(probe.counters());
+            long generator = seen.stream().filter(e -> e.pid() == gen.pid()).count();
+            ProbeCounters c = probe.counters();
+            // exact where nothing was lost; the probe has no comm filter here, so its counts may include other processes'
+            // losses (a kernel's program misses on a preemptible kernel): then the generator's calls must be covered
+            assertThat(generator).as("never more than the generator's calls, " + c).isLessThanOrEqualTo(r.calls());
+            assertThat(generator + c.lostTotal()).as("every generator call across the replacements recorded or counted lost, " + c)
+                    .isGreaterThanOrEqualTo(r.calls());
+            if (c.lostTotal() == 0) assertThat(generator).isEqualTo(r.calls());
         }
     }
 }
