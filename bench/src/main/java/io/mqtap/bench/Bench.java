@@ -12,9 +12,10 @@ public final class Bench {
     private Bench() {}
 
     static final String USAGE = """
-            usage: ./mqtap bench <capture|serde|pipeline|faults|soak|kernel> [args]
+            usage: ./mqtap bench <capture|serde|pipeline|faults|soak|kernel|fleet> [args]
               capture   mq_open calls/s untraced vs. traced by mqtap's Java reader (no Kafka); see BENCHMARKS.md
               kernel    each attach mode on this kernel: attach ok/unsupported/FAIL, calls, received, lost
+              fleet     N simulated hosts on a 3-node cluster and a registry: cost per host, restart storm, read back
               serde, pipeline, faults, soak: see BENCHMARKS.md""";
 
     public static void main(String[] args) throws Exception {

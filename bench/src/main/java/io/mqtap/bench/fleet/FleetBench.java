@@ -1,0 +1,195 @@
+package io.mqtap.bench.fleet;
+
+import io.mqtap.bench.BenchArgs;
+import io.mqtap.producer.config.KafkaFactory;
+import io.mqtap.producer.config.SchemaRegistryFactory;
+import io.mqtap.testkit.kafka.KafkaCluster;
+import io.mqtap.testkit.registry.SchemaRegistryServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import net.sourceforge.argparse4j.inf.ArgumentParser;
+import net.sourceforge.argparse4j.inf.Namespace;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * {@code ./mqtap bench fleet}: what a fleet costs one Kafka cluster and registry. A 3-node KRaft cluster (own JVMs,
+ * 127.0.0.1, replication 3, min.insync.replicas 2), a registry, and N simulated hosts in this JVM, each with mqtap's
+ * own publishing path (spool, publisher, producer settings, registry client), fed at a fleet's rates; then a restart
+ * storm (every host restarts within a few seconds). Measured per host from the clients' own metrics; every record
+ * checked against what Kafka holds (per machine id, run id and sequence). Last line: the issue's fleet line.
+ */
+public final class FleetBench {
+    private static final String TOPIC = "mq-open-events";
+    private static final String STATS_TOPIC = "mq-open-stats";
+
+    private FleetBench() {}
+
+    public static void main(String[] args) throws Exception {
+        ArgumentParser p = BenchArgs.parser("fleet", "N simulated hosts publishing to a 3-node cluster and a registry; a restart storm");
+        p.addArgument("--hosts").type(Integer.class).setDefault(500).help("simulated hosts (default 500)");
+        p.addArgument("--seconds").type(Integer.class).setDefault(60).help("steady-state measurement, seconds (default 60)");
+        p.addArgument("--storm-seconds").type(Integer.class).setDefault(10).help("every host restarts within this many seconds (default 10)");
+        p.addArgument("--partitions").type(Integer.class).setDefault(12).help("partitions of the events topic (default 12)");
+        p.addArgument("--brokers").type(Integer.class).setDefault(3).help("KRaft nodes, each its own JVM (default 3)");
+        p.addArgument("--seed").type(Long.class).setDefault(1L).help("seed of the per-host rates and restart times");
+        Namespace ns = p.parseArgsOrFail(args);
+        run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
+                ns.getLong("seed"));
+    }
+
+    static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed) throws Exception {
+        long t0 = System.nanoTime();
+        Path dir = Files.createTempDirectory("mqtap-fleet-");
+        HostRates rates = HostRates.FLEET;
+        say("%d hosts, about %.0f events/s in all; %d-node cluster, %d partitions; steady %d s, then a restart storm within %d s",
+                n, rates.fleetAverage(n), brokers, partitions, seconds, stormSeconds);
+        try (KafkaCluster cluster = KafkaCluster.start(dir.resolve("cluster"), brokers, System.getProperty("java.class.path"));
+             SchemaRegistryServer registry = SchemaRegistryServer.start()) {
+            try (Admin admin = cluster.admin()) {
+                admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) brokers), new NewTopic(STATS_TOPIC, 1, (short) brokers)))
+                        .all().get(60, TimeUnit.SECONDS);
+            }
+            KafkaFactory kafka = new KafkaFactory();
+            kafka.setBootstrapServers(cluster.bootstrapServers());
+            kafka.setTopic(TOPIC);
+            kafka.setStatsTopic(STATS_TOPIC);
+            SchemaRegistryFactory schemas = new SchemaRegistryFactory();
+            schemas.setUrl(registry.url());
+            List<FleetHost> hosts = new ArrayList<>();
+            for (int i = 0; i < n; i++) hosts.add(new FleetHost(i, dir.resolve("spool-" + i), kafka, schemas));
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            each(pool, hosts, FleetHost::start);
+            say("started %d hosts in %d s", n, secondsSince(t0));
+
+            FleetReadBack readBack = new FleetReadBack(cluster.bootstrapServers(), registry.url(), TOPIC);
+            Thread reader = new Thread(readBack, "fleet-read-back");
+            reader.start();
+            ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
+            long feedStart = System.nanoTime();
+            feeder.scheduleAtFixedRate(() -> {
+                long second = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - feedStart);
+                for (int i = 0; i < hosts.size(); i++) {
+                    try {
+                        hosts.get(i).feed(rates.rate(seed, i, second), 0.1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }, 0, 100, TimeUnit.MILLISECONDS);
+
+            Thread.sleep(10_000); // producers connected, metadata fetched, schemas registered, batches flowing
+            long startCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum();
+            say("%d registry calls at the fleet's start (%.2f per host)", startCalls, (double) startCalls / n);
+            double req0 = sum(hosts, "request-total"), bytes0 = sum(hosts, "outgoing-byte-total"), sent0 = sum(hosts, "record-send-total");
+            long m0 = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            double secs = (System.nanoTime() - m0) / 1e9;
+            double req = (sum(hosts, "request-total") - req0) / secs / n, bytes = (sum(hosts, "outgoing-byte-total") - bytes0) / secs / n;
+            double recs = (sum(hosts, "record-send-total") - sent0) / secs;
+            double connections = sum(hosts, "connection-count") / n;
+            say("steady: %.3f produce requests/s per host, %.0f bytes/s per host, %.0f records/s in all, %.2f connections per host",
+                    req, bytes, recs, connections);
+
+            long before = hosts.stream().mapToLong(FleetHost::registryCalls).sum();
+            Random jitter = new Random(seed);
+            long stormStart = System.nanoTime();
+            List<Future<?>> restarts = new ArrayList<>();
+            ScheduledExecutorService storm = Executors.newScheduledThreadPool(16);
+            for (FleetHost h : hosts) {
+                restarts.add(storm.schedule(() -> {
+                    h.stop(Duration.ofSeconds(60));
+                    h.start();
+                    return null;
+                }, jitter.nextInt(stormSeconds * 1000), TimeUnit.MILLISECONDS));
+            }
+            for (Future<?> f : restarts) f.get(5, TimeUnit.MINUTES);
+            storm.shutdown();
+            say("restart storm: every host restarted in %d s", secondsSince(stormStart));
+            Thread.sleep(10_000); // the fleet after the storm: every publisher has registered again
+            long stormCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum() - before;
+            say("%d registry calls in the storm (%.2f per host)", stormCalls, (double) stormCalls / n);
+            feeder.shutdown();
+            feeder.awaitTermination(30, TimeUnit.SECONDS);
+            each(pool, hosts, h -> h.stop(Duration.ofSeconds(60)));
+            pool.shutdown();
+
+            long made = 0, lost = 0, incomplete = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                made = 0;
+                lost = 0;
+                incomplete = 0;
+                for (FleetHost h : hosts) {
+                    for (Map.Entry<String, Long> run : h.madePerRun().entrySet()) {
+                        long got = readBack.distinct(h.machineId(), run.getKey());
+                        made += run.getValue();
+                        lost += Math.max(0, run.getValue() - got);
+                        if (!readBack.complete(h.machineId(), run.getKey(), run.getValue())) incomplete++;
+                    }
+                }
+                if (lost == 0 && incomplete == 0 || System.nanoTime() > deadline) break;
+                Thread.sleep(500);
+            }
+            readBack.close();
+            reader.join(10_000);
+            readBack.closeConsumer();
+            int producerIds = hosts.stream().mapToInt(FleetHost::producersCreated).sum();
+            say("read back %d records (%d duplicates, %d unreadable) of %d made; %d runs incomplete; %d idempotent producers (producer ids)",
+                    readBack.records(), readBack.duplicates(), readBack.unreadable(), made, incomplete, producerIds);
+            say("took %d s", secondsSince(t0));
+            System.out.printf("fleet hosts=%d brokers=%d events=%d lost=%d duplicates=%d requests-per-host-per-sec=%.3f "
+                            + "bytes-per-host-per-sec=%.0f registry-calls-per-host-start=%.2f registry-calls-per-host-restart=%.2f "
+                            + "p50-ms=%d p99-ms=%d connections-per-host=%.2f producer-ids=%d%n",
+                    n, brokers, made, lost, readBack.duplicates(), req, bytes, (double) startCalls / n, (double) stormCalls / n,
+                    readBack.latencyQuantile(0.50), readBack.latencyQuantile(0.99), connections, producerIds);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private interface HostStep {
+        void run(FleetHost h) throws Exception;
+    }
+
+    private static void each(ExecutorService pool, List<FleetHost> hosts, HostStep step) throws Exception {
+        List<Future<?>> fs = new ArrayList<>();
+        for (FleetHost h : hosts) fs.add(pool.submit(() -> {
+            step.run(h);
+            return null;
+        }));
+        for (Future<?> f : fs) f.get(5, TimeUnit.MINUTES);
+    }
+
+    private static double sum(List<FleetHost> hosts, String metric) {
+        return hosts.stream().mapToDouble(h -> h.total(metric)).sum();
+    }
+
+    private static long secondsSince(long t0) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    }
+
+    private static void say(String format, Object... args) {
+        System.err.printf("fleet: " + format + "%n", args);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}

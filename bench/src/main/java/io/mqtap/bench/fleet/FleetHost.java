@@ -1,0 +1,157 @@
+package io.mqtap.bench.fleet;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqtap.avro.MqOpen;
+import io.mqtap.bench.serde.SerdeBenchmark;
+import io.mqtap.producer.config.KafkaFactory;
+import io.mqtap.producer.config.SchemaRegistryFactory;
+import io.mqtap.producer.core.BootClock;
+import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.kafka.DeliveryErrors;
+import io.mqtap.producer.kafka.KafkaWiring;
+import io.mqtap.producer.kafka.Publisher;
+import io.mqtap.producer.kafka.RecordBodies;
+import io.mqtap.producer.kafka.SchemaGate;
+import io.mqtap.producer.metrics.PipelineMetrics;
+import io.mqtap.producer.spool.DiskSpool;
+import io.mqtap.producer.spool.FsyncPolicy;
+import io.mqtap.producer.spool.FullPolicy;
+import io.mqtap.producer.spool.SpoolRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+/**
+ * One simulated host: mqtap's own publishing path (its spool, the publisher thread, a Kafka producer with the
+ * producer's settings and client id, its own registry client), fed synthetic MqOpen records. A restart is what a
+ * host's restart is: a new run id, new clients, the spool reopened.
+ */
+final class FleetHost {
+    private final int index;
+    private final String machineId;
+    private final Path spoolDir;
+    private final KafkaFactory kafka;
+    private final SchemaRegistryFactory registry;
+    private final RecordBodies bodies = new RecordBodies();
+    private final MqOpen template = SerdeBenchmark.realisticRecord();
+    /** Records made per run id: the ground truth the read-back is checked against. */
+    private final Map<String, Long> madePerRun = new ConcurrentHashMap<>();
+    private final BootClock clock = new BootClock();
+    private String runId;
+    private long sequence;
+    private KafkaWiring wiring;
+    private Producer<byte[], byte[]> producer;
+    private DiskSpool spool;
+    private Publisher publisher;
+    private Thread publisherThread;
+    private double due;
+    /** Totals of the producers this host closed (request counts, bytes), so a restart does not reset them. */
+    private final Map<String, Double> closedTotals = new ConcurrentHashMap<>();
+    private long registryCallsClosed;
+    private int producersCreated;
+
+    FleetHost(int index, Path spoolDir, KafkaFactory kafka, SchemaRegistryFactory registry) {
+        this.index = index;
+        this.machineId = String.format("fleet%027d", index);
+        this.spoolDir = spoolDir;
+        this.kafka = kafka;
+        this.registry = registry;
+    }
+
+    synchronized void start() throws IOException {
+        runId = UUID.randomUUID().toString();
+        sequence = 0;
+        madePerRun.put(runId, 0L);
+        HostIdentity host = new HostIdentity("fleet-host-" + index, machineId, "boot-" + index, runId);
+        wiring = new KafkaWiring(kafka, registry, host);
+        producer = wiring.producer();
+        producersCreated++;
+        spool = DiskSpool.open(new DiskSpool.Options(spoolDir, 8 << 20, 512 << 10, FsyncPolicy.NEVER, 1000, FullPolicy.BLOCK),
+                runId, RecordBodies.WRITER_SCHEMA);
+        SchemaGate gate = new SchemaGate(wiring::registerSchemas, 5_000);
+        publisher = new Publisher(producer, kafka.getTopic(), runId, spool, new PipelineMetrics(new MetricRegistry()),
+                new DeliveryErrors(), clock, gate, wiring.values()::schemaId, () -> { });
+        publisherThread = new Thread(publisher, "fleet-publisher-" + index);
+        publisherThread.setDaemon(true);
+        publisherThread.start();
+    }
+
+    /** Makes the records this host is due for {@code seconds} at {@code rate}/s (fractions carry over). */
+    synchronized void feed(double rate, double seconds) throws InterruptedException {
+        due += rate * seconds;
+        int n = (int) due;
+        if (n == 0 || spool == null) return; // a stopped host captures nothing (its restart is a blind window)
+        due -= n;
+        List<SpoolRecord> batch = new ArrayList<>(n);
+        long now = System.currentTimeMillis() * 1000;
+        byte[] key = machineId.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < n; i++) {
+            MqOpen r = MqOpen.newBuilder(template).setMachineId(machineId).setRunId(runId).setSequence(sequence)
+                    .setHostname("fleet-host-" + index).setTimestamp(Instant.ofEpochSecond(0, now * 1000)).build();
+            batch.add(new SpoolRecord(sequence++, now, key, bodies.encode(r)));
+        }
+        // under the lock: a stop waits for the append, so every record made is in the spool it drains
+        int appended = spool.append(batch, () -> false);
+        madePerRun.merge(runId, (long) appended, Long::sum);
+    }
+
+    /** A clean stop: waits (bounded) until Kafka acknowledged everything spooled, then closes the clients. */
+    synchronized void stop(Duration timeout) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ((spool.records() > 0 || publisher.inFlight() > 0) && System.nanoTime() < deadline) Thread.sleep(5);
+        publisher.abort();
+        publisherThread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        for (String name : List.of("request-total", "outgoing-byte-total", "record-send-total")) {
+            closedTotals.merge(name, producerTotal(name), Double::sum);
+        }
+        registryCallsClosed += wiring.values().client().requestCount();
+        producer.close(Duration.ofSeconds(10));
+        spool.close();
+        spool = null;
+    }
+
+    /** A producer-level metric of the current producer (requests, bytes, connections), plus those of closed ones. */
+    synchronized double total(String name) {
+        return closedTotals.getOrDefault(name, 0.0) + (spool == null ? 0 : producerTotal(name));
+    }
+
+    private double producerTotal(String name) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : producer.metrics().entrySet()) {
+            if (e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics")
+                    && e.getValue().metricValue() instanceof Number n) sum += n.doubleValue();
+        }
+        return sum;
+    }
+
+    /** Registry calls this host made: every client it created. */
+    synchronized long registryCalls() {
+        return registryCallsClosed + (spool == null ? 0 : wiring.values().client().requestCount());
+    }
+
+    synchronized boolean drained() {
+        return spool == null || spool.records() == 0 && publisher.inFlight() == 0;
+    }
+
+    String machineId() {
+        return machineId;
+    }
+
+    Map<String, Long> madePerRun() {
+        return Map.copyOf(madePerRun);
+    }
+
+    synchronized int producersCreated() {
+        return producersCreated;
+    }
+}

@@ -1,0 +1,119 @@
+package io.mqtap.bench.fleet;
+
+import io.mqtap.avro.MqOpen;
+import io.mqtap.registry.RegistryConfig;
+import io.mqtap.registry.serde.AvroDeserializer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Reads the topic back from the start while the fleet runs, decoding each record through the registry: which
+ * (machineId, runId, sequence) arrived, how often, and how long after the event. The ground truth the bench checks.
+ */
+final class FleetReadBack implements Runnable, AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final AvroDeserializer<MqOpen> values = new AvroDeserializer<>();
+    private final String topic;
+    /** "machineId/runId" -> sequences seen. */
+    private final Map<String, BitSet> seen = new HashMap<>();
+    private long records, duplicates, unreadable;
+    private long[] latencyMillis = new long[1 << 16];
+    private int latencies;
+    private volatile boolean stop;
+
+    FleetReadBack(String bootstrapServers, String registryUrl, String topic) {
+        this.topic = topic;
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        values.configure(Map.of(RegistryConfig.URL, registryUrl, RegistryConfig.SPECIFIC_READER, true), false);
+    }
+
+    @Override
+    public void run() {
+        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        while (!stop) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                long now = System.currentTimeMillis();
+                MqOpen e;
+                try {
+                    e = values.deserialize(topic, r.value());
+                } catch (RuntimeException ex) {
+                    synchronized (this) {
+                        unreadable++;
+                    }
+                    continue;
+                }
+                synchronized (this) {
+                    records++;
+                    BitSet s = seen.computeIfAbsent(e.getMachineId() + "/" + e.getRunId(), k -> new BitSet());
+                    int seq = (int) e.getSequence();
+                    if (s.get(seq)) duplicates++;
+                    s.set(seq);
+                    if (latencies == latencyMillis.length) latencyMillis = Arrays.copyOf(latencyMillis, latencies * 2);
+                    latencyMillis[latencies++] = now - r.timestamp(); // the record's time is the event's
+                }
+            }
+        }
+    }
+
+    /** Distinct records of one host's run that arrived. */
+    synchronized long distinct(String machineId, String runId) {
+        BitSet s = seen.get(machineId + "/" + runId);
+        return s == null ? 0 : s.cardinality();
+    }
+
+    /** True when every sequence below {@code made} of that run arrived. */
+    synchronized boolean complete(String machineId, String runId, long made) {
+        BitSet s = seen.get(machineId + "/" + runId);
+        return made == 0 || s != null && s.nextClearBit(0) >= made;
+    }
+
+    synchronized long records() {
+        return records;
+    }
+
+    synchronized long duplicates() {
+        return duplicates;
+    }
+
+    synchronized long unreadable() {
+        return unreadable;
+    }
+
+    /** The q-quantile of event-to-consumer latency, ms. */
+    synchronized long latencyQuantile(double q) {
+        if (latencies == 0) return -1;
+        long[] sorted = Arrays.copyOf(latencyMillis, latencies);
+        Arrays.sort(sorted);
+        return sorted[Math.min(latencies - 1, (int) Math.floor(q * latencies))];
+    }
+
+    synchronized String runs() {
+        return seen.keySet().stream().sorted().limit(3).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+    }
+
+    void closeConsumer() {
+        consumer.close(Duration.ofSeconds(5));
+        values.close();
+    }
+}
