@@ -4,6 +4,7 @@ import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.streams.avro.CompletenessKind;
 import io.mqtap.streams.avro.MqOpenCompleteness;
+import io.mqtap.streams.avro.internal.LifeFact;
 import io.mqtap.streams.avro.internal.RunProgress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,21 +17,25 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Which records of each producer run have arrived. Sequences are contiguous per run from 0, and one host's
- * records stay in order on one partition, so a jump from the highest sequence seen to a higher one is a gap
- * (reported at once, {@code GAP}); a sequence inside an open gap that arrives later closes that part of the
- * gap; one seen before is a duplicate. Each stats record of the run is reconciled with what has been seen
- * ({@code RECONCILIATION}). Input: MqOpen and MqOpenStats of one host, keyed by machine id.
+ * Which records of each producer run have arrived. Sequences are contiguous per run from 0 across every record type
+ * (MqOpen and the records of the rest of a queue's life share one counter), so a jump from the highest sequence seen
+ * to a higher one opens a gap; a sequence inside an open gap that arrives later closes that part of it; one seen
+ * before is a duplicate. One type's records stay in order on its topic's partition, but the types come from several
+ * topics, so a gap is reported ({@code GAP}) only once it has stayed open for {@code gapGrace} of event time (0: at
+ * once). Each stats record of the run is reconciled with what has been seen ({@code RECONCILIATION}, every open gap
+ * counted). Input: MqOpen, LifeFact (the other records) and MqOpenStats of one host, keyed by machine id.
  */
 final class CompletenessMonitor implements Processor<String, SpecificRecord, String, MqOpenCompleteness> {
     static final String STORE = "run-progress";
 
     private final int maxGaps;
+    private final long gapGraceMicros;
     private KeyValueStore<String, RunProgress> runs;
     private ProcessorContext<String, MqOpenCompleteness> context;
 
-    CompletenessMonitor(int maxGaps) {
+    CompletenessMonitor(int maxGaps, java.time.Duration gapGrace) {
         this.maxGaps = maxGaps;
+        this.gapGraceMicros = gapGrace.toNanos() / 1000;
     }
 
     @Override
@@ -42,46 +47,85 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
     @Override
     public void process(Record<String, SpecificRecord> record) {
         if (record.value() instanceof MqOpen e) {
-            onEvent(record, e);
+            onEvent(record, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp());
+        } else if (record.value() instanceof LifeFact f) {
+            onEvent(record, f.getHostname(), f.getMachineId(), f.getRunId(), f.getSequence(), f.getTimestamp());
         } else if (record.value() instanceof MqOpenStats s) {
             onStats(record, s);
         }
     }
 
-    private void onEvent(Record<String, SpecificRecord> record, MqOpen e) {
-        String key = e.getMachineId() + "/" + e.getRunId();
+    private static RunProgress fresh(String hostname) {
+        return new RunProgress(hostname, 0L, 0L, 0L, new ArrayList<>(), new ArrayList<>(), 0L, new ArrayList<>(), new ArrayList<>());
+    }
+
+    private void onEvent(Record<String, SpecificRecord> record, String hostname, String machineId, String runId, long s,
+                         Instant timestamp) {
+        String key = machineId + "/" + runId;
         RunProgress p = runs.get(key);
         if (p == null) {
-            p = new RunProgress(e.getHostname(), 0L, 0L, 0L, new ArrayList<>(), new ArrayList<>(), 0L);
+            p = fresh(hostname);
         }
-        p.setHostname(e.getHostname());
-        long s = e.getSequence();
+        p.setHostname(hostname);
         long next = p.getNextExpected();
         if (s == next) {
             p.setNextExpected(s + 1);
             p.setSeen(p.getSeen() + 1);
         } else if (s > next) {
-            addGap(p, next, s - 1);
+            addGap(p, next, s - 1, EventTime.micros(timestamp));
             p.setNextExpected(s + 1);
             p.setSeen(p.getSeen() + 1);
-            context.forward(record.withKey(e.getMachineId()).withValue(
-                    report(CompletenessKind.GAP, e.getHostname(), e.getMachineId(), e.getRunId(), e.getTimestamp(), p)
-                            .setFromSequence(next).setToSequence(s - 1).setMissing(s - next).setComplete(false)
-                            .build()));
         } else if (fillGap(p, s)) {
             p.setSeen(p.getSeen() + 1);
         } else {
             p.setDuplicates(p.getDuplicates() + 1);
         }
+        reportDueGaps(record, p, hostname, machineId, runId, timestamp);
+        trim(record, p, hostname, machineId, runId, timestamp);
         runs.put(key, p);
+    }
+
+    /** Gives up the oldest gaps beyond maxGaps: their records are counted as missing for good (reported first). */
+    private void trim(Record<String, SpecificRecord> record, RunProgress p, String hostname, String machineId, String runId,
+                      Instant now) {
+        while (p.getGapStarts().size() > maxGaps) {
+            long from = p.getGapStarts().get(0), to = p.getGapEnds().get(0);
+            if (!p.getGapReported().get(0)) {
+                context.forward(record.withKey(machineId).withValue(
+                        report(CompletenessKind.GAP, hostname, machineId, runId, now, p)
+                                .setFromSequence(from).setToSequence(to).setMissing(to - from + 1).setComplete(false).build()));
+            }
+            p.setGapsDropped(p.getGapsDropped() + to - from + 1);
+            p.getGapStarts().remove(0);
+            p.getGapEnds().remove(0);
+            p.getGapOpenedAt().remove(0);
+            p.getGapReported().remove(0);
+        }
+    }
+
+    /** GAP reports for the gaps open for gapGrace of event time (and not reported yet). */
+    private void reportDueGaps(Record<String, SpecificRecord> record, RunProgress p, String hostname, String machineId,
+                               String runId, Instant now) {
+        long at = EventTime.micros(now);
+        for (int i = 0; i < p.getGapStarts().size(); i++) {
+            if (p.getGapReported().get(i) || at - p.getGapOpenedAt().get(i) < gapGraceMicros) continue;
+            long from = p.getGapStarts().get(i), to = p.getGapEnds().get(i);
+            p.getGapReported().set(i, true);
+            context.forward(record.withKey(machineId).withValue(
+                    report(CompletenessKind.GAP, hostname, machineId, runId, now, p)
+                            .setFromSequence(from).setToSequence(to).setMissing(to - from + 1).setComplete(false).build()));
+        }
     }
 
     private void onStats(Record<String, SpecificRecord> record, MqOpenStats st) {
         String key = st.getMachineId() + "/" + st.getRunId();
         RunProgress p = runs.get(key);
         if (p == null) {
-            p = new RunProgress(st.getHostname(), 0L, 0L, 0L, new ArrayList<>(), new ArrayList<>(), 0L);
+            p = fresh(st.getHostname());
         }
+        normalize(p);
+        reportDueGaps(record, p, st.getHostname(), st.getMachineId(), st.getRunId(), st.getTimestamp());
+        runs.put(key, p);
         long missing = missing(p);
         long highest = p.getNextExpected() - 1;
         Map<String, Long> kernelLosses = kernelLosses(st);
@@ -141,21 +185,27 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         return n;
     }
 
-    private void addGap(RunProgress p, long from, long to) {
+    private void addGap(RunProgress p, long from, long to, long openedAtMicros) {
+        normalize(p);
         p.getGapStarts().add(from);
         p.getGapEnds().add(to);
-        while (p.getGapStarts().size() > maxGaps) {
-            // the oldest gap is given up on: its records are counted as missing for good
-            p.setGapsDropped(p.getGapsDropped() + p.getGapEnds().get(0) - p.getGapStarts().get(0) + 1);
-            p.getGapStarts().remove(0);
-            p.getGapEnds().remove(0);
-        }
+        p.getGapOpenedAt().add(openedAtMicros);
+        p.getGapReported().add(false);
+    }
+
+    /** State written before the gaps had times: each open gap counts as opened long ago and reported. */
+    private static void normalize(RunProgress p) {
+        while (p.getGapOpenedAt().size() < p.getGapStarts().size()) p.getGapOpenedAt().add(Long.MIN_VALUE / 2);
+        while (p.getGapReported().size() < p.getGapStarts().size()) p.getGapReported().add(true);
     }
 
     /** Removes {@code s} from the open gap holding it; false when no open gap holds it (a duplicate). */
     private static boolean fillGap(RunProgress p, long s) {
+        normalize(p);
         var starts = p.getGapStarts();
         var ends = p.getGapEnds();
+        var opened = p.getGapOpenedAt();
+        var reported = p.getGapReported();
         for (int i = 0; i < starts.size(); i++) {
             long a = starts.get(i);
             long b = ends.get(i);
@@ -165,14 +215,19 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
             if (a == b) {
                 starts.remove(i);
                 ends.remove(i);
+                opened.remove(i);
+                reported.remove(i);
             } else if (s == a) {
                 starts.set(i, a + 1);
             } else if (s == b) {
                 ends.set(i, b - 1);
             } else {
+                // the two parts keep when the gap opened and whether it was reported
                 ends.set(i, s - 1);
                 starts.add(i + 1, s + 1);
                 ends.add(i + 1, b);
+                opened.add(i + 1, opened.get(i));
+                reported.add(i + 1, reported.get(i));
             }
             return true;
         }

@@ -1,8 +1,8 @@
 package io.mqtap.streams;
 
-import io.mqtap.avro.MqOpen;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,29 +10,39 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Passes each MqOpen once by its dedup key {@code (machineId, runId, sequence)}: mqtap delivers at-least-once, and a
+ * Passes each record (MqOpen, or a fact of the rest of a queue's life) once by its dedup key
+ * {@code (machineId, runId, sequence)}: mqtap delivers at-least-once, and a
  * record sent again (its acknowledgement was lost, or the producer was killed before it saved it) has the same key and
  * the same event time. Keys are remembered for {@link #WINDOW} of event time around each record; a copy arriving
  * after the stream has moved on further than that is passed again. Input keyed by machine id (one host per task).
  */
-final class Deduplicator implements Processor<String, MqOpen, String, MqOpen> {
+final class Deduplicator<V> implements Processor<String, V, String, V> {
     static final String STORE = "dedup-keys";
+    /** The store of the queue-life facts' keys (a sequence is unique across the record types of a run). */
+    static final String LIFE_STORE = "life-dedup-keys";
     /** How far apart in event time a copy is still recognised; the store keeps twice that. */
     static final Duration WINDOW = Duration.ofMinutes(10);
 
+    private final String store;
+    private final Function<V, String> dedupKey;
     private WindowStore<String, Long> seen;
-    private ProcessorContext<String, MqOpen> context;
+    private ProcessorContext<String, V> context;
 
-    @Override
-    public void init(ProcessorContext<String, MqOpen> context) {
-        this.context = context;
-        this.seen = context.getStateStore(STORE);
+    /** {@code dedupKey}: "machineId/runId/sequence" of a record. */
+    Deduplicator(String store, Function<V, String> dedupKey) {
+        this.store = store;
+        this.dedupKey = dedupKey;
     }
 
     @Override
-    public void process(Record<String, MqOpen> record) {
-        MqOpen e = record.value();
-        String key = e.getMachineId() + "/" + e.getRunId() + "/" + e.getSequence();
+    public void init(ProcessorContext<String, V> context) {
+        this.context = context;
+        this.seen = context.getStateStore(store);
+    }
+
+    @Override
+    public void process(Record<String, V> record) {
+        String key = dedupKey.apply(record.value());
         long t = record.timestamp();
         try (WindowStoreIterator<Long> it = seen.fetch(key, Instant.ofEpochMilli(t - WINDOW.toMillis()),
                 Instant.ofEpochMilli(t + WINDOW.toMillis()))) {

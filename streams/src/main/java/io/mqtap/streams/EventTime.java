@@ -7,8 +7,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
- * Event time for windows: when the call happened ({@code MqOpen.timestamp}) or the counters were read
- * ({@code MqOpenStats.timestamp}), not when Kafka got the record; anything else keeps its record timestamp.
+ * Event time for windows: when the call happened ({@code MqOpen.timestamp} and the other records' {@code timestamp};
+ * MqAccess: its window's end) or the counters were read ({@code MqOpenStats.timestamp}), not when Kafka got the record;
+ * anything else keeps its record timestamp.
  */
 public final class EventTime implements TimestampExtractor {
     @Override
@@ -19,6 +20,11 @@ public final class EventTime implements TimestampExtractor {
         }
         if (v instanceof MqOpenStats s && s.getTimestamp() != null) {
             return s.getTimestamp().toEpochMilli();
+        }
+        // the records of the rest of a queue's life (and internal facts) all carry their event time as "timestamp"
+        if (v instanceof org.apache.avro.generic.IndexedRecord r && r.getSchema().getField("timestamp") != null
+                && r.get(r.getSchema().getField("timestamp").pos()) instanceof Instant t) {
+            return t.toEpochMilli();
         }
         return record.timestamp() >= 0 ? record.timestamp() : partitionTime;
     }

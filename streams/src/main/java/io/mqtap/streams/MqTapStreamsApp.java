@@ -19,6 +19,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,10 @@ public final class MqTapStreamsApp {
         }
         KafkaStreams streams = create(settings);
         CountDownLatch stopped = new CountDownLatch(1);
+        QueueQueries queries = queries(streams, settings);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");
+            if (queries != null) queries.close();
             streams.close(Duration.ofSeconds(30));
             stopped.countDown();
         }, "mqtap-streams-stop"));
@@ -66,6 +69,17 @@ public final class MqTapStreamsApp {
         if (streams.state() == KafkaStreams.State.ERROR) {
             System.exit(1);
         }
+    }
+
+    /**
+     * The queue table's HTTP server ({@code mqtap.queries.listen}), or null when it is off; this instance is the one
+     * {@code application.server} names.
+     */
+    static QueueQueries queries(KafkaStreams streams, StreamsSettings settings) throws IOException {
+        String listen = settings.queriesListen();
+        if (listen == null) return null;
+        String self = settings.streamsProperties().getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        return QueueQueries.start(streams, listen, self == null || self.isBlank() ? null : HostInfo.buildFromEndpoint(self));
     }
 
     /** Builds and starts the application; the caller closes it. */

@@ -8,6 +8,7 @@ import io.mqtap.streams.avro.MqOpenAlertSeverity;
 import io.mqtap.streams.avro.MqOpenAlertType;
 import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.MqOpenCounts;
+import io.mqtap.streams.avro.internal.LifeFact;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
@@ -35,12 +36,18 @@ import org.apache.kafka.streams.state.WindowStore;
  * with the same partition count, so one host's events and stats meet in one task); everything per host hangs
  * off that:
  * <pre>
- * mq-open-events ── by host ─┬─ dedup ─┬─ per-event rules ─────────────────────────► mq-open-alerts
- *                             │         ├─ 1-minute windows ─► counts ─┬────────────► mq-open-counts
- *                             │         │                              └─ rate ─────► mq-open-alerts
- *                             │         └─ EACCES/EPERM by host+process, windows ───► mq-open-alerts
- *                             └─┐ (every copy: duplicates counted)
- * mq-open-stats ─── by host ────┴─ completeness (run progress) ─────────────────────► mq-open-completeness
+ * mq-open-events ── by host ─┬─ dedup ─┬─ per-event rules ───────────────────────────────────────► mq-open-alerts
+ *                             │         ├─ 1-minute windows ─► counts ─┬──────────────────────────► mq-open-counts
+ *                             │         │                              └─ rate ───────────────────► mq-open-alerts
+ *                             │         ├─ EACCES/EPERM by host+process, windows ─────────────────► mq-open-alerts
+ *                             │         └─ facts ─┐
+ * mq-unlink-events  ─┐        │                   ├─ queue keys ─ by queue ─ queue table (KTable) ─► mq-queues (compacted)
+ * mq-notify-events   │        │                   │                                  └──────────────► HTTP /queues
+ * mq-setattr-events  ├─ facts ── by host ─ dedup ─┴─ per-record rules (cross-user write, stale descriptor,
+ * mq-access-events   │        │           │          foreign notify) ──────────────────────────────► mq-open-alerts
+ * mq-transfer-events ┘        │           │
+ *                             └─┐ ┌───────┘ (every copy: duplicates counted)
+ * mq-open-stats ─── by host ────┴─┴─ completeness (run progress, every record type) ──────────────► mq-open-completeness
  * </pre>
  */
 public final class MqTapTopology {
@@ -65,7 +72,8 @@ public final class MqTapTopology {
         // monitor below sees every copy, and counts the copies as duplicates
         b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Deduplicator.STORE,
                 Deduplicator.WINDOW.multipliedBy(2), Deduplicator.WINDOW, false), keys, Serdes.Long()));
-        KStream<String, MqOpen> once = byHost.process(Deduplicator::new, Named.as("dedup"), Deduplicator.STORE);
+        KStream<String, MqOpen> once = byHost.process(() -> new Deduplicator<MqOpen>(Deduplicator.STORE,
+                e -> e.getMachineId() + "/" + e.getRunId() + "/" + e.getSequence()), Named.as("dedup"), Deduplicator.STORE);
 
         // (b) per-event alerts: no state
         once.flatMap((k, e) -> EventRules.alertsFor(e).stream().map(a -> KeyValue.pair(e.getMachineId(), a)).toList(),
@@ -114,12 +122,29 @@ public final class MqTapTopology {
                 .repartition(Repartitioned.<String, MqOpenStats>as("stats-by-host")
                         .withKeySerde(keys).withValueSerde(serdes.stats())
                         .withNumberOfPartitions(s.repartitionPartitions()));
+        // (d) the rest of a queue's life: each topic's records as facts, re-keyed by host once; the table and the
+        // per-record alerts see each fact once (the completeness monitor sees every copy)
+        KStream<String, LifeFact> lifeByHost = QueueLife.facts(b, s, serdes)
+                .selectKey((k, f) -> f.getMachineId(), Named.as("life-by-machine-id"))
+                .repartition(Repartitioned.<String, LifeFact>as("life-by-host")
+                        .withKeySerde(keys).withValueSerde(serdes.lifeFact())
+                        .withNumberOfPartitions(s.repartitionPartitions()));
+        b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Deduplicator.LIFE_STORE,
+                Deduplicator.WINDOW.multipliedBy(2), Deduplicator.WINDOW, false), keys, Serdes.Long()));
+        KStream<String, LifeFact> lifeOnce = lifeByHost.process(() -> new Deduplicator<LifeFact>(Deduplicator.LIFE_STORE,
+                f -> f.getMachineId() + "/" + f.getRunId() + "/" + f.getSequence()), Named.as("life-dedup"), Deduplicator.LIFE_STORE);
+        lifeOnce.flatMap((k, f) -> LifeRules.alertsFor(f).stream().map(a -> KeyValue.pair(f.getMachineId(), a)).toList(),
+                        Named.as("life-rules"))
+                .to(s.alertsTopic(), Produced.with(keys, alerts));
+        QueueLife.table(b, s, serdes, once.mapValues(LifeFacts::of, Named.as("open-facts")).merge(lifeOnce, Named.as("queue-facts")));
+
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CompletenessMonitor.STORE),
                 keys, serdes.runProgress()));
         byHost.<SpecificRecord>mapValues(e -> e, Named.as("events-for-completeness"))
+                .merge(lifeByHost.<SpecificRecord>mapValues(f -> f, Named.as("life-for-completeness")), Named.as("records-for-completeness"))
                 .merge(statsByHost.<SpecificRecord>mapValues(st -> st, Named.as("stats-for-completeness")),
                         Named.as("completeness-input"))
-                .process(() -> new CompletenessMonitor(s.maxTrackedGaps()), Named.as("completeness-monitor"),
+                .process(() -> new CompletenessMonitor(s.maxTrackedGaps(), s.gapGrace()), Named.as("completeness-monitor"),
                         CompletenessMonitor.STORE)
                 .to(s.completenessTopic(), Produced.with(keys, serdes.completeness()));
 

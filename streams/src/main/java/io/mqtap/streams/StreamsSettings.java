@@ -25,7 +25,11 @@ public final class StreamsSettings extends AbstractConfig {
             REPARTITION = "mqtap.repartition.partitions", WINDOW = "mqtap.counts.window", GRACE = "mqtap.grace",
             ALPHA = "mqtap.alert.rate.alpha", MULTIPLIER = "mqtap.alert.rate.multiplier", FLOOR = "mqtap.alert.rate.floor",
             WARMUP = "mqtap.alert.rate.warmup-minutes", PERMISSION_WINDOW = "mqtap.alert.permission.window",
-            PERMISSION_THRESHOLD = "mqtap.alert.permission.threshold", MAX_GAPS = "mqtap.completeness.max-gaps";
+            PERMISSION_THRESHOLD = "mqtap.alert.permission.threshold", MAX_GAPS = "mqtap.completeness.max-gaps",
+            UNLINKS = "mqtap.topic.unlinks", NOTIFIES = "mqtap.topic.notifies", SETATTRS = "mqtap.topic.setattrs",
+            ACCESS = "mqtap.topic.access", TRANSFERS = "mqtap.topic.transfers", QUEUES = "mqtap.topic.queues",
+            MAX_OPENERS = "mqtap.queues.max-openers", QUERIES_LISTEN = "mqtap.queries.listen",
+            GAP_GRACE = "mqtap.completeness.gap-grace";
 
     /** An ISO-8601 duration or a number of milliseconds, at least {@code min} long. */
     private static ConfigDef.Validator duration(Duration min) {
@@ -62,7 +66,21 @@ public final class StreamsSettings extends AbstractConfig {
             .define(PERMISSION_THRESHOLD, Type.LONG, 20L, Range.atLeast(1), Importance.LOW,
                     "EACCES/EPERM failures of one process in one window that make a burst.")
             .define(MAX_GAPS, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
-                    "Open gaps tracked per run before the oldest are given up (counted as missing for good).");
+                    "Open gaps tracked per run before the oldest are given up (counted as missing for good).")
+            .define(GAP_GRACE, Type.STRING, "PT10S", duration(Duration.ZERO), Importance.LOW,
+                    "How long (event time) a gap in a run's sequence may stay open before it is reported: a run's records come "
+                            + "from several topics, so they arrive interleaved, not in sequence order.")
+            .define(UNLINKS, Type.STRING, "mq-unlink-events", Importance.HIGH, "The producer's MqUnlink topic.")
+            .define(NOTIFIES, Type.STRING, "mq-notify-events", Importance.HIGH, "The producer's MqNotify topic.")
+            .define(SETATTRS, Type.STRING, "mq-setattr-events", Importance.HIGH, "The producer's MqSetAttr topic.")
+            .define(ACCESS, Type.STRING, "mq-access-events", Importance.HIGH, "The producer's MqAccess topic.")
+            .define(TRANSFERS, Type.STRING, "mq-transfer-events", Importance.HIGH, "The producer's MqTransfer topic.")
+            .define(QUEUES, Type.STRING, "mq-queues", Importance.MEDIUM, "The queue table, written here (a compacted topic).")
+            .define(MAX_OPENERS, Type.INT, 64, Range.atLeast(1), Importance.LOW,
+                    "Distinct opening processes the queue table lists per queue (all are counted).")
+            .define(QUERIES_LISTEN, Type.STRING, "127.0.0.1:9095", Importance.MEDIUM,
+                    "host:port of the HTTP server for /queues and /queues/{host}/{name} (port 0 picks one; \"none\" turns it off). "
+                            + "With several instances set application.server to the address the others reach this one at.");
 
     public StreamsSettings(Map<String, String> props) {
         super(DEFINITION, checked(props), false);
@@ -83,6 +101,22 @@ public final class StreamsSettings extends AbstractConfig {
     public String countsTopic() { return getString(COUNTS); }
     public String alertsTopic() { return getString(ALERTS); }
     public String completenessTopic() { return getString(COMPLETENESS); }
+
+    public String unlinksTopic() { return getString(UNLINKS); }
+    public String notifiesTopic() { return getString(NOTIFIES); }
+    public String setattrsTopic() { return getString(SETATTRS); }
+    public String accessTopic() { return getString(ACCESS); }
+    public String transfersTopic() { return getString(TRANSFERS); }
+    public String queuesTopic() { return getString(QUEUES); }
+    /** Distinct opening processes the queue table lists per queue. */
+    public int maxOpeners() { return getInt(MAX_OPENERS); }
+    /** Where the queries' HTTP server listens ("host:port"), or null when it is off. */
+    public String queriesListen() {
+        String v = getString(QUERIES_LISTEN).trim();
+        return v.equalsIgnoreCase("none") ? null : v;
+    }
+    /** How long a gap in a run's sequence may stay open (event time) before it is reported. */
+    public Duration gapGrace() { return parseDuration(GAP_GRACE, getString(GAP_GRACE)); }
 
     /** Partitions of the internal topics that re-key events and stats by host; both get the same count. */
     public int repartitionPartitions() { return getInt(REPARTITION); }

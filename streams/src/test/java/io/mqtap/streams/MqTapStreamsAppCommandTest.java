@@ -37,12 +37,20 @@ class MqTapStreamsAppCommandTest {
                   topic:
                     events: command-test-events
                     stats: command-test-stats
+                    unlinks: command-test-unlinks
+                    notifies: command-test-notifies
+                    setattrs: command-test-setattrs
+                    access: command-test-access
+                    transfers: command-test-transfers
                   repartition:
                     partitions: 1
+                  queries:
+                    listen: 127.0.0.1:0
                 """.formatted(dir.resolve("state")));
         try (var admin = broker.admin()) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("command-test-events", 1, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic("command-test-stats", 1, (short) 1))).all().get();
+            // the producer creates its topics; Kafka Streams refuses to run without its source topics
+            admin.createTopics(java.util.stream.Stream.of("events", "stats", "unlinks", "notifies", "setattrs", "access", "transfers")
+                    .map(t -> new org.apache.kafka.clients.admin.NewTopic("command-test-" + t, 1, (short) 1)).toList()).all().get();
         }
         Path log = dir.resolve("app.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -38,6 +38,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mqtap.streams.avro.MqQueue;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,32 +60,28 @@ class StreamsEndToEndTest {
     private static final String COUNTS = "e2e-counts-" + SUFFIX;
     private static final String ALERTS = "e2e-alerts-" + SUFFIX;
     private static final String COMPLETENESS = "e2e-completeness-" + SUFFIX;
+    private static final String QUEUES = "e2e-queues-" + SUFFIX;
+    private static final String TABLE_EVENTS = "e2e-table-events-" + SUFFIX;
+    private static final String TABLE_ALERTS = "e2e-table-alerts-" + SUFFIX;
+    private static final String TABLE_COMPLETENESS = "e2e-table-completeness-" + SUFFIX;
+    /** the producer's topics of the rest of a queue's life, by setting: each test its own, so one's alerts are not the other's */
+    private static final Map<String, String> LIFE = life("counts"), TABLE_LIFE = life("table");
+
+    private static Map<String, String> life(String test) {
+        return Map.of("mqtap.topic.unlinks", "e2e-" + test + "-unlinks-" + SUFFIX, "mqtap.topic.notifies", "e2e-" + test + "-notifies-" + SUFFIX,
+                "mqtap.topic.setattrs", "e2e-" + test + "-setattrs-" + SUFFIX, "mqtap.topic.access", "e2e-" + test + "-access-" + SUFFIX,
+                "mqtap.topic.transfers", "e2e-" + test + "-transfers-" + SUFFIX);
+    }
 
     @Test
     void countsAlertsAndGapsFlowFromRealTopicsToRealTopics(@TempDir Path stateDir) throws Exception {
         KafkaBroker broker = KafkaBroker.shared();
         SchemaRegistryServer registry = SchemaRegistryServer.shared();
-        try (Admin admin = broker.admin()) {
-            admin.createTopics(List.of(new NewTopic(EVENTS, 2, (short) 1), new NewTopic(STATS, 1, (short) 1),
-                    new NewTopic(COUNTS, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1),
-                    new NewTopic(COMPLETENESS, 1, (short) 1))).all().get();
-        }
-        Map<String, String> config = new HashMap<>();
-        config.put("application.id", "mqtap-streams-e2e-" + SUFFIX);
-        config.put("bootstrap.servers", broker.bootstrapServers());
-        config.put(RegistryConfig.URL, registry.url());
-        config.put("state.dir", stateDir.toString());
-        config.put("replication.factor", "1");
-        config.put("commit.interval.ms", "200");
-        config.put("mqtap.topic.events", EVENTS);
-        config.put("mqtap.topic.stats", STATS);
-        config.put("mqtap.topic.counts", COUNTS);
-        config.put("mqtap.topic.alerts", ALERTS);
-        config.put("mqtap.topic.completeness", COMPLETENESS);
-        config.put("mqtap.repartition.partitions", "2");
-        config.put("mqtap.grace", "PT0S");
+        createTopics(broker);
+        Map<String, String> config = config(broker, registry, stateDir);
 
         KafkaStreams streams = MqTapStreamsApp.start(new StreamsSettings(config));
+
         try {
             await("Kafka Streams RUNNING").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .failFast("Kafka Streams went to ERROR", () -> streams.state() == KafkaStreams.State.ERROR)
@@ -155,6 +157,140 @@ class StreamsEndToEndTest {
             streams.close(Duration.ofSeconds(30));
             streams.cleanUp();
         }
+    }
+
+    /** The queue table of a scripted life, read from the compacted topic and asked over HTTP (interactive queries). */
+    @Test
+    void theQueueTableAnswersOverHttp(@TempDir Path stateDir) throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        SchemaRegistryServer registry = SchemaRegistryServer.shared();
+        createTopics(broker);
+        Map<String, String> config = config(broker, registry, stateDir);
+        config.put("application.id", "mqtap-streams-e2e-table-" + SUFFIX);
+        config.put("mqtap.topic.events", TABLE_EVENTS); // its own: the other test's windows must not see these times
+        config.put("mqtap.topic.alerts", TABLE_ALERTS);
+        config.put("mqtap.topic.completeness", TABLE_COMPLETENESS);
+        config.putAll(TABLE_LIFE);
+        StreamsSettings settings = new StreamsSettings(config);
+        KafkaStreams streams = MqTapStreamsApp.create(settings);
+        streams.start();
+        try (QueueQueries queries = MqTapStreamsApp.queries(streams, settings)) {
+            await("Kafka Streams RUNNING").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .failFast("Kafka Streams went to ERROR", () -> streams.state() == KafkaStreams.State.ERROR)
+                    .until(() -> streams.state() == KafkaStreams.State.RUNNING);
+            Instant t0 = Instant.now().minus(Duration.ofMinutes(5)).truncatedTo(java.time.temporal.ChronoUnit.MICROS); // records carry micros
+            String host = LifeEvents.access(HOST_A, 0, t0, 1, 1, "send", 1, 1, Map.of(), 0, "q").getHostname();
+            try (KafkaProducer<String, Object> p = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
+                    RegistryConfig.URL, registry.url()))) {
+                // LifeEvents name the queue (inode 777) "q" in every record type
+            // create, open by a second user, 1000 sends and 1000 receives, setattr, notify, unlink
+                p.send(new ProducerRecord<>(TABLE_EVENTS, HOST_A, LifeEvents.open(HOST_A, 100, t0, 10, 1000, "q", true)));
+                p.send(new ProducerRecord<>(TABLE_EVENTS, HOST_A, LifeEvents.open(HOST_A, 101, t0.plusSeconds(1), 20, 2000, "q", false)));
+                p.send(new ProducerRecord<>(TABLE_LIFE.get("mqtap.topic.access"), HOST_A,
+                        LifeEvents.access(HOST_A, 102, t0.plusSeconds(10), 20, 2000, "send", 1000, 64_000, Map.of(), 0, "q")));
+                p.send(new ProducerRecord<>(TABLE_LIFE.get("mqtap.topic.access"), HOST_A,
+                        LifeEvents.access(HOST_A, 103, t0.plusSeconds(10), 10, 1000, "receive", 1000, 64_000, Map.of(), 0, "q")));
+                p.send(new ProducerRecord<>(TABLE_LIFE.get("mqtap.topic.setattrs"), HOST_A, LifeEvents.setattr(HOST_A, 104, t0.plusSeconds(11), 10, 1000, 2048L)));
+                p.send(new ProducerRecord<>(TABLE_LIFE.get("mqtap.topic.notifies"), HOST_A, LifeEvents.notify(HOST_A, 105, t0.plusSeconds(12), 20, 2000, "thread")));
+                p.send(new ProducerRecord<>(TABLE_LIFE.get("mqtap.topic.unlinks"), HOST_A, LifeEvents.unlink(HOST_A, 106, t0.plusSeconds(13), 10, 1000, "q", false)));
+                p.flush();
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + queries.port();
+            JsonNode[] row = new JsonNode[1];
+            String[] lastAnswer = {"none yet"};
+            try {
+            await("the queue's row, unlinked").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/queues/" + host + "/q")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                lastAnswer[0] = r.statusCode() + " " + r.body();
+                if (r.statusCode() != 200) return false;
+                row[0] = AvroJson.MAPPER.readTree(r.body()).get(0);
+                return row[0].path("unlinked").asBoolean();
+            });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                String every = http.send(HttpRequest.newBuilder(URI.create(base + "/queues")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                throw new AssertionError("the last answer of /queues/" + host + "/q: " + lastAnswer[0] + " (streams " + streams.state()
+                        + "); /queues: " + every + "; tasks " + streams.metadataForLocalThreads(), e);
+            }
+            JsonNode q = row[0];
+            assertThat(q.path("kernelName").asText()).isEqualTo("/q");
+            assertThat(q.path("machineId").asText()).isEqualTo(HOST_A);
+            assertThat(q.path("createdBy").path("pid").asLong()).isEqualTo(10);
+            assertThat(q.path("openers").asLong()).isEqualTo(2);
+            assertThat(q.path("openedBy")).extracting(n -> n.path("uid").asLong()).containsExactly(1000L, 2000L);
+            assertThat(q.path("sends").asLong()).isEqualTo(1000);
+            assertThat(q.path("receives").asLong()).isEqualTo(1000);
+            assertThat(q.path("sendBytes").asLong()).isEqualTo(64_000);
+            assertThat(q.path("lastSend").path("uid").asLong()).isEqualTo(2000);
+            assertThat(q.path("attributeChanges").asLong()).isEqualTo(1);
+            assertThat(q.path("notifyRegistrations").asLong()).isEqualTo(1);
+            assertThat(q.path("lastNotification").asText()).isEqualTo("thread");
+            assertThat(q.path("unlinkedBy").path("pid").asLong()).isEqualTo(10);
+            assertThat(q.path("firstSeen").asText()).isEqualTo(t0.toString());
+            // the same row by machine id and with the '/', and in the list of all
+            HttpResponse<String> byId = http.send(HttpRequest.newBuilder(URI.create(base + "/queues/" + HOST_A + "/%2Fq")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(AvroJson.MAPPER.readTree(byId.body()).get(0)).isEqualTo(q);
+            HttpResponse<String> all = http.send(HttpRequest.newBuilder(URI.create(base + "/queues")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(AvroJson.MAPPER.readTree(all.body())).contains(q);
+            HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/queues/" + host + "/no-such")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).isEqualTo(404);
+            // the compacted topic's last value for the queue's key is the row
+            List<MqQueue> updates = readUntil(broker, registry, QUEUES, l -> l.stream().anyMatch(u -> u.getUnlinked()));
+            MqQueue last = updates.get(updates.size() - 1);
+            assertThat(last.getSends()).isEqualTo(1000);
+            assertThat(last.getUnlinked()).isTrue();
+        } finally {
+            streams.close(Duration.ofSeconds(30));
+            streams.cleanUp();
+        }
+    }
+
+    private static final Object TOPICS = new Object();
+    private static boolean created;
+
+    /** Every topic the app reads or writes (once per JVM: both tests share them). */
+    private static void createTopics(KafkaBroker broker) throws Exception {
+        synchronized (TOPICS) {
+            if (created) return;
+            List<NewTopic> topics = new ArrayList<>(List.of(new NewTopic(EVENTS, 2, (short) 1), new NewTopic(STATS, 1, (short) 1),
+                    new NewTopic(COUNTS, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1), new NewTopic(COMPLETENESS, 1, (short) 1),
+                    new NewTopic(QUEUES, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")), new NewTopic(TABLE_EVENTS, 2, (short) 1),
+                    new NewTopic(TABLE_ALERTS, 1, (short) 1), new NewTopic(TABLE_COMPLETENESS, 1, (short) 1)));
+            LIFE.values().forEach(t -> topics.add(new NewTopic(t, 2, (short) 1)));
+            TABLE_LIFE.values().forEach(t -> topics.add(new NewTopic(t, 2, (short) 1)));
+            try (Admin admin = broker.admin()) {
+                admin.createTopics(topics).all().get();
+            }
+            created = true;
+        }
+    }
+
+    private static Map<String, String> config(KafkaBroker broker, SchemaRegistryServer registry, Path stateDir) {
+        Map<String, String> config = new HashMap<>();
+        config.put("application.id", "mqtap-streams-e2e-" + SUFFIX);
+        config.put("bootstrap.servers", broker.bootstrapServers());
+        config.put(RegistryConfig.URL, registry.url());
+        config.put("state.dir", stateDir.toString());
+        config.put("replication.factor", "1");
+        config.put("commit.interval.ms", "200");
+        config.put("mqtap.topic.events", EVENTS);
+        config.put("mqtap.topic.stats", STATS);
+        config.put("mqtap.topic.counts", COUNTS);
+        config.put("mqtap.topic.alerts", ALERTS);
+        config.put("mqtap.topic.completeness", COMPLETENESS);
+        config.put("mqtap.repartition.partitions", "2");
+        config.put("mqtap.grace", "PT0S");
+        config.put("mqtap.topic.queues", QUEUES);
+        config.put("mqtap.queries.listen", "127.0.0.1:0");
+        config.putAll(LIFE);
+        return config;
+
     }
 
     private static <T> List<T> readUntil(KafkaBroker broker, SchemaRegistryServer registry, String topic,

@@ -54,7 +54,10 @@ class StreamsSmallHeapTest {
         String events = "hostile-events-" + id, stats = "hostile-stats-" + id, alerts = "hostile-alerts-" + id, dlq = "hostile-dlq-" + id;
         try (var admin = broker.admin()) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String t : List.of(events, stats, alerts, dlq, "hostile-counts-" + id, "hostile-completeness-" + id)) {
+            // the app reads the producer's five queue-life topics too (it does not start without them) and writes mq-queues
+            for (String t : List.of(events, stats, alerts, dlq, "hostile-counts-" + id, "hostile-completeness-" + id,
+                    "hostile-unlinks-" + id, "hostile-notifies-" + id, "hostile-setattrs-" + id, "hostile-access-" + id,
+                    "hostile-transfers-" + id, "hostile-queues-" + id)) {
                 topics.add(new NewTopic(t, 1, (short) 1));
             }
             admin.createTopics(topics).all().get();
@@ -84,9 +87,13 @@ class StreamsSmallHeapTest {
                 auto.offset.reset: earliest
                 errors.dead.letter.queue.topic.name: %s
                 mqtap:
-                  topic: {events: %s, stats: %s, alerts: %s, counts: hostile-counts-%s, completeness: hostile-completeness-%s}
+                  topic: {events: %s, stats: %s, alerts: %s, counts: hostile-counts-%s, completeness: hostile-completeness-%s,
+                          unlinks: hostile-unlinks-%s, notifies: hostile-notifies-%s, setattrs: hostile-setattrs-%s,
+                          access: hostile-access-%s, transfers: hostile-transfers-%s, queues: hostile-queues-%s}
                   repartition: {partitions: 1}
-                """.formatted(id, broker.bootstrapServers(), registry.url(), dir.resolve("state"), dlq, events, stats, alerts, id, id));
+                  queries: {listen: "127.0.0.1:0"}
+                """.formatted(id, broker.bootstrapServers(), registry.url(), dir.resolve("state"), dlq, events, stats, alerts, id, id,
+                id, id, id, id, id, id));
         Path log = dir.resolve("app.log");
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
                 "-cp", System.getProperty("java.class.path"), MqTapStreamsApp.class.getName(), config.toString())

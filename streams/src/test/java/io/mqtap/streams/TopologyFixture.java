@@ -1,11 +1,17 @@
 package io.mqtap.streams;
 
+import io.mqtap.avro.MqAccess;
+import io.mqtap.avro.MqNotify;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
+import io.mqtap.avro.MqSetAttr;
+import io.mqtap.avro.MqTransfer;
+import io.mqtap.avro.MqUnlink;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.MqOpenCounts;
+import io.mqtap.streams.avro.MqQueue;
 import io.mqtap.testkit.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,6 +35,12 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, MqOpenCounts> counts;
     final TestOutputTopic<String, MqOpenAlert> alerts;
     final TestOutputTopic<String, MqOpenCompleteness> completeness;
+    final TestInputTopic<String, MqUnlink> unlinks;
+    final TestInputTopic<String, MqNotify> notifies;
+    final TestInputTopic<String, MqSetAttr> setattrs;
+    final TestInputTopic<String, MqAccess> access;
+    final TestInputTopic<String, MqTransfer> transfers;
+    final TestOutputTopic<String, MqQueue> queues;
     // one registry client for the JVM: its cache keeps each subject's registration to one call per run
     private static MqTapSerdes shared;
 
@@ -47,6 +59,7 @@ final class TopologyFixture implements AutoCloseable {
         config.put("application.id", "mqtap-streams-test");
         config.put("bootstrap.servers", "127.0.0.1:9"); // never connected to: the driver has no broker
         config.put("mqtap.grace", "PT10S");
+        config.put("mqtap.completeness.gap-grace", "PT0S"); // gaps at once, unless a test says otherwise
         config.putAll(overrides);
         StreamsSettings settings = new StreamsSettings(config);
         MqTapSerdes serdes = serdes(settings.registryProperties());
@@ -60,6 +73,12 @@ final class TopologyFixture implements AutoCloseable {
         alerts = driver.createOutputTopic(settings.alertsTopic(), keys.deserializer(), serdes.alert().deserializer());
         completeness = driver.createOutputTopic(settings.completenessTopic(), keys.deserializer(),
                 serdes.completeness().deserializer());
+        unlinks = driver.createInputTopic(settings.unlinksTopic(), keys.serializer(), serdes.unlink().serializer());
+        notifies = driver.createInputTopic(settings.notifiesTopic(), keys.serializer(), serdes.mqNotify().serializer());
+        setattrs = driver.createInputTopic(settings.setattrsTopic(), keys.serializer(), serdes.setAttr().serializer());
+        access = driver.createInputTopic(settings.accessTopic(), keys.serializer(), serdes.access().serializer());
+        transfers = driver.createInputTopic(settings.transfersTopic(), keys.serializer(), serdes.transfer().serializer());
+        queues = driver.createOutputTopic(settings.queuesTopic(), keys.deserializer(), serdes.queue().deserializer());
     }
 
     void pipe(MqOpen e) {
