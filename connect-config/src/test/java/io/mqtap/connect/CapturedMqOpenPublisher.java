@@ -30,6 +30,8 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
                 // one broker: the durability floor lowered for it
                 "kafka: {bootstrapServers: '" + bootstrapServers + "', topic: " + topic + ", minReplication: 1, minInsyncReplicas: 1}",
                 "spool: {dir: '" + dir.resolve("spool") + "'}",
+                // opens only: the count published is then the records in the MqOpen topic
+                "capture: {queueLife: false}",
                 "schemaRegistry: {url: '" + registryUrl + "'}",
                 "server:",
                 "  applicationConnectors: [{type: http, port: 0}]",

@@ -81,11 +81,12 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         pipeline = new CapturePipeline(new CapturePipeline.Parts(host,
                 () -> LeastPrivilege.afterAttach(ProbeEventSource.open(capture.toOptions(), capture.mode(), capture.getBatchEvents()),
                         capture.isDropCapabilities()),
-                producer, config.getKafka().getTopic(), config.getKafka().getStatsTopic(), schema, kafka.values()::schemaId,
+                producer, kafka.topics(), config.getKafka().getStatsTopic(), schema, kafka.values()::schemaId,
                 s -> kafka.values().serialize(config.getKafka().getStatsTopic(), s),
                 () -> TopicProvisioner.ensure(kafka.adminProperties(), config.getKafka()), config.getSpool().toOptions(),
                 pipe.getHandoffCapacity(), pipe.getOverflow(), capture.getBatchEvents(),
-                (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
+                (int) capture.getDrainInterval().toMilliseconds(), Duration.ofMillis(capture.getAccess().getWindow().toMilliseconds()),
+                Duration.ofMillis(pipe.getStatsInterval().toMilliseconds()),
                 Duration.ofMillis(pipe.getShutdownTimeout().toMilliseconds()), config.getPrivacy().nameHmac(), workloads), metrics);
         // a dead pipeline thread, or a Kafka problem only an operator can fix: exit non-zero (the shutdown hook still
         // stops what runs, within shutdownTimeout), so systemd restarts us; the spool keeps what was not sent

@@ -1,14 +1,23 @@
 package io.mqtap.producer.capture;
 
-import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.AccessWindow;
+import io.mqtap.capture.QueueEvent;
 import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
 import java.util.List;
 
 /** Where captured events come from: the kernel probe in production, a scripted source in unit tests. */
 public interface EventSource extends AutoCloseable {
-    /** Adds up to {@code max} ready events to {@code out}, waiting at most the timeout; returns how many. */
-    int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) throws ProbeException;
+    /** Adds up to {@code max} ready events (every call type) to {@code out}, waiting at most the timeout; returns how many. */
+    int drainTo(List<QueueEvent> out, int max, int timeoutMillis) throws ProbeException;
+
+    /**
+     * Closes the current send/receive aggregation window and reads it (MqOpenProbe.flushAccess); null when the source
+     * does not aggregate. Called from the reader thread only.
+     */
+    default AccessWindow flushAccess() throws ProbeException {
+        return null;
+    }
 
     /** Events lost before they got a sequence number (every way, each counted once), since the start. */
     long lostKernel();

@@ -2,7 +2,8 @@ package io.mqtap.producer.capture;
 
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.AttachReport;
-import io.mqtap.capture.MqOpenEvent;
+import io.mqtap.capture.AccessWindow;
+import io.mqtap.capture.QueueEvent;
 import io.mqtap.capture.MqOpenProbe;
 import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
@@ -39,12 +40,18 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
-    public int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) throws ProbeException {
+    public int drainTo(List<QueueEvent> out, int max, int timeoutMillis) throws ProbeException {
         buffer.clear();
         if (max < buffer.capacity() / RawEvent.SIZE) buffer.limit(max * RawEvent.SIZE);
         int n = probe.drain(buffer, timeoutMillis);
-        for (int i = 0; i < n; i++) out.add(RawEvent.decode(buffer, i * RawEvent.SIZE));
+        // every call the probe was asked for (ProbeOptions.queueLife): opens, and the rest of a queue's life
+        for (int i = 0; i < n; i++) out.add(RawEvent.decodeAny(buffer, i * RawEvent.SIZE));
         return n;
+    }
+
+    @Override
+    public AccessWindow flushAccess() throws ProbeException {
+        return probe.flushAccess();
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.mqtap.producer.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDuration;
+import io.mqtap.capture.AccessMode;
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.ProbeOptions;
 import io.mqtap.capture.Transport;
@@ -13,6 +15,7 @@ import jakarta.validation.constraints.Pattern;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** The {@code capture} section: which hooks, which transport, how it is drained, and kernel-side filters. */
 public class CaptureFactory {
@@ -69,6 +72,19 @@ public class CaptureFactory {
     @JsonProperty
     private Filters filters = new Filters();
 
+    /**
+     * The rest of a queue's life besides its opens: mq_unlink, mq_notify, mq_getsetattr (a record each) and send and
+     * receive as {@code access} says. Off: opens only.
+     */
+    @JsonProperty
+    private boolean queueLife = true;
+
+    /** How mq_timedsend and mq_timedreceive are recorded (the other calls of a queue's life are one record each). */
+    @Valid
+    @NotNull
+    @JsonProperty
+    private Access access = new Access();
+
     public boolean isDropCapabilities() { return dropCapabilities; }
     public void setDropCapabilities(boolean v) { dropCapabilities = v; }
     /** Tests of the loss accounting only: simulated kernel failures (all 0, off, by default). */
@@ -91,6 +107,7 @@ public class CaptureFactory {
                 .includeCgroupIds(filters.includeCgroupIds)
                 .excludeCgroupIds(filters.excludeCgroupIds);
         if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
+        b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
                 faultInjection.exitSkipOneIn));
         return b.build();
@@ -120,6 +137,24 @@ public class CaptureFactory {
         @JsonProperty public String namePrefix;
     }
 
+    /**
+     * The {@code capture.access} section. {@code mode}: aggregate (the default: counted in the kernel, one MqAccess
+     * record per process, queue and call every {@code window}), perCall (one MqTransfer record per call, for forensics,
+     * at a cost per call) or off. {@code maxKeys}: entries of the kernel's per-window map (thread, queue, call, result);
+     * calls that find it full are counted as overflow and published as such. {@code maxContexts}: caller snapshots per
+     * window (process and queue); keys beyond them are published without the caller's details.
+     */
+    public static class Access {
+        @NotNull
+        @Pattern(regexp = "(?i)off|aggregate|percall", message = "must be one of off, aggregate, perCall")
+        @JsonProperty public String mode = "aggregate";
+        @NotNull @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS) @JsonProperty public Duration window = Duration.seconds(10);
+        @Min(1) @Max(1 << 20) @JsonProperty public int maxKeys = 4096;
+        @Min(1) @Max(1 << 18) @JsonProperty public int maxContexts = 1024;
+
+        public Duration getWindow() { return window; }
+    }
+
     /** 1 in N mq_open calls behaves as if the kernel failed to store its entry, skipped its entry or its exit (0: never). */
     public static class FaultInjection {
         @Min(0) @JsonProperty public int entryDropOneIn;
@@ -141,6 +176,10 @@ public class CaptureFactory {
     public void setDrainInterval(Duration v) { drainInterval = v; }
     public int getBatchEvents() { return batchEvents; }
     public void setBatchEvents(int v) { batchEvents = v; }
+    public boolean isQueueLife() { return queueLife; }
+    public void setQueueLife(boolean v) { queueLife = v; }
+    public Access getAccess() { return access; }
+    public void setAccess(Access v) { access = v; }
     public Filters getFilters() { return filters; }
     public void setFilters(Filters v) { filters = v; }
     public FaultInjection getFaultInjection() { return faultInjection; }

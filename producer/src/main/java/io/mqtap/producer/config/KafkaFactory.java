@@ -5,7 +5,10 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import io.mqtap.producer.core.RecordType;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The {@code kafka} section: where records go, and any producer property passed through as it is. */
@@ -21,6 +24,27 @@ public class KafkaFactory {
     @NotEmpty
     @JsonProperty
     private String statsTopic = "mq-open-stats";
+
+    /** The topics of the rest of a queue's life, one per record type (README, Records and topics). */
+    @NotEmpty
+    @JsonProperty
+    private String unlinkTopic = "mq-unlink-events";
+
+    @NotEmpty
+    @JsonProperty
+    private String notifyTopic = "mq-notify-events";
+
+    @NotEmpty
+    @JsonProperty
+    private String setattrTopic = "mq-setattr-events";
+
+    @NotEmpty
+    @JsonProperty
+    private String accessTopic = "mq-access-events";
+
+    @NotEmpty
+    @JsonProperty
+    private String transferTopic = "mq-transfer-events";
 
     /** Create the topics when missing (needs CREATE on the cluster); off, a missing topic fails the start. */
     @JsonProperty
@@ -58,6 +82,33 @@ public class KafkaFactory {
     @JsonProperty
     private Map<String, String> properties = new LinkedHashMap<>();
 
+    /** The topic a record type is published to. */
+    public String topicOf(RecordType type) {
+        return switch (type) {
+            case OPEN -> topic;
+            case UNLINK -> unlinkTopic;
+            case NOTIFY -> notifyTopic;
+            case SETATTR -> setattrTopic;
+            case ACCESS -> accessTopic;
+            case TRANSFER -> transferTopic;
+        };
+    }
+
+    /** Every record type's topic, in RecordType order (the stats topic apart). */
+    public List<String> recordTopics() {
+        return Arrays.stream(RecordType.values()).map(this::topicOf).toList();
+    }
+
+    public String getUnlinkTopic() { return unlinkTopic; }
+    public void setUnlinkTopic(String v) { unlinkTopic = v; }
+    public String getNotifyTopic() { return notifyTopic; }
+    public void setNotifyTopic(String v) { notifyTopic = v; }
+    public String getSetattrTopic() { return setattrTopic; }
+    public void setSetattrTopic(String v) { setattrTopic = v; }
+    public String getAccessTopic() { return accessTopic; }
+    public void setAccessTopic(String v) { accessTopic = v; }
+    public String getTransferTopic() { return transferTopic; }
+    public void setTransferTopic(String v) { transferTopic = v; }
     public String getBootstrapServers() { return bootstrapServers; }
     public void setBootstrapServers(String v) { bootstrapServers = v; }
     public String getTopic() { return topic; }

@@ -1,10 +1,10 @@
 package io.mqtap.producer.kafka;
 
-import io.mqtap.avro.MqOpen;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
 import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.core.RecordType;
 import io.mqtap.registry.serde.AvroSerializer;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,10 +39,15 @@ public final class KafkaWiring {
         return values;
     }
 
-    /** Resolves (registering when allowed) both schemas, so the hot path never calls the registry. */
+    /** Resolves (registering when allowed) every record type's schema on its topic and the stats', so the hot path never calls the registry. */
     public void registerSchemas() {
-        values.schemaId(kafka.getTopic(), MqOpen.getClassSchema());
+        for (RecordType t : RecordType.values()) values.schemaId(kafka.topicOf(t), t.schema());
         values.schemaId(kafka.getStatsTopic(), MqOpenStats.getClassSchema());
+    }
+
+    /** Each record type's topic by its schema's full name, for the publisher. */
+    public Publisher.Topics topics() {
+        return name -> kafka.topicOf(RecordType.ofName(name));
     }
 
     /** The producer's connection and security settings, as an Admin client takes them. */

@@ -45,6 +45,12 @@ public final class Publisher implements Runnable {
         int id(String topic, Schema schema);
     }
 
+    /** The topic each record type goes to, by its schema's full name (io.mqtap.avro.MqOpen -> mq-open-events). */
+    @FunctionalInterface
+    public interface Topics {
+        String of(String recordFullName);
+    }
+
     /** One check that Kafka is ready for us (topics exist and are durable enough); throws what is wrong. */
     @FunctionalInterface
     public interface Readiness {
@@ -52,7 +58,7 @@ public final class Publisher implements Runnable {
     }
 
     private final Producer<byte[], byte[]> producer;
-    private final String topic;
+    private final Topics topics;
     private final String runId;
     private final DiskSpool spool;
     private final PipelineMetrics metrics;
@@ -61,7 +67,9 @@ public final class Publisher implements Runnable {
     private final SchemaGate schema;
     private final SchemaIds ids;
     private final Readiness readiness;
-    private final Map<String, Integer> schemaIds = new HashMap<>();
+    /** Where each (writer schema, branch) of the spool goes: its topic and the registry's id there. */
+    private final Map<String, Destination> destinations = new HashMap<>();
+    private final Map<String, Schema> writerSchemas = new HashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long lastAckNanos = System.nanoTime();
     private volatile long waitingSinceNanos;
@@ -69,10 +77,10 @@ public final class Publisher implements Runnable {
     private volatile boolean resend;
     private volatile String notReady = "not started";
 
-    public Publisher(Producer<byte[], byte[]> producer, String topic, String runId, DiskSpool spool, PipelineMetrics metrics,
+    public Publisher(Producer<byte[], byte[]> producer, Topics topics, String runId, DiskSpool spool, PipelineMetrics metrics,
                      DeliveryErrors errors, BootClock clock, SchemaGate schema, SchemaIds ids, Readiness readiness) {
         this.producer = producer;
-        this.topic = topic;
+        this.topics = topics;
         this.runId = runId;
         this.spool = spool;
         this.metrics = metrics;
@@ -164,8 +172,10 @@ public final class Publisher implements Runnable {
 
     private void send(SpoolEntry e) {
         byte[] value;
+        Destination to;
         try {
-            value = frame(e);
+            to = destination(e);
+            value = frame(e, to);
         } catch (SerializationException ex) {
             // the registry could not give this writer schema an id (it is away): read it again later
             errors.resending(ex);
@@ -175,7 +185,7 @@ public final class Publisher implements Runnable {
         inFlight.incrementAndGet();
         if (waitingSinceNanos == 0) waitingSinceNanos = System.nanoTime();
         try {
-            producer.send(new ProducerRecord<>(topic, null, e.timestampMicros() / 1000, e.key(), value), new Delivery(e));
+            producer.send(new ProducerRecord<>(to.topic(), null, e.timestampMicros() / 1000, e.key(), value), new Delivery(e));
         } catch (RecordTooLargeException | InvalidRecordException ex) {
             done();
             givenUp(e, ex);
@@ -188,14 +198,30 @@ public final class Publisher implements Runnable {
         }
     }
 
-    private byte[] frame(SpoolEntry e) {
-        Integer id = schemaIds.get(e.writerSchema());
-        if (id == null) {
-            id = ids.id(topic, new Schema.Parser().parse(e.writerSchema()));
-            schemaIds.put(e.writerSchema(), id);
+    private record Destination(String topic, int schemaId) {}
+
+    /**
+     * The record's topic and schema id: its type is its branch of the segment's writer schema (a union of the record
+     * types; a segment of an older build holds one record schema, branch 0).
+     */
+    private Destination destination(SpoolEntry e) {
+        String key = e.branch() + ":" + e.writerSchema();
+        Destination d = destinations.get(key);
+        if (d == null) {
+            Schema writer = writerSchemas.computeIfAbsent(e.writerSchema(), w -> new Schema.Parser().parse(w));
+            Schema schema = writer.getType() == Schema.Type.UNION ? writer.getTypes().get(e.branch()) : writer;
+            if (writer.getType() != Schema.Type.UNION && e.branch() != 0)
+                throw new IllegalStateException("spool record " + e.index() + " has type " + e.branch() + " but its segment holds one record schema");
+            String topic = topics.of(schema.getFullName());
+            d = new Destination(topic, ids.id(topic, schema));
+            destinations.put(key, d);
         }
+        return d;
+    }
+
+    private static byte[] frame(SpoolEntry e, Destination to) {
         byte[] v = new byte[WireFormat.HEADER_SIZE + e.value().length];
-        WireFormat.writeHeader(v, 0, id);
+        WireFormat.writeHeader(v, 0, to.schemaId());
         System.arraycopy(e.value(), 0, v, WireFormat.HEADER_SIZE, e.value().length);
         return v;
     }

@@ -21,15 +21,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Makes sure the events and stats topics exist (creates them when allowed, or says what is missing), then checks the
- * events topic is as durable as {@code kafka.minReplication} and {@code kafka.minInsyncReplicas} require.
+ * Makes sure the record topics (one per record type) and the stats topic exist (creates them when allowed, or says
+ * what is missing), then checks each record topic is as durable as {@code kafka.minReplication} and {@code kafka.minInsyncReplicas} require.
  * {@link IllegalStateException}: a problem only an operator can fix; anything else: Kafka not reachable yet (retry).
  */
 public final class TopicProvisioner {
     private TopicProvisioner() {}
 
     public static void ensure(Map<String, Object> adminProps, KafkaFactory kafka) throws Exception {
-        List<String> topics = List.of(kafka.getTopic(), kafka.getStatsTopic());
+        List<String> topics = new ArrayList<>(kafka.recordTopics());
+        topics.add(kafka.getStatsTopic());
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -65,9 +66,12 @@ public final class TopicProvisioner {
         }
     }
 
-    /** The events topic's replication factor and min.insync.replicas against the configured floor. */
+    /** Each record topic's replication factor and min.insync.replicas against the configured floor. */
     static void checkDurability(Admin admin, KafkaFactory kafka) throws Exception {
-        String topic = kafka.getTopic();
+        for (String topic : kafka.recordTopics()) checkDurability(admin, kafka, topic);
+    }
+
+    private static void checkDurability(Admin admin, KafkaFactory kafka, String topic) throws Exception {
         TopicDescription d = untilKnown(() -> admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic));
         int rf = d.partitions().stream().mapToInt(p -> p.replicas().size()).min().orElse(0);
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);

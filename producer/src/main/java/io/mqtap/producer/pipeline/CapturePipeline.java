@@ -9,7 +9,7 @@ import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
 import io.mqtap.producer.core.BootClock;
 import io.mqtap.producer.core.HostIdentity;
-import io.mqtap.producer.core.MqOpenMapper;
+import io.mqtap.producer.core.QueueLifeMapper;
 import io.mqtap.producer.core.NameHmac;
 import io.mqtap.producer.core.Workloads;
 import io.mqtap.producer.health.KernelLossWindow;
@@ -57,11 +57,11 @@ public final class CapturePipeline implements Managed {
      * the stats records (both through the registry); {@code readiness} checks Kafka (topics, durability) before the
      * first send; {@code workloads} names containers and pods from the events' cgroups.
      */
-    public record Parts(HostIdentity host, SourceOpener opener, Producer<byte[], byte[]> producer, String topic, String statsTopic,
+    public record Parts(HostIdentity host, SourceOpener opener, Producer<byte[], byte[]> producer, Publisher.Topics topics, String statsTopic,
                         SchemaGate schema, Publisher.SchemaIds ids, Function<MqOpenStats, byte[]> statsSerializer,
                         Publisher.Readiness readiness,
                         DiskSpool.Options spool, int handoffCapacity, OverflowPolicy overflow, int batchEvents, int drainMillis,
-                        Duration statsInterval, Duration shutdownTimeout, NameHmac nameHmac, Workloads workloads) {}
+                        Duration accessWindow, Duration statsInterval, Duration shutdownTimeout, NameHmac nameHmac, Workloads workloads) {}
 
     private final Parts parts;
     private final PipelineMetrics metrics;
@@ -94,9 +94,11 @@ public final class CapturePipeline implements Managed {
         metrics.gauge("handoff.depth", handoff::depth);
         metrics.gauge("lost.kernel", this::lostKernel);
         // each way of loss in the kernel apart (together: lost.kernel), and what the filters left out
-        for (String way : List.of("output", "entryDropped", "entrySkipped", "exitMissed", "openExitMisses", "taskExitMisses"))
+        for (String way : List.of("output", "entryDropped", "entrySkipped", "exitMissed", "openExitMisses", "taskExitMisses", "callMisses"))
             metrics.gauge("lost.kernel." + way, () -> kernelCounter(c -> c.losses().get(way)));
         metrics.gauge("filtered", () -> kernelCounter(ProbeCounters::filtered));
+        // aggregated send/receive keys published without their caller's details (the window's snapshot map was full)
+        metrics.gauge("access.noContext", () -> kernelCounter(ProbeCounters::accessNoContext));
         metrics.gauge("inflight", this::inFlight);
         metrics.gauge("sequence", this::lastSequence);
         metrics.gauge("spool.bytes", () -> spool == null ? 0 : spool.bytes());
@@ -137,10 +139,10 @@ public final class CapturePipeline implements Managed {
                             ? "; " + previousRun.getSinceLastEventMs() + " ms since its last record" : "");
         }
         probeProblem = null;
-        reader = new CaptureReader(source, new MqOpenMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
-                parts.batchEvents(), parts.drainMillis());
+        reader = new CaptureReader(source, new QueueLifeMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
+                parts.batchEvents(), parts.drainMillis(), parts.accessWindow().toMillis());
         spooler = new Spooler(handoff, spool, parts.host().machineId().getBytes(StandardCharsets.UTF_8), metrics);
-        publisher = new Publisher(parts.producer(), parts.topic(), parts.host().runId(), spool, metrics, errors, clock, parts.schema(),
+        publisher = new Publisher(parts.producer(), parts.topics(), parts.host().runId(), spool, metrics, errors, clock, parts.schema(),
                 parts.ids(), parts.readiness());
         CaptureReader rd = reader;
         publisherThread = start(() -> watched(publisher, publisherEnded, "the Kafka publisher thread", () -> null), "mqtap-publisher");
@@ -153,7 +155,10 @@ public final class CapturePipeline implements Managed {
         long every = parts.statsInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleAtFixedRate(lossWindow::sample, 0, 1, TimeUnit.SECONDS);
-        LOG.info("Capturing mq_open with the {} probe; publishing to {} as run {}", source.probe(), parts.topic(), parts.host().runId());
+        // operators and tests wait for this line's start ("Capturing mq_open with the <mode> probe")
+        LOG.info("Capturing mq_open with the {} probe; publishing to {} (the other calls of a queue's life to a topic per "
+                + "record type) as run {}", source.probe(), parts.topics().of(io.mqtap.avro.MqOpen.getClassSchema().getFullName()),
+                parts.host().runId());
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.mqtap.producer.pipeline;
 
-import io.mqtap.avro.MqOpen;
+import org.apache.avro.specific.SpecificRecord;
 import io.mqtap.producer.metrics.PipelineMetrics;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Handoff {
     /** Compared by identity: a list of its own, never one the JDK shares (List.of() is a singleton). */
-    private static final List<MqOpen> END = Collections.unmodifiableList(new ArrayList<>(0));
+    private static final List<SpecificRecord> END = Collections.unmodifiableList(new ArrayList<>(0));
 
-    private final LinkedBlockingQueue<List<MqOpen>> batches = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<List<SpecificRecord>> batches = new LinkedBlockingQueue<>();
     private final Semaphore room;
     private final int capacity;
     private final OverflowPolicy policy;
@@ -31,7 +31,7 @@ public final class Handoff {
     }
 
     /** Hands a batch over; false when it was dropped (and counted) because the queue was full. */
-    public boolean put(List<MqOpen> batch) throws InterruptedException {
+    public boolean put(List<SpecificRecord> batch) throws InterruptedException {
         int n = batch.size();
         if (n == 0) return true;
         if (n > capacity) throw new IllegalArgumentException("batch of " + n + " exceeds hand-off capacity " + capacity);
@@ -46,8 +46,8 @@ public final class Handoff {
     }
 
     /** The next batch, waiting at most the timeout; null on timeout, an empty list after {@link #end()}. */
-    public List<MqOpen> take(long timeout, TimeUnit unit) throws InterruptedException {
-        List<MqOpen> b = batches.poll(timeout, unit);
+    public List<SpecificRecord> take(long timeout, TimeUnit unit) throws InterruptedException {
+        List<SpecificRecord> b = batches.poll(timeout, unit);
         if (b != null && b != END) room.release(b.size());
         return b;
     }
@@ -57,7 +57,7 @@ public final class Handoff {
         batches.add(END);
     }
 
-    public static boolean isEnd(List<MqOpen> batch) {
+    public static boolean isEnd(List<SpecificRecord> batch) {
         return batch == END;
     }
 

@@ -1,6 +1,6 @@
 package io.mqtap.producer.pipeline;
 
-import io.mqtap.avro.MqOpen;
+import io.mqtap.producer.core.RecordType;
 import io.mqtap.producer.kafka.RecordBodies;
 import io.mqtap.producer.metrics.PipelineMetrics;
 import io.mqtap.producer.spool.DiskSpool;
@@ -8,6 +8,7 @@ import io.mqtap.producer.spool.SpoolRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +44,12 @@ public final class Spooler implements Runnable {
         try {
             boolean end = false;
             while (!end) {
-                List<MqOpen> first = handoff.take(100, TimeUnit.MILLISECONDS);
+                List<SpecificRecord> first = handoff.take(100, TimeUnit.MILLISECONDS);
                 if (first == null) continue;
                 if (Handoff.isEnd(first)) break;
                 // group commit: what else is waiting goes into the same append (one write, one fsync)
-                List<MqOpen> batch = new ArrayList<>(first);
-                List<MqOpen> more;
+                List<SpecificRecord> batch = new ArrayList<>(first);
+                List<SpecificRecord> more;
                 while (batch.size() < GROUP_MAX && (more = handoff.take(0, TimeUnit.MILLISECONDS)) != null) {
                     if (Handoff.isEnd(more)) {
                         end = true;
@@ -57,9 +58,10 @@ public final class Spooler implements Runnable {
                     batch.addAll(more);
                 }
                 List<SpoolRecord> records = new ArrayList<>(batch.size());
-                for (MqOpen r : batch) {
-                    long micros = r.getTimestamp().getEpochSecond() * 1_000_000L + r.getTimestamp().getNano() / 1_000;
-                    records.add(new SpoolRecord(r.getSequence(), micros, key, bodies.encode(r)));
+                for (SpecificRecord r : batch) {
+                    java.time.Instant t = RecordType.timestamp(r);
+                    long micros = t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+                    records.add(new SpoolRecord(RecordType.of(r).ordinal(), RecordType.sequence(r), micros, key, bodies.encode(r)));
                 }
                 long droppedBefore = spool.dropped();
                 int appended = spool.append(records, () -> abort);

@@ -15,7 +15,8 @@ import java.util.zip.CRC32C;
  * header:  "MQTSPL01" | u32 header length | u64 first index | u64 created (epoch ms)
  *          | u16 n + run id (UTF-8) | u32 n + writer schema (JSON, UTF-8) | u32 CRC32C of everything before it
  * record:  u32 payload length | u32 CRC32C of the payload | payload
- * payload: u8 type (1: data) | u64 sequence | u64 timestamp (epoch micros) | u16 n + key | value (the rest)
+ * payload: u8 type (1 + the record's branch of the writer schema: a union of the record types, or one record
+ *          whose only branch is 0) | u64 sequence | u64 timestamp (epoch micros) | u16 n + key | value (the rest)
  * </pre>
  * All numbers big-endian. A record is valid when its length is sane and its CRC matches; the first invalid one ends
  * what can be read of the segment.
@@ -23,6 +24,8 @@ import java.util.zip.CRC32C;
 final class Segment {
     static final byte[] MAGIC = "MQTSPL01".getBytes(StandardCharsets.US_ASCII);
     static final byte DATA = 1;
+    /** The most record types a writer schema's union may have (types 1..64); anything above is corruption. */
+    static final int MAX_BRANCH = 63;
     static final int RECORD_OVERHEAD = 4 + 4;
     static final int DATA_FIXED = 1 + 8 + 8 + 2;
     /** Far above any real record; a length beyond it is corruption, not a record. */
@@ -139,7 +142,8 @@ final class Segment {
                 readFully(ch, payload, pos + RECORD_OVERHEAD);
                 crc.reset();
                 crc.update(payload.array(), 0, len);
-                if ((int) crc.getValue() != sum || payload.get(0) != DATA) break;
+                int type = payload.get(0);
+                if ((int) crc.getValue() != sum || type < DATA || type > DATA + MAX_BRANCH) break;
                 lastSeq = payload.getLong(1);
                 lastTs = payload.getLong(9);
                 n++;
@@ -155,7 +159,7 @@ final class Segment {
         int start = out.position();
         out.putInt(len).putInt(0);
         int payloadAt = out.position();
-        out.put(DATA).putLong(r.sequence()).putLong(r.timestampMicros()).putShort((short) r.key().length).put(r.key()).put(r.value());
+        out.put((byte) (DATA + r.branch())).putLong(r.sequence()).putLong(r.timestampMicros()).putShort((short) r.key().length).put(r.key()).put(r.value());
         crc.reset();
         ByteBuffer p = out.duplicate();
         p.position(payloadAt).limit(payloadAt + len);
@@ -170,6 +174,7 @@ final class Segment {
     /** Decodes the data record whose payload starts at the buffer's position (length and CRC already checked). */
     SpoolEntry decode(long index, ByteBuffer payload, int len) {
         int at = payload.position();
+        int branch = payload.get(at) - DATA;
         long seq = payload.getLong(at + 1);
         long ts = payload.getLong(at + 9);
         int keyLen = payload.getShort(at + 17) & 0xffff;
@@ -177,7 +182,7 @@ final class Segment {
         payload.get(at + DATA_FIXED, key);
         byte[] value = new byte[len - DATA_FIXED - keyLen];
         payload.get(at + DATA_FIXED + keyLen, value);
-        return new SpoolEntry(index, seq, ts, key, value, runId, schema);
+        return new SpoolEntry(index, branch, seq, ts, key, value, runId, schema);
     }
 
     static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {

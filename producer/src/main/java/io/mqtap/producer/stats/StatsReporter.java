@@ -90,9 +90,9 @@ public final class StatsReporter {
             s.setLostExitMissed(lost.get("exitMissed"));
             s.setLostUnexamined(lost.get("openExitMisses") + lost.get("taskExitMisses"));
             s.setProgramMisses(known(Map.of("enter", k.missesEnter(), "exit", k.missesExit(), "openExit",
-                    k.missesOpenExit(), "taskExit", k.missesTaskExit(), "create", k.missesCreate())));
+                    k.missesOpenExit(), "taskExit", k.missesTaskExit(), "create", k.missesCreate(), "calls", k.missesCalls())));
             s.setLinkMisses(known(Map.of("enter", k.linkMissesEnter(), "exit", k.linkMissesExit(), "openExit",
-                    k.linkMissesOpenExit(), "create", k.linkMissesCreate())));
+                    k.linkMissesOpenExit(), "create", k.linkMissesCreate(), "calls", k.linkMissesCalls())));
             s.setFiltered(k.filtered());
             s.setQueueUnresolved(k.queueUnresolved());
         }

@@ -71,11 +71,11 @@ class WorkloadsKernelTest {
     }
 
     private MqOpenEvent eventOf(long pid) throws Exception {
-        List<MqOpenEvent> got = new ArrayList<>();
+        List<io.mqtap.capture.QueueEvent> got = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             source.drainTo(got, 256, 50);
-            for (MqOpenEvent e : got) if (e.pid() == pid) return e;
+            for (io.mqtap.capture.QueueEvent e : got) if (e instanceof MqOpenEvent o && o.pid() == pid) return o;
             got.clear();
         }
         throw new AssertionError("no event from pid " + pid);

@@ -51,11 +51,11 @@ class CapturePipelineTest {
 
     private CapturePipeline pipeline(Setup s, PipelineMetrics metrics) {
         HostIdentity host = new HostIdentity("h", "m", "b", s.runId());
-        return new CapturePipeline(new CapturePipeline.Parts(host, s::src, s.kafka(), "events", "stats", s.gate(),
+        return new CapturePipeline(new CapturePipeline.Parts(host, s::src, s.kafka(), name -> "events", "stats", s.gate(),
                 (topic, schema) -> SCHEMA_ID, st -> {
                     statsSent.add(st);
                     return new byte[] {0, 0, 0, 0, 8};
-                }, s.readiness(), s.spool(), s.handoff(), s.overflow(), 64, 5, Duration.ofSeconds(60), s.shutdownTimeout(), null,
+                }, s.readiness(), s.spool(), s.handoff(), s.overflow(), 64, 5, Duration.ofSeconds(10), Duration.ofSeconds(60), s.shutdownTimeout(), null,
                 io.mqtap.producer.core.Workloads.fromCgroups()), metrics);
     }
 

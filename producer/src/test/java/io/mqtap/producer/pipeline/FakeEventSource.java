@@ -29,7 +29,7 @@ final class FakeEventSource implements EventSource {
     }
 
     @Override
-    public int drainTo(List<MqOpenEvent> out, int max, int timeoutMillis) {
+    public int drainTo(List<io.mqtap.capture.QueueEvent> out, int max, int timeoutMillis) {
         RuntimeException fail = failNext;
         if (fail != null) throw fail;
         try {

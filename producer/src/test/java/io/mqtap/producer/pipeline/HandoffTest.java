@@ -15,7 +15,7 @@ class HandoffTest {
         Handoff h = new Handoff(4, OverflowPolicy.BLOCK, new PipelineMetrics(new MetricRegistry()));
         assertThat(Handoff.isEnd(List.of())).as("the JDK's shared empty list is not the end").isFalse();
         h.end();
-        List<MqOpen> end = h.take(1, TimeUnit.SECONDS);
+        List<org.apache.avro.specific.SpecificRecord> end = h.take(1, TimeUnit.SECONDS);
         assertThat(Handoff.isEnd(end)).isTrue();
         assertThat(end).isEmpty();
         assertThat(h.take(0, TimeUnit.SECONDS)).as("nothing after the end").isNull();

@@ -75,6 +75,27 @@ class DiskSpoolTest {
     }
 
     @Test
+    void eachRecordKeepsItsTypeAcrossARestart() throws Exception {
+        String union = "[{\"type\":\"record\",\"name\":\"A\",\"fields\":[]},{\"type\":\"record\",\"name\":\"B\",\"fields\":[]}]";
+        try (DiskSpool spool = DiskSpool.open(options(1 << 20, 4096, FullPolicy.BLOCK), "run-a", union)) {
+            List<SpoolRecord> b = new ArrayList<>();
+            for (int s = 0; s < 10; s++) b.add(new SpoolRecord(s % 2, s, s, KEY, new byte[] {(byte) s}));
+            spool.append(b, () -> false);
+        }
+        // reopened, as after a crash: the type (the writer schema's branch) comes back with every record
+        try (DiskSpool spool = DiskSpool.open(options(1 << 20, 4096, FullPolicy.BLOCK), "run-b", union)) {
+            List<SpoolEntry> all = readAll(spool);
+            assertThat(all).hasSize(10);
+            for (SpoolEntry e : all) {
+                assertThat(e.branch()).as("record " + e.sequence()).isEqualTo((int) (e.sequence() % 2));
+                assertThat(e.writerSchema()).isEqualTo(union);
+            }
+        }
+        assertThatThrownBy(() -> new SpoolRecord(Segment.MAX_BRANCH + 1, 0, 0, KEY, new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aRestartSendsWhatWasNotAcknowledgedFirstAndSaysWhereThePreviousRunEnded() throws Exception {
         try (DiskSpool spool = DiskSpool.open(options(1 << 20, 4096, FullPolicy.BLOCK), "run-a", SCHEMA)) {
             spool.append(batch(0, 100), () -> false);
