@@ -201,6 +201,26 @@ class QueueLifeEndToEndTest {
         assertThat(one.getProcessStartNs() / 10_000_000L).isEqualTo(r.calls("open").get(0).startTicks());
         assertThat(one.getCallsAfterUnlink()).isZero();
         assertThat(got.all(MqTransfer.class)).as("aggregation: no per-call records").isEmpty();
+
+        // ./mqtap tail over every record topic: each line names its record type, the run's lines are its records
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (var values = new io.mqtap.registry.serde.AvroDeserializer<org.apache.avro.generic.IndexedRecord>()) {
+            values.configure(Map.of(io.mqtap.registry.RegistryConfig.URL, registry.url()), false);
+            io.mqtap.producer.cli.TailCommand.tail(new HashMap<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                    "group.id", "tail-" + UUID.randomUUID(), "auto.offset.reset", "earliest", "enable.auto.commit", false)), values,
+                    io.mqtap.producer.cli.TailCommand.DEFAULT_TOPICS, Long.MAX_VALUE, 3_000,
+                    new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), null);
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, Long> types = new java.util.TreeMap<>();
+        for (String line : out.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            var line1 = json.readTree(line);
+            if (line1.path("runId").asText().equals(got.runId())) types.merge(line1.path("type").asText(), 1L, Long::sum);
+        }
+        Map<String, Long> expected = new java.util.TreeMap<>();
+        got.records().forEach(x -> expected.merge(x.getSchema().getName(), 1L, Long::sum));
+        assertThat(types).as("tail's lines of the run, by type").isEqualTo(expected)
+                .containsKeys("MqOpen", "MqUnlink", "MqNotify", "MqSetAttr", "MqAccess");
     }
 
     @Test

@@ -9,7 +9,8 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * Keeps the first record of each dedup key {@code (machineId, runId, sequence)} among the last {@code window} keys
  * seen: delivery is at-least-once, and a record sent again (after a lost acknowledgement or a crash) arrives soon
- * after the first copy in the same partition. Records without those fields (e.g. stats) always pass.
+ * after the first copy in the same partition. The key is unique across the record types (one sequence counter per
+ * run). Stats records (their sequence is the run's last, repeated) and records without those fields always pass.
  */
 public final class Dedup {
     private record Key(int machine, long runHigh, long runLow, long sequence) {}
@@ -35,7 +36,7 @@ public final class Dedup {
         Schema.Field m = s.getField("machineId");
         Schema.Field run = s.getField("runId");
         Schema.Field seq = s.getField("sequence");
-        if (m == null || run == null || seq == null || s.getField("nameRaw") == null) return true;
+        if (m == null || run == null || seq == null || "MqOpenStats".equals(s.getName())) return true;
         UUID u;
         try {
             u = UUID.fromString(String.valueOf(r.get(run.pos())));

@@ -35,10 +35,25 @@ public final class RecordJson {
     private RecordJson() {}
 
     public static String toJson(IndexedRecord record) {
+        return toJson(record, false);
+    }
+
+    /**
+     * As {@link #toJson(IndexedRecord)}; with {@code typed}, the object's first field is {@code "type"}: the record's
+     * name ({@code MqOpen}, {@code MqAccess}, ...), for lines from several topics in one stream.
+     */
+    public static String toJson(IndexedRecord record, boolean typed) {
         StringWriter w = new StringWriter(512);
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.setCharacterEscapes(ESCAPES);
-            write(g, record);
+            if (typed) {
+                g.writeStartObject();
+                g.writeStringField("type", record.getSchema().getName());
+                fields(g, record);
+                g.writeEndObject();
+            } else {
+                write(g, record);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -50,10 +65,7 @@ public final class RecordJson {
             g.writeNull();
         } else if (v instanceof IndexedRecord r) {
             g.writeStartObject();
-            for (Schema.Field f : r.getSchema().getFields()) {
-                g.writeFieldName(f.name());
-                write(g, r.get(f.pos()));
-            }
+            fields(g, r);
             g.writeEndObject();
         } else if (v instanceof ByteBuffer b) {
             g.writeString(hex(b));
@@ -88,6 +100,13 @@ public final class RecordJson {
             g.writeString(v.toString());
         } else {
             g.writeString(v.toString());
+        }
+    }
+
+    private static void fields(JsonGenerator g, IndexedRecord r) throws IOException {
+        for (Schema.Field f : r.getSchema().getFields()) {
+            g.writeFieldName(f.name());
+            write(g, r.get(f.pos()));
         }
     }
 

@@ -22,8 +22,15 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** {@code tail}: prints a topic's records, decoded through the registry, as one JSON object per line. */
+/**
+ * {@code tail}: prints topics' records, decoded through the registry, as one JSON object per line, each with a
+ * {@code type} field naming its record (MqOpen, MqUnlink, MqNotify, MqSetAttr, MqAccess, MqTransfer, MqOpenStats).
+ * By default every record topic the producer writes.
+ */
 public class TailCommand extends Command {
+    /** The producer's record topics by default, one per record type (README, Records and topics). */
+    public static final String DEFAULT_TOPICS = "mq-open-events,mq-unlink-events,mq-notify-events,mq-setattr-events,mq-access-events,mq-transfer-events";
+
     public TailCommand() {
         super("tail", "Print a topic's records as JSON lines, decoded through the Schema Registry");
     }
@@ -32,14 +39,15 @@ public class TailCommand extends Command {
     public void configure(Subparser p) {
         p.addArgument("--bootstrap-servers").dest("bootstrap").setDefault("127.0.0.1:9092").help("Kafka bootstrap servers");
         p.addArgument("--schema-registry-url").dest("registry").setDefault("http://127.0.0.1:8081").help("Schema Registry base URL");
-        p.addArgument("--topic").dest("topic").setDefault("mq-open-events").help("topic to read");
+        p.addArgument("--topic").dest("topic").setDefault(DEFAULT_TOPICS)
+                .help("topic(s) to read, comma-separated (default: every record topic, " + DEFAULT_TOPICS + ")");
         p.addArgument("--from-beginning").dest("fromBeginning").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
                 .help("start at the oldest record instead of the newest");
         p.addArgument("--max-records").dest("max").type(Long.class).setDefault(Long.MAX_VALUE).help("stop after this many records");
         p.addArgument("--timeout-ms").dest("timeout").type(Long.class).setDefault(Long.MAX_VALUE)
                 .help("stop when no record arrived for this long");
         p.addArgument("--dedupe").dest("dedupe").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
-                .help("print each MqOpen record once: skip a record whose (machineId, runId, sequence) was seen among the last "
+                .help("print each record once: skip a record whose (machineId, runId, sequence) was seen among the last "
                         + "--dedupe-window records (delivery is at-least-once)");
         p.addArgument("--dedupe-window").dest("dedupeWindow").type(Integer.class).setDefault(100_000)
                 .help("how many recent dedup keys --dedupe remembers (default 100000)");
@@ -91,24 +99,24 @@ public class TailCommand extends Command {
     }
 
     /** As above; with a {@link Dedup}, a record whose dedup key was already printed is skipped (and not counted in max). */
-    static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
-                     long idleTimeoutMs, PrintStream out, Dedup dedup) {
+    public static long tail(Map<String, Object> props, AvroDeserializer<IndexedRecord> values, String topic, long max,
+                            long idleTimeoutMs, PrintStream out, Dedup dedup) {
         long n = 0;
         long skipped = 0;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
+            c.subscribe(java.util.Arrays.stream(topic.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList());
             long idleSince = System.currentTimeMillis();
             while (n < max && System.currentTimeMillis() - idleSince < idleTimeoutMs) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                     idleSince = System.currentTimeMillis();
                     try {
-                        IndexedRecord rec = values.deserialize(topic, r.value());
+                        IndexedRecord rec = values.deserialize(r.topic(), r.value());
                         if (dedup != null && !dedup.first(rec)) continue;
-                        out.println(RecordJson.toJson(rec));
+                        out.println(RecordJson.toJson(rec, true));
                     } catch (SerializationException e) {
                         skipped++;
                         System.err.printf("mqtap tail: %s offset %d of %s: %s%n", new TopicPartition(r.topic(), r.partition()),
-                                r.offset(), topic, e.getMessage());
+                                r.offset(), r.topic(), e.getMessage());
                     }
                     if (++n >= max) break;
                 }
