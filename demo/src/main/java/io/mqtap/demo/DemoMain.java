@@ -37,6 +37,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class DemoMain {
     private static final String TOPIC = "mq-open-events";
+    /** Every record topic: opens and the rest of a queue's life. */
+    private static final List<String> TOPICS = List.of(io.mqtap.producer.cli.TailCommand.DEFAULT_TOPICS.split(","));
 
     private final DemoOptions opts;
     private final PrintStream out;
@@ -48,6 +50,7 @@ public final class DemoMain {
     private SchemaRegistryServer registry;
     private DemoProducer producer;
     private Process generator;
+    private Thread lifeGenerator;
     private KafkaConsumer<String, byte[]> consumer;
     private Thread reader;
     private LiveView view;
@@ -127,6 +130,9 @@ public final class DemoMain {
             generator = new ProcessBuilder(MqGen.binary(MqGen.GENERATOR).toString(), "--varied", "--rate",
                     Integer.toString(opts.rate()), "--calls", "0", "--duration-ms", Long.toString(TimeUnit.DAYS.toMillis(1)))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            lifeGenerator = new Thread(this::lives, "mqtap-demo-lives");
+            lifeGenerator.setDaemon(true);
+            lifeGenerator.start();
         }
         err.printf("mqtap ready kafka=%s schema-registry=%s topic=%s probe=%s%n", broker.bootstrapServers(), registry.url(), TOPIC, probe);
         err.flush();
@@ -164,15 +170,16 @@ public final class DemoMain {
         AvroDeserializer<GenericRecord> values = new AvroDeserializer<>();
         values.configure(cfg, false);
         consumer = new KafkaConsumer<>(cfg, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(TOPIC));
+        consumer.subscribe(TOPICS);
         reader = new Thread(() -> {
             try {
                 while (true) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         try {
-                            GenericRecord rec = values.deserialize(TOPIC, r.value());
+                            GenericRecord rec = values.deserialize(r.topic(), r.value());
                             view.add(rec);
-                            if (opts.json()) out.println(RecordJson.toJson(rec));
+                            // each line says its record type: the topics' records arrive interleaved
+                            if (opts.json()) out.println(RecordJson.toJson(rec, true));
                         } catch (SerializationException e) {
                             err.println("mqtap demo: undecodable record at offset " + r.offset() + ": " + e.getMessage());
                         }
@@ -187,6 +194,30 @@ public final class DemoMain {
         reader.start();
     }
 
+    /**
+     * Every few seconds, one short life of a queue of the demo's own, so every call shows: open, send and receive (and
+     * their failures), getattr and setattr, notify and its removal, unlink (twice: the second fails).
+     */
+    private void lives() {
+        String name = "mqtap-demo-life-" + ProcessHandle.current().pid();
+        List<String> steps = List.of("open q name=" + name + " oflag=RDWR|CREAT|NONBLOCK attr=4,64", "send q size=32 repeat=3 quiet",
+                "send q size=100", "receive q size=64 repeat=4 quiet", "getattr q", "setattr q nonblock=0", "notify q kind=signal signo=10",
+                "notify q kind=remove", "unlink name=" + name, "unlink name=" + name);
+        try {
+            while (!stop.await(3, TimeUnit.SECONDS)) {
+                Process p = new ProcessBuilder(MqGen.binary(MqGen.LIFE_HELPER).toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                p.getOutputStream().write((String.join("\n", steps) + "\n").getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+                waitQuietly(p);
+            }
+        } catch (IOException e) {
+            err.println("mqtap demo: the queue-life generator stopped: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private StatsReporter.Counters counters() {
         return producer.pipeline().counters();
     }
@@ -198,6 +229,10 @@ public final class DemoMain {
             if (generator != null) {
                 generator.destroy();
                 waitQuietly(generator);
+            }
+            if (lifeGenerator != null) {
+                stop.countDown();
+                lifeGenerator.join(10_000);
             }
             StatsReporter.Counters last = null;
             if (producer != null && producer.server() != null) {

@@ -39,4 +39,25 @@ class LiveViewTest {
         assertThat(s).contains("captured 10, published 6").contains("dropped 1, failed 1, unsent 2 (left in the demo's spool");
         assertThat(view.summary(new StatsReporter.Counters("tracepoint", "", 6, 0, 0, 6, 0, 0, 6, null))).doesNotContain("unsent");
     }
+
+    @Test
+    void everyRecordTypeHasItsLineAndIsCountedByType() {
+        LiveView view = new LiveView("header", true);
+        view.add(io.mqtap.avro.MqUnlink.newBuilder().setHostname("h").setMachineId("m").setBootId("b").setRunId("r").setSequence(1)
+                .setTimestamp(Instant.parse("2026-11-30T10:00:01Z")).setBootTimeNs(2L).setProbe("tracepoint").setApi("mq_unlink")
+                .setCpu(0).setPid(7L).setTid(7L).setPpid(1L).setNsPid(7L).setNsTid(7L).setUid(0L).setGid(0L).setEuid(0L).setFsuid(0L)
+                .setComm("app").setCgroupId(1L).setMntNs(1L).setPidNs(1L).setUserNs(1L).setIpcNs(1L).setProcessStartNs(1L)
+                .setName("orders").setNameRaw(ByteBuffer.wrap("orders".getBytes(StandardCharsets.UTF_8))).setNameTruncated(false)
+                .setReturnValue(-2L).setErrno("ENOENT").build());
+        view.add(io.mqtap.avro.MqAccess.newBuilder().setHostname("h").setMachineId("m").setBootId("b").setRunId("r").setSequence(2)
+                .setTimestamp(Instant.parse("2026-11-30T10:00:10Z")).setProbe("tracepoint").setCall("send")
+                .setWindowStart(Instant.parse("2026-11-30T10:00:00Z")).setWindowEnd(Instant.parse("2026-11-30T10:00:10Z"))
+                .setCalls(1000L).setErrors(java.util.Map.of("EAGAIN", 3L)).setBytes(64_000L).setCallsAfterUnlink(0L).setWithTimeout(0L)
+                .setOverflow(false).setPid(8L).setComm("sender").setKernelName("/orders").build());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 2, 0, 0, 2, 0, 0, 1, null));
+        String screen = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(screen).contains("by record:   MqAccess 1   MqUnlink 1").contains("MqUnlink   pid 7       app             \"orders\"")
+                .contains("-> ENOENT").contains("send     1000 calls, 64000 B on /orders, errors {EAGAIN=3}");
+    }
 }
