@@ -34,8 +34,9 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * (no Kafka), then with jni's plain C reader of the same BPF object (mqtap_c_reader, no JVM) in its
  * place. Then, when bpftrace is installed, the same burst under bpftrace printing four fields. Then what
  * the probe's open hooks cost every other open: a burst of openat+close of a regular file, untraced and
- * with mqtap attached. The last two lines are
- * {@code openat-ratio=<traced/untraced openat calls/s>} and
+ * with mqtap attached. Then what tracing send costs ({@link SendRatio}). The last three lines are
+ * {@code openat-ratio=<traced/untraced openat calls/s>},
+ * {@code send-ratio=<aggregated/untraced sends/s> send-ratio-per-call=<per call/untraced>} and
  * {@code capture-ratio=<traced/untraced calls/s> c-reader-ratio=<same, C reader> calls=<N> received=<N> lost=<N>}
  * for the median of the runs.
  */
@@ -90,6 +91,7 @@ public final class CaptureBench {
         if (ns.getInt("drain_interval_ms") != null) options.drainIntervalMillis(ns.getInt("drain_interval_ms"));
         cReader = ns.getBoolean("c_reader");
         openat = ns.getBoolean("openat");
+        send = ns.getBoolean("send");
         fieldCosts = ns.getBoolean("field_costs");
         if (calls < 1_000_000) System.out.println("note: the reference figure is a burst of at least 1,000,000 calls");
         ProbeOptions opts = options.build();
@@ -120,6 +122,7 @@ public final class CaptureBench {
         System.out.printf(Locale.ROOT, "counters of the median run: %s%n", median.counters());
         if (bpftrace) bpftraceFigure(calls, median.untracedRate());
         if (openat) openatRatio(opts, mode, calls, runs);
+        if (send) SendRatio.run(opts, mode, calls, runs);
         String cRatio = cResults.isEmpty() ? "" : String.format(Locale.ROOT, " c-reader-ratio=%.2f",
                 cResults.get(cResults.size() / 2).ratio());
         System.out.printf(Locale.ROOT, "capture-ratio=%.2f%s calls=%d received=%d lost=%d%n", median.ratio(), cRatio,
@@ -141,6 +144,8 @@ public final class CaptureBench {
                 .help("skip the plain C reader of the same BPF object");
         p.addArgument("--no-openat").dest("openat").action(Arguments.storeFalse())
                 .help("skip what the open hooks cost other opens (openat-ratio)");
+        p.addArgument("--no-send").dest("send").action(Arguments.storeFalse())
+                .help("skip what tracing mq_timedsend costs the sender (send-ratio, aggregated and per call)");
         p.addArgument("--field-costs").action(Arguments.storeTrue())
                 .help("instead: what each group of fields costs inside the programs (their kernel run time)");
         p.addArgument("--decode").choices("full", "pid").setDefault("full")
@@ -156,6 +161,8 @@ public final class CaptureBench {
     static boolean cReader = true;
     /** Also measure what the open hooks cost other opens (off: --no-openat). */
     static boolean openat = true;
+    /** Also measure what tracing send costs (off: --no-send). */
+    static boolean send = true;
 
     static CRun tracedByC(ProbeOptions opts, AttachMode set, long calls, double untracedRate) throws Exception {
         try (CReader c = CReader.start(opts, set)) {
