@@ -105,7 +105,9 @@ public final class RawEvent {
 
     /**
      * Decodes the record at {@code offset} whatever call it is (its {@code api}): an open as {@link #decode}, an unlink,
-     * send, receive, notify or getsetattr as its own event type. Position and limit are not used or changed.
+     * send, receive, notify or getsetattr as its own event type, any other {@code api} as an {@link UnknownCallEvent}
+     * (odd kernel data never throws here: lengths are clamped as in {@link #decode}). Position and limit are not used
+     * or changed.
      */
     public static QueueEvent decodeAny(ByteBuffer buf, int offset) {
         check(buf, offset);
@@ -146,7 +148,7 @@ public final class RawEvent {
                     given ? new MqSetAttrEvent.Attributes(b.getLong(offset + ATTR_FLAGS), b.getLong(offset + ATTR_MAXMSG),
                             b.getLong(offset + ATTR_MSGSIZE), b.getLong(offset + ATTR_CURMSGS)) : null,
                     b.getInt(offset + ATTR_ERROR), ret, queue, unlinked);
-            default -> throw new IllegalArgumentException("record at " + offset + " has an unknown api " + api);
+            default -> new UnknownCallEvent(boot, probe, caller, ret, api);
         };
     }
 

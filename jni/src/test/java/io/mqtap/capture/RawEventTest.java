@@ -217,6 +217,37 @@ class RawEventTest {
         assertThat(RawEvent.decode(b, 0).probe()).isEqualTo(AttachMode.AUTO);
     }
 
+    @Test
+    void aRecordOfAnUnknownCallTypeIsKeptWithItsCallerNotThrown() {
+        ByteBuffer b = ByteBuffer.allocateDirect(2 * RawEvent.SIZE).order(ByteOrder.nativeOrder());
+        write(b, RawEvent.SIZE, "/orders".getBytes(StandardCharsets.US_ASCII), false);
+        b.put(RawEvent.SIZE + RawEvent.API, (byte) 0x7F);
+        QueueEvent e = RawEvent.decodeAny(b, RawEvent.SIZE);
+        assertThat(e).isInstanceOf(UnknownCallEvent.class);
+        UnknownCallEvent u = (UnknownCallEvent) e;
+        assertThat(u.api()).isEqualTo(0x7F);
+        assertThat(u.returnValue()).isEqualTo(-13L);
+        assertThat(u.bootTimeNs()).isEqualTo(123_456_789_000L);
+        assertThat(u.probe()).isEqualTo(AttachMode.TRACEPOINT);
+        assertThat(u.caller().pid()).isEqualTo(0xFFFF_FFF0L);
+        assertThat(u.caller().comm()).isEqualTo("worker");
+        assertThat(u.caller().exe()).isEqualTo("mq_open_helper".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Every api value over a record of all-ones bytes (lengths and flags at their maximum): decoded, never thrown. */
+    @Test
+    void oddBytesInEveryFieldDecodeForEveryApiValue() {
+        ByteBuffer b = ByteBuffer.allocate(RawEvent.SIZE).order(ByteOrder.nativeOrder());
+        for (int api = 0; api < 256; api++) {
+            for (int i = 0; i < RawEvent.SIZE; i++) b.put(i, (byte) 0xFF);
+            b.put(RawEvent.API, (byte) api);
+            QueueEvent e = RawEvent.decodeAny(b, 0);
+            assertThat(e.returnValue()).as("api %d", api).isEqualTo(-1L);
+            boolean known = api >= RawEvent.API_MQ_OPEN && api <= RawEvent.API_FS_UNLINK;
+            assertThat(e instanceof UnknownCallEvent).as("api %d is unknown", api).isEqualTo(!known);
+        }
+    }
+
     /** Every offset and size of RawEvent against offsetof()/sizeof() of the C struct, compiled into libmqtap.so. */
     @Test
     void layoutMatchesTheCHeader() {
