@@ -24,7 +24,7 @@ class LiveViewTest {
                 .setNameRaw(ByteBuffer.wrap("q".getBytes(StandardCharsets.UTF_8))).setNameTruncated(false).setNameChanged(false)
                 .setOflag(0).setFlags(List.of("O_RDONLY")).setMode(0).setReturnValue(3L).build());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 1, 0, 0, 1, 0, 0, 0, null));
+        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 1, 0, 0, 1, 0, 0, 0, null, 0));
         String screen = bytes.toString(StandardCharsets.UTF_8);
         String body = screen.substring("\033[H\033[2J".length()); // the view's own clear-screen sequence comes first
         assertThat(body).contains("ev\\x1b]0;pwn\\x07").contains("\"q\\x1b[2J\\x0d\\x0a\\xe2\\x80\\xae\"")
@@ -35,9 +35,9 @@ class LiveViewTest {
     void theSummarySaysWhatWasLeftUnsentInTheSpool() {
         LiveView view = new LiveView("header", false);
         // captured 10: 6 acknowledged, 1 dropped, 1 failed, 2 never sent
-        String s = view.summary(new StatsReporter.Counters("tracepoint", "", 10, 0, 1, 6, 1, 0, 10, null));
+        String s = view.summary(new StatsReporter.Counters("tracepoint", "", 10, 0, 1, 6, 1, 0, 10, null, 0));
         assertThat(s).contains("captured 10, published 6").contains("dropped 1, failed 1, unsent 2 (left in the demo's spool");
-        assertThat(view.summary(new StatsReporter.Counters("tracepoint", "", 6, 0, 0, 6, 0, 0, 6, null))).doesNotContain("unsent");
+        assertThat(view.summary(new StatsReporter.Counters("tracepoint", "", 6, 0, 0, 6, 0, 0, 6, null, 0))).doesNotContain("unsent");
     }
 
     @Test
@@ -55,7 +55,7 @@ class LiveViewTest {
                 .setCalls(1000L).setErrors(java.util.Map.of("EAGAIN", 3L)).setBytes(64_000L).setCallsAfterUnlink(0L).setWithTimeout(0L)
                 .setOverflow(false).setPid(8L).setComm("sender").setKernelName("/orders").build());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 2, 0, 0, 2, 0, 0, 1, null));
+        view.render(new PrintStream(bytes, true, StandardCharsets.UTF_8), new StatsReporter.Counters("tracepoint", "", 2, 0, 0, 2, 0, 0, 1, null, 0));
         String screen = bytes.toString(StandardCharsets.UTF_8);
         assertThat(screen).contains("by record:   MqAccess 1   MqUnlink 1").contains("MqUnlink   pid 7       app             \"orders\"")
                 .contains("-> ENOENT").contains("send     1000 calls, 64000 B on /orders, errors {EAGAIN=3}");

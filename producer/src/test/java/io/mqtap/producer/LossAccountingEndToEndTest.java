@@ -77,6 +77,7 @@ class LossAccountingEndToEndTest {
                 assertThat(s.getLostKernel()).as("the total is the sum of its parts").isEqualTo(s.getLostOutput()
                         + s.getLostEntryDropped() + s.getLostEntrySkipped() + s.getLostExitMissed() + s.getLostUnexamined());
                 assertThat(s.getFiltered()).isNotNull();
+                assertThat(s.getLostUnreadable()).as("every record the probe delivered was read").isZero();
                 assertThat(s.getProgramMisses()).as("reported by this kernel").containsKeys("enter", "exit", "openExit", "taskExit");
 
                 // ground truth: what Kafka holds of the helper's calls plus what was counted lost is every call

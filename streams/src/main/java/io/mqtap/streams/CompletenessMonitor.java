@@ -157,6 +157,7 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         m.put("entrySkipped", orZero(st.getLostEntrySkipped()));
         m.put("exitMissed", orZero(st.getLostExitMissed()));
         m.put("unexamined", orZero(st.getLostUnexamined()));
+        m.put("unreadable", orZero(st.getLostUnreadable()));
         return m;
     }
 

@@ -108,7 +108,7 @@ class CompletenessMonitorTest {
     /** A version-3 stats record: every way of kernel-side loss apart; any of them makes the run incomplete. */
     @Test
     void everyWayOfKernelLossMakesARunIncomplete() throws Exception {
-        for (String way : java.util.List.of("output", "entryDropped", "entrySkipped", "exitMissed", "unexamined")) {
+        for (String way : java.util.List.of("output", "entryDropped", "entrySkipped", "exitMissed", "unexamined", "unreadable")) {
             try (TopologyFixture f = new TopologyFixture(stateDir.resolve(way), Map.of())) {
                 for (long seq = 0; seq < 3; seq++) f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setSequence(seq).build());
                 MqOpenStats clean = v3(stats(HOST_A, RUN, T0.plusSeconds(10), 2, 3), null);
@@ -119,7 +119,7 @@ class CompletenessMonitorTest {
                 assertThat(out).hasSize(2);
                 assertThat(out.get(0).getComplete()).as("nothing lost yet").isTrue();
                 assertThat(out.get(0).getKernelLosses()).containsOnlyKeys("output", "entryDropped", "entrySkipped",
-                        "exitMissed", "unexamined").allSatisfy((k, v) -> assertThat(v).isZero());
+                        "exitMissed", "unexamined", "unreadable").allSatisfy((k, v) -> assertThat(v).isZero());
                 assertThat(out.get(1).getComplete()).as(way + " lost one").isFalse();
                 assertThat(out.get(1).getKernelLosses()).containsEntry(way, 1L);
                 assertThat(out.get(1).getLostKernel()).isEqualTo(1L);
@@ -134,6 +134,7 @@ class CompletenessMonitorTest {
         s.setLostEntrySkipped("entrySkipped".equals(lostWay) ? 1L : 0L);
         s.setLostExitMissed("exitMissed".equals(lostWay) ? 1L : 0L);
         s.setLostUnexamined("unexamined".equals(lostWay) ? 1L : 0L);
+        s.setLostUnreadable("unreadable".equals(lostWay) ? 1L : 0L);
         s.setLostKernel(lostWay == null ? 0 : 1);
         return s;
     }

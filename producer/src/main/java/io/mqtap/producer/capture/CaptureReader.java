@@ -3,6 +3,7 @@ package io.mqtap.producer.capture;
 import io.mqtap.capture.AccessWindow;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.capture.QueueEvent;
+import io.mqtap.capture.UnknownCallEvent;
 import io.mqtap.producer.core.QueueLifeMapper;
 import io.mqtap.producer.metrics.PipelineMetrics;
 import io.mqtap.producer.pipeline.Handoff;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * The reader thread: drains the kernel buffer a batch at a time, numbers each event as it leaves the buffer (so
  * every later loss is a visible gap), maps it to its record and hands the batch on. Every access window it also
  * reads the kernel's send/receive counts out as MqAccess records, numbered from the same counter, and once more
- * after the probe is detached, so every counted call is published.
+ * after the probe is detached, so every counted call is published. A record it cannot turn into a published one (a
+ * call type it does not know, data the mapper refuses) is skipped without a sequence and counted ({@link #unreadable()},
+ * part of the kernel-side loss): odd kernel data never stops capture.
  */
 public final class CaptureReader implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureReader.class);
@@ -30,6 +33,7 @@ public final class CaptureReader implements Runnable {
     private final int drainMillis;
     private final long accessWindowNanos;
     private final AtomicLong nextSequence = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
     private volatile boolean stopping;
     private volatile Throwable failure;
 
@@ -63,10 +67,13 @@ public final class CaptureReader implements Runnable {
                     continue;
                 }
                 List<SpecificRecord> batch = new ArrayList<>(n);
-                long seq = nextSequence.getAndAdd(n);
-                for (int i = 0; i < n; i++) batch.add(mapper.toRecord(events.get(i), seq + i));
-                metrics.captured.mark(n);
-                metrics.batchSize.update(n);
+                for (int i = 0; i < n; i++) {
+                    SpecificRecord r = toRecord(events.get(i));
+                    if (r != null) batch.add(r);
+                }
+                if (batch.isEmpty()) continue;
+                metrics.captured.mark(batch.size());
+                metrics.batchSize.update(batch.size());
                 handoff.put(batch);
             }
             // the calls counted since the last window, the programs detached: the run's last MqAccess records
@@ -80,6 +87,32 @@ public final class CaptureReader implements Runnable {
         } finally {
             handoff.end();
         }
+    }
+
+    /** The event's record with the next sequence, or null (counted, the sequence not taken) when it can't be made. */
+    private SpecificRecord toRecord(QueueEvent e) {
+        if (e instanceof UnknownCallEvent u) {
+            skipped(u, "a call type this producer does not know (api " + u.api() + ")", null);
+            return null;
+        }
+        long seq = nextSequence.get();
+        SpecificRecord r;
+        try {
+            r = mapper.toRecord(e, seq);
+        } catch (RuntimeException ex) {
+            skipped(e, "data the mapper refused: " + ex, ex);
+            return null;
+        }
+        nextSequence.set(seq + 1); // only this thread numbers records
+        return r;
+    }
+
+    private void skipped(QueueEvent e, String why, Throwable cause) {
+        long n = unreadable.incrementAndGet();
+        // the first, then at each power of ten: a probe newer than the producer would otherwise flood the log
+        if (Long.toString(n).matches("10*"))
+            LOG.warn("Kernel record skipped and counted as lost ({} so far): {}; pid {} comm {} at boot ns {}", n, why,
+                    e.caller().pid(), e.caller().comm(), e.bootTimeNs(), cause);
     }
 
     private void flushAccess() throws ProbeException, InterruptedException {
@@ -97,6 +130,11 @@ public final class CaptureReader implements Runnable {
     public void stop() {
         source.detach();
         stopping = true;
+    }
+
+    /** Records the probe delivered that could not be made into a published record (skipped, no sequence). Any thread. */
+    public long unreadable() {
+        return unreadable.get();
     }
 
     /** The last sequence number assigned, -1 before the first event. */

@@ -71,7 +71,7 @@ public final class CapturePipeline implements Managed {
     private final KernelLossWindow lossWindow;
     private DiskSpool spool;
     private volatile EventSource source;
-    private CaptureReader reader;
+    private volatile CaptureReader reader;
     private Spooler spooler;
     private volatile Publisher publisher;
     private PreviousRun previousRun;
@@ -96,6 +96,8 @@ public final class CapturePipeline implements Managed {
         // each way of loss in the kernel apart (together: lost.kernel), and what the filters left out
         for (String way : List.of("output", "entryDropped", "entrySkipped", "exitMissed", "openExitMisses", "taskExitMisses", "callMisses"))
             metrics.gauge("lost.kernel." + way, () -> kernelCounter(c -> c.losses().get(way)));
+        // records the reader could not make into a published record (an unknown call type): skipped, counted
+        metrics.gauge("lost.kernel.unreadable", this::unreadable);
         metrics.gauge("filtered", () -> kernelCounter(ProbeCounters::filtered));
         // aggregated send/receive keys published without their caller's details (the window's snapshot map was full)
         metrics.gauge("access.noContext", () -> kernelCounter(ProbeCounters::accessNoContext));
@@ -275,11 +277,17 @@ public final class CapturePipeline implements Managed {
         return new StatsReporter.Counters(source == null ? "none" : source.probe(),
                 source == null ? "" : source.probeFeatures(), metrics.captured.getCount(), lostKernel(),
                 metrics.dropped.getCount() + (spool == null ? 0 : spool.dropped()), metrics.published.getCount(),
-                metrics.failed.getCount(), inFlight(), lastSequence(), source == null ? null : source.counters());
+                metrics.failed.getCount(), inFlight(), lastSequence(), source == null ? null : source.counters(), unreadable());
     }
 
+    /** Every call the probe saw that no record will carry: the kernel's own count, plus the records the reader skipped. */
     public long lostKernel() {
-        return source == null ? 0 : source.lostKernel();
+        return (source == null ? 0 : source.lostKernel()) + unreadable();
+    }
+
+    public long unreadable() {
+        CaptureReader r = reader;
+        return r == null ? 0 : r.unreadable();
     }
 
     private long kernelCounter(java.util.function.ToLongFunction<ProbeCounters> which) {

@@ -28,7 +28,8 @@ public final class StatsReporter {
      * apart), null where there is no probe.
      */
     public record Counters(String probe, String probeFeatures, long captured, long lostKernel, long dropped,
-                           long published, long failed, long inFlight, long sequence, ProbeCounters kernel) {}
+                           long published, long failed, long inFlight, long sequence, ProbeCounters kernel,
+                           long unreadable) {}
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -81,6 +82,7 @@ public final class StatsReporter {
         s.setCluster(host.cluster());
         s.setProbeFeatures(c.probeFeatures());
         s.setPreviousRun(previousRun);
+        s.setLostUnreadable(c.unreadable());
         ProbeCounters k = c.kernel();
         if (k != null) {
             Map<String, Long> lost = k.losses();

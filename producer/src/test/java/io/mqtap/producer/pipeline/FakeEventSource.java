@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /** A scripted event source: tests push events in; it counts kernel loss as told. */
 final class FakeEventSource implements EventSource {
-    final LinkedBlockingQueue<MqOpenEvent> queue = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<io.mqtap.capture.QueueEvent> queue = new LinkedBlockingQueue<>();
     volatile long lost;
     volatile boolean detached;
     volatile boolean closed;
@@ -33,7 +33,7 @@ final class FakeEventSource implements EventSource {
         RuntimeException fail = failNext;
         if (fail != null) throw fail;
         try {
-            MqOpenEvent first = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+            io.mqtap.capture.QueueEvent first = queue.poll(timeoutMillis, TimeUnit.MILLISECONDS);
             if (first == null) return 0;
             out.add(first);
             return 1 + queue.drainTo(out, max - 1);

@@ -86,8 +86,13 @@ class CompatibilityGateTest {
     void removingAFieldWithoutDefaultFailsForwardOnly() throws IOException {
         write("MqOpenStats.avsc", read("MqOpenStats.avsc").replaceAll("(?m)^\\s*\\{\"name\": \"dropped\".*\\n", ""));
         assertThat(CompatibilityGate.check(tmp, RELEASED, Level.BACKWARD)).isEmpty();
-        // FULL_TRANSITIVE: against every released version (MqOpenStats-1 to -4), each naming the field
-        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).hasSize(4)
+        // FULL_TRANSITIVE: against every released version (MqOpenStats-1, -2, ...), each naming the field
+        long released;
+        try (var files = Files.list(RELEASED)) {
+            released = files.filter(f -> f.getFileName().toString().matches("MqOpenStats-\\d+\\.avsc")).count();
+        }
+        assertThat(released).isGreaterThanOrEqualTo(5);
+        assertThat(CompatibilityGate.check(tmp, RELEASED, Level.FULL_TRANSITIVE)).hasSize((int) released)
                 .allSatisfy(p -> assertThat(p).contains("released schema cannot read data written with the new one", "field MqOpenStats.dropped"));
     }
 
