@@ -52,8 +52,13 @@ public final class MqOpenGenerator {
 
     /** Starts the generator; the caller reads the result with {@link #await(Process)}. */
     public static Process start(Options o) throws IOException {
+        return start(o, MqGen.binary(MqGen.GENERATOR));
+    }
+
+    /** Starts the generator through {@code binary}: a link to it under a name of the caller's runs under that comm. */
+    public static Process start(Options o, java.nio.file.Path binary) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(MqGen.binary(MqGen.GENERATOR).toString());
+        cmd.add(binary.toString());
         cmd.addAll(o.args());
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
