@@ -79,7 +79,8 @@ final class FleetHost {
         spool = DiskSpool.open(new DiskSpool.Options(spoolDir, 8 << 20, 512 << 10, FsyncPolicy.NEVER, 1000, FullPolicy.BLOCK),
                 runId, RecordBodies.WRITER_SCHEMA);
         SchemaGate gate = new SchemaGate(wiring::registerSchemas, 5_000);
-        publisher = new Publisher(producer, kafka.getTopic(), runId, spool, new PipelineMetrics(new MetricRegistry()),
+        String topic = kafka.getTopic(); // the fleet sends MqOpen only: every record type to the one topic
+        publisher = new Publisher(producer, recordType -> topic, runId, spool, new PipelineMetrics(new MetricRegistry()),
                 new DeliveryErrors(), clock, gate, wiring.values()::schemaId, () -> { });
         publisherThread = new Thread(publisher, "fleet-publisher-" + index);
         publisherThread.setDaemon(true);
