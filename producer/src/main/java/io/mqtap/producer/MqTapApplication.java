@@ -7,6 +7,7 @@ import io.dropwizard.core.setup.Environment;
 import io.mqtap.producer.admin.OperatorEndpoints;
 import io.mqtap.producer.capture.LeastPrivilege;
 import io.mqtap.producer.capture.ProbeEventSource;
+import io.mqtap.producer.cli.RegisterSchemasCommand;
 import io.mqtap.producer.cli.TailCommand;
 import io.mqtap.producer.config.CaptureFactory;
 import io.mqtap.producer.config.ConfigFile;
@@ -57,6 +58,7 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         bootstrap.setConfigurationSourceProvider(configFile.remembering(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new SecretSubstitutor())));
         bootstrap.addCommand(new TailCommand());
+        bootstrap.addCommand(new RegisterSchemasCommand());
     }
 
     @Override

@@ -6,8 +6,11 @@ import io.mqtap.producer.config.SchemaRegistryFactory;
 import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.producer.core.RecordType;
 import io.mqtap.registry.serde.AvroSerializer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,8 +44,18 @@ public final class KafkaWiring {
 
     /** Resolves (registering when allowed) every record type's schema on its topic and the stats', so the hot path never calls the registry. */
     public void registerSchemas() {
-        for (RecordType t : RecordType.values()) values.schemaId(kafka.topicOf(t), t.schema());
-        values.schemaId(kafka.getStatsTopic(), MqOpenStats.getClassSchema());
+        schemas(kafka).forEach(ts -> values.schemaId(ts.topic(), ts.schema()));
+    }
+
+    /** A writer schema and the topic it is written to (its subject follows from the subject name strategy). */
+    public record TopicSchema(String topic, Schema schema) {}
+
+    /** Every writer schema this build sends, on its topic: each record type's, then the stats'. */
+    public static List<TopicSchema> schemas(KafkaFactory kafka) {
+        List<TopicSchema> all = new ArrayList<>();
+        for (RecordType t : RecordType.values()) all.add(new TopicSchema(kafka.topicOf(t), t.schema()));
+        all.add(new TopicSchema(kafka.getStatsTopic(), MqOpenStats.getClassSchema()));
+        return all;
     }
 
     /** Each record type's topic by its schema's full name, for the publisher. */
