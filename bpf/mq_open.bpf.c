@@ -40,6 +40,9 @@ const volatile __u8 has_create_hook = 0;
 const volatile __u32 inject_entry_drop = 0;
 const volatile __u32 inject_entry_skip = 0;
 const volatile __u32 inject_exit_skip = 0;
+/* and 1 in N queue opens through the filesystem (after the filters), or thread exits with a call pending, are skipped */
+const volatile __u32 inject_open_exit_skip = 0;
+const volatile __u32 inject_task_exit_skip = 0;
 
 /* filter map values: bit flags, so one map serves include and exclude */
 #define FILTER_INCLUDE 1
@@ -651,8 +654,14 @@ int BPF_PROG(task_exit)
 {
 	struct pending *p = pending_get(current_task(), 0);
 
-	if (p && p->state == ST_ACTIVE)
-		count(MQ_OPEN_CTR_EXIT_MISSED);
+	if (p && p->state == ST_ACTIVE) {
+		if (inject_task_exit_skip && bpf_get_prandom_u32() % inject_task_exit_skip == 0)
+			/* as if the kernel skipped this program: its miss is the only count (the entry is still
+			 * cleared, so a later thread with this id, in the fallback's hash, does not count it again) */
+			count(MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP);
+		else
+			count(MQ_OPEN_CTR_EXIT_MISSED);
+	}
 	if (p) {
 		p->state = ST_NONE;
 		pending_done();
@@ -843,6 +852,10 @@ static __always_inline int on_open_exit(void *ctx, long ret, int sys, struct ope
 	count(MQ_OPEN_CTR_FS_OPENS);
 	if (task_filtered()) {
 		count(MQ_OPEN_CTR_FILTERED);
+		return 0;
+	}
+	if (inject_open_exit_skip && bpf_get_prandom_u32() % inject_open_exit_skip == 0) {
+		count(MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP); /* as if the kernel skipped this program: its miss is the count */
 		return 0;
 	}
 

@@ -95,7 +95,11 @@ enum mq_open_counter {
 	MQ_OPEN_CTR_ACCESS_NO_CONTEXT = 11, /* aggregated keys whose caller snapshot found its map full */
 	MQ_OPEN_CTR_ACCESS_AGGREGATED = 12, /* send and receive calls counted in the aggregation maps (overflow included) */
 	MQ_OPEN_CTR_ARGS_DROP = 13,   /* kprobe set: notify/getsetattr arguments that could not be kept for the exit */
-	MQ_OPEN_CTR_MAX = 14,
+	/* fault injection (tests only): simulated skips of the open-exit and thread-exit programs, which the loader
+	 * adds to those programs' misses (the kernel's own count of skipped runs cannot be raised from a program) */
+	MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP = 14,
+	MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP = 15,
+	MQ_OPEN_CTR_MAX = 16,
 };
 
 struct mq_open_event {

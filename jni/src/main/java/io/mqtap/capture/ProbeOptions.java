@@ -134,19 +134,31 @@ public final class ProbeOptions {
     /**
      * Fault injection, for tests of the loss accounting only: 1 in N mq_open calls (after the filters)
      * behaves as if the kernel could not store the entry ({@code entryDropOneIn}), skipped the entry
-     * program ({@code entrySkipOneIn}) or skipped the exit program ({@code exitSkipOneIn}); 0 turns each
-     * off. What follows (counting, pairing) is the production code; only the failure is simulated.
+     * program ({@code entrySkipOneIn}) or skipped the exit program ({@code exitSkipOneIn}); 1 in N opens of
+     * a queue through the mqueue filesystem (after the filters) as if it skipped the open-exit program
+     * ({@code openExitSkipOneIn}), and 1 in N thread exits with an mq_open entry still pending as if it
+     * skipped the thread-exit program ({@code taskExitSkipOneIn}). 0 turns each off. What follows (counting,
+     * pairing) is the production code; only the failure is simulated. The kernel's count of a program's
+     * skipped runs can't be raised from outside, so the last two are counted by the program and added to
+     * {@link ProbeCounters#missesOpenExit()} and {@link ProbeCounters#missesTaskExit()} by the loader.
      */
-    public record FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn) {
-        public static final FaultInjection NONE = new FaultInjection(0, 0, 0);
+    public record FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn, int openExitSkipOneIn,
+                                 int taskExitSkipOneIn) {
+        public static final FaultInjection NONE = new FaultInjection(0, 0, 0, 0, 0);
 
         public FaultInjection {
-            if (entryDropOneIn < 0 || entrySkipOneIn < 0 || exitSkipOneIn < 0)
+            if (entryDropOneIn < 0 || entrySkipOneIn < 0 || exitSkipOneIn < 0 || openExitSkipOneIn < 0
+                    || taskExitSkipOneIn < 0)
                 throw new IllegalArgumentException("faultInjection: 1-in-N values must be >= 0 (0: off), was " + this);
         }
 
+        /** The mq_open entry and exit faults only. */
+        public FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn) {
+            this(entryDropOneIn, entrySkipOneIn, exitSkipOneIn, 0, 0);
+        }
+
         public boolean any() {
-            return entryDropOneIn + entrySkipOneIn + exitSkipOneIn > 0;
+            return entryDropOneIn + entrySkipOneIn + exitSkipOneIn + openExitSkipOneIn + taskExitSkipOneIn > 0;
         }
     }
 

@@ -109,7 +109,7 @@ public class CaptureFactory {
         if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
         b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
-                faultInjection.exitSkipOneIn));
+                faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn));
         return b.build();
     }
 
@@ -155,11 +155,17 @@ public class CaptureFactory {
         public Duration getWindow() { return window; }
     }
 
-    /** 1 in N mq_open calls behaves as if the kernel failed to store its entry, skipped its entry or its exit (0: never). */
+    /**
+     * 1 in N mq_open calls behaves as if the kernel failed to store its entry, skipped its entry or its exit; 1 in N
+     * queue opens through the mqueue filesystem as if it skipped the open-exit program, 1 in N thread exits with a
+     * call pending as if it skipped the thread-exit program (0: never).
+     */
     public static class FaultInjection {
         @Min(0) @JsonProperty public int entryDropOneIn;
         @Min(0) @JsonProperty public int entrySkipOneIn;
         @Min(0) @JsonProperty public int exitSkipOneIn;
+        @Min(0) @JsonProperty public int openExitSkipOneIn;
+        @Min(0) @JsonProperty public int taskExitSkipOneIn;
     }
 
     public String getAttachMode() { return attachMode; }
