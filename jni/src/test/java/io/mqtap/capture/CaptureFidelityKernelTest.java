@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code -Dmqtap.test.withoutFeatures=TASK_STORAGE,TASK_BTF} makes the program take 5.10's fallback paths.
  * The race tests make {@code -Dmqtap.test.raceCalls} calls (default 100,000; fewer in emulated VMs).
  */
+@Tag("kernel")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CaptureFidelityKernelTest {
     private static final int EFAULT = 14, ENOENT = 2, EEXIST = 17;
@@ -394,33 +396,60 @@ class CaptureFidelityKernelTest {
         return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
     }
 
-    /** Each loss the probe can count, driven by simulated kernel failures, and accounted exactly once. */
+    /**
+     * Each loss the probe can count, driven by simulated kernel failures, and accounted once: mq_open entries not
+     * stored, entry and exit programs skipped, the open-exit program skipped (opens through the filesystem) and the
+     * thread-exit program skipped (a thread whose last call's exit never ran).
+     */
     @Test
     void everyLossIsCountedOnce() throws Exception {
-        record Case(String what, ProbeOptions.FaultInjection faults) {}
+        Path dev = mqueueMount(Path.of("/dev/mqueue"));
+        record Case(String what, ProbeOptions.FaultInjection faults, boolean mqOpen, boolean viaFs) {}
         List<Case> cases = List.of(
-                new Case("entry storage fails", new ProbeOptions.FaultInjection(1, 0, 0)),
-                new Case("entry program skipped", new ProbeOptions.FaultInjection(0, 1, 0)),
-                new Case("exit program skipped", new ProbeOptions.FaultInjection(0, 0, 1)),
-                new Case("a mix", new ProbeOptions.FaultInjection(5, 7, 3)));
+                new Case("entry storage fails", new ProbeOptions.FaultInjection(1, 0, 0), true, false),
+                new Case("entry program skipped", new ProbeOptions.FaultInjection(0, 1, 0), true, false),
+                new Case("exit program skipped", new ProbeOptions.FaultInjection(0, 0, 1), true, false),
+                new Case("open-exit program skipped", new ProbeOptions.FaultInjection(0, 0, 0, 1, 0), false, true),
+                new Case("exit and thread-exit programs skipped", new ProbeOptions.FaultInjection(0, 0, 1, 0, 1), true, false),
+                new Case("a mix", new ProbeOptions.FaultInjection(5, 7, 3, 4, 2), true, true));
         for (Case c : cases) {
             // a comm of its own: other suites on the host run mq_open_helper too, and lostTotal counts all it keeps
             String comm = "mqtl" + UUID.randomUUID().toString().substring(0, 8);
+            List<String> steps = new ArrayList<>(List.of("comm=" + comm));
+            // four threads, so the last call of each thread whose exit is skipped is found at thread exit
+            if (c.mqOpen()) steps.add("name=" + unique("loss") + " threads=4 repeat=250 quiet");
+            if (c.viaFs())
+                steps.add("via=open name=" + dev.resolve(unique("lossfs")) + " oflag=RDWR|CREAT mode=0600 threads=4 repeat=250 quiet");
+            int calls = 1000 * (steps.size() - 1);
             try (MqOpenProbe p = open(ProbeOptions.builder().perCpuPages(256).attachMode(mode)
                     .includeComms(Set.of(comm)).faultInjection(c.faults()).build())) {
                 p.attach(mode);
-                // four threads, so the last call of each thread whose exit is skipped is found at thread exit
-                HelperRun run = MqOpenHelper.run("comm=" + comm, "name=" + unique("loss") + " threads=4 repeat=250 quiet");
+                HelperRun run = MqOpenHelper.run(Duration.ofSeconds(60), steps);
+                assertThat(run.totalCalls()).isEqualTo(calls);
                 List<MqOpenEvent> got = Captured.drainAll(p, e -> e.pid() == run.pid());
                 ProbeCounters k = p.counters();
-                LossBounds.assertAccounted(c.what(), got.size(), k, 1000);
+                LossBounds.assertAccounted(c.what(), got.size(), k, calls);
                 // real failures mix in where the kernel has them: on preemptible kernels a tracing program's
                 // task-storage lookup fails now and then (its per-CPU lock is busy), and programs are skipped
-                if (c.faults().entryDropOneIn() == 1) assertThat(k.lostAtLeast()).as(k.toString()).isEqualTo(1000);
-                if (c.faults().entryDropOneIn() == 1) assertThat(k.entryDropped()).isPositive();
-                if (c.faults().entrySkipOneIn() == 1) assertThat(k.entrySkipped()).as(k.toString()).isPositive();
-                if (c.faults().exitSkipOneIn() == 1) assertThat(k.exitMissed()).as("found at the next entry or at thread exit, " + k)
+                ProbeOptions.FaultInjection f = c.faults();
+                if (f.entryDropOneIn() == 1) assertThat(k.lostAtLeast()).as(k.toString()).isEqualTo(1000);
+                if (f.entryDropOneIn() == 1) assertThat(k.entryDropped()).isPositive();
+                if (f.entrySkipOneIn() == 1) assertThat(k.entrySkipped()).as(k.toString()).isPositive();
+                if (f.exitSkipOneIn() == 1) assertThat(k.exitMissed()).as("found at the next entry or at thread exit, " + k)
                         .isPositive();
+                if (f.openExitSkipOneIn() == 1) {
+                    assertThat(got).as("no open through the filesystem recorded").isEmpty();
+                    assertThat(k.missesOpenExit()).as("each open skipped is a miss of the open-exit program, " + k)
+                            .isGreaterThanOrEqualTo(1000);
+                    assertThat(k.losses().get("openExitMisses")).as("counted as lost").isGreaterThanOrEqualTo(1000);
+                }
+                if (f.taskExitSkipOneIn() == 1) {
+                    assertThat(k.exitMissed()).as("each thread's last call is left to the thread exit, which was skipped, " + k)
+                            .isLessThanOrEqualTo(996);
+                    assertThat(k.missesTaskExit()).as("each thread exit with its last call pending, " + k)
+                            .isGreaterThanOrEqualTo(4);
+                    assertThat(k.losses().get("taskExitMisses")).as("counted as lost").isGreaterThanOrEqualTo(4);
+                }
             }
         }
     }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every way the kernel side can lose a call, driven non-zero at once (a one-page ring buffer under a burst,
- * and simulated storage failures and skipped programs), seen in the stats topic, and reconciled against
- * ground truth: the helper's own count of calls against the records Kafka holds.
+ * and simulated storage failures and skipped programs: mq_open's entry and exit, the open-exit hook of opens
+ * through the mqueue filesystem, the thread-exit hook), seen in the stats topic, and reconciled against ground
+ * truth: the helper's own count of calls against the records Kafka holds.
  */
 class LossAccountingEndToEndTest {
 
@@ -53,14 +54,23 @@ class LossAccountingEndToEndTest {
                     ConfigOverride.config("capture.ringBufferBytes", "4096"),
                     ConfigOverride.config("capture.faultInjection.entryDropOneIn", "5"),
                     ConfigOverride.config("capture.faultInjection.entrySkipOneIn", "7"),
-                    ConfigOverride.config("capture.faultInjection.exitSkipOneIn", "6"));
+                    ConfigOverride.config("capture.faultInjection.exitSkipOneIn", "6"),
+                    ConfigOverride.config("capture.faultInjection.openExitSkipOneIn", "4"),
+                    ConfigOverride.config("capture.faultInjection.taskExitSkipOneIn", "2"));
             app.before();
             try {
                 String runId = ((MqTapApplication) app.getApplication()).pipeline().host().runId();
+                String q = "loss-" + UUID.randomUUID().toString().substring(0, 8);
+                Path mnt = Files.createDirectories(tmp.resolve("mqueue"));
                 MqOpenHelper.HelperRun run = MqOpenHelper.run(Duration.ofSeconds(120), List.of("comm=" + comm,
-                        "name=loss-" + UUID.randomUUID().toString().substring(0, 8) + " threads=4 repeat=5000 quiet"));
+                        "name=" + q + " threads=4 repeat=5000 quiet",
+                        // a thread per call: where its one exit is skipped the thread exit finds it (or is skipped too)
+                        "name=" + q + " threads=256 repeat=1 quiet",
+                        // opens through the mqueue filesystem, on a mount in a namespace that goes with the helper
+                        "unshare=ipc", "mountmq=" + mnt,
+                        "via=open name=" + mnt.resolve(q) + " oflag=RDWR|CREAT mode=0600 threads=4 repeat=1000 quiet"));
                 long calls = run.totalCalls();
-                assertThat(calls).isEqualTo(20_000);
+                assertThat(calls).isEqualTo(20_000 + 256 + 4_000);
 
                 // the stats record once everything the kernel side delivered is published
                 List<ConsumerRecord<String, MqOpenStats>> rs = Records.read(broker.bootstrapServers(), registry.url(),
@@ -73,12 +83,16 @@ class LossAccountingEndToEndTest {
                 assertThat(s.getLostEntryDropped()).as("entry not stored").isPositive();
                 assertThat(s.getLostEntrySkipped()).as("entry skipped").isPositive();
                 assertThat(s.getLostExitMissed()).as("exit skipped").isPositive();
-                assertThat(s.getLostUnexamined()).as("none reported by this kernel here").isNotNull();
+                assertThat(s.getLostUnexamined()).as("open-exit and thread-exit skipped").isPositive();
                 assertThat(s.getLostKernel()).as("the total is the sum of its parts").isEqualTo(s.getLostOutput()
                         + s.getLostEntryDropped() + s.getLostEntrySkipped() + s.getLostExitMissed() + s.getLostUnexamined());
                 assertThat(s.getFiltered()).isNotNull();
                 assertThat(s.getLostUnreadable()).as("every record the probe delivered was read").isZero();
                 assertThat(s.getProgramMisses()).as("reported by this kernel").containsKeys("enter", "exit", "openExit", "taskExit");
+                assertThat(s.getProgramMisses().get("openExit")).as("opens through the filesystem skipped").isPositive();
+                assertThat(s.getProgramMisses().get("taskExit")).as("thread exits skipped").isPositive();
+                assertThat(s.getLostUnexamined()).as("both in lostUnexamined")
+                        .isGreaterThanOrEqualTo(s.getProgramMisses().get("openExit") + s.getProgramMisses().get("taskExit"));
 
                 // ground truth: what Kafka holds of the helper's calls plus what was counted lost is every call
                 List<ConsumerRecord<String, MqOpen>> events = Records.read(broker.bootstrapServers(), registry.url(),
