@@ -410,6 +410,10 @@ static __always_inline struct mq_open_event *descriptor_event(struct task_struct
 		count(MQ_OPEN_CTR_FILTERED);
 		return NULL;
 	}
+	if (inject_call_skip && bpf_get_prandom_u32() % inject_call_skip == 0) {
+		count(MQ_OPEN_CTR_INJECTED_CALL_SKIP); /* tests: as if the kernel skipped this program */
+		return NULL;
+	}
 	return call_event(task, api, probe, ret, mqdes, &q, is_queue);
 }
 

@@ -40,9 +40,11 @@ const volatile __u8 has_create_hook = 0;
 const volatile __u32 inject_entry_drop = 0;
 const volatile __u32 inject_entry_skip = 0;
 const volatile __u32 inject_exit_skip = 0;
-/* and 1 in N queue opens through the filesystem (after the filters), or thread exits with a call pending, are skipped */
+/* and 1 in N queue opens through the filesystem, thread exits with a call pending, notify and getsetattr calls
+ * (after the filters) are skipped */
 const volatile __u32 inject_open_exit_skip = 0;
 const volatile __u32 inject_task_exit_skip = 0;
+const volatile __u32 inject_call_skip = 0;
 
 /* filter map values: bit flags, so one map serves include and exclude */
 #define FILTER_INCLUDE 1

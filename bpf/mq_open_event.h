@@ -99,7 +99,8 @@ enum mq_open_counter {
 	 * adds to those programs' misses (the kernel's own count of skipped runs cannot be raised from a program) */
 	MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP = 14,
 	MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP = 15,
-	MQ_OPEN_CTR_MAX = 16,
+	MQ_OPEN_CTR_INJECTED_CALL_SKIP = 16, /* and of the notify and getsetattr programs */
+	MQ_OPEN_CTR_MAX = 17,
 };
 
 struct mq_open_event {

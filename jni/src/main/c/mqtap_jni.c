@@ -77,7 +77,7 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 	jint drain_interval_ms, jint staging_events, jint self_tgid, jlongArray incl_uids, jlongArray excl_uids, jbyteArray incl_comms,
 	jbyteArray excl_comms, jlongArray incl_cgroups, jlongArray excl_cgroups, jbyteArray name_prefix,
 	jint inject_entry_drop, jint inject_entry_skip, jint inject_exit_skip, jint inject_open_exit_skip,
-	jint inject_task_exit_skip, jint skip_fields, jint queue_life, jint access_mode,
+	jint inject_task_exit_skip, jint inject_call_skip, jint skip_fields, jint queue_life, jint access_mode,
 	jint access_max_keys, jint access_max_contexts)
 {
 	struct mqtap_options o = {
@@ -93,6 +93,7 @@ JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_create(
 		.inject_exit_skip = (uint32_t)inject_exit_skip,
 		.inject_open_exit_skip = (uint32_t)inject_open_exit_skip,
 		.inject_task_exit_skip = (uint32_t)inject_task_exit_skip,
+		.inject_call_skip = (uint32_t)inject_call_skip,
 		.skip_fields = (uint32_t)skip_fields,
 		.queue_life = queue_life,
 		.access_mode = access_mode,

@@ -627,6 +627,7 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->inject_exit_skip = p->opts.inject_exit_skip;
 	s->rodata->inject_open_exit_skip = p->opts.inject_open_exit_skip;
 	s->rodata->inject_task_exit_skip = p->opts.inject_task_exit_skip;
+	s->rodata->inject_call_skip = p->opts.inject_call_skip;
 	s->rodata->skip_fields = p->opts.skip_fields;
 	s->rodata->mq_fops_kallsyms = kallsyms_address("mqueue_file_operations");
 	s->rodata->access_mode = (__u8)p->opts.access_mode;
@@ -1456,7 +1457,7 @@ int mqtap_enable_stats(void)
 }
 
 /*
- * Fault injection (tests only): the program's simulated skips of the open-exit and thread-exit programs are
+ * Fault injection (tests only): the program's simulated skips of the open-exit, thread-exit and call programs are
  * added to those programs' misses, as the kernel would have counted them (also where it reports none, before 5.12).
  */
 static void injected_misses(struct mqtap_probe *p, int64_t *out)
@@ -1464,10 +1465,11 @@ static void injected_misses(struct mqtap_probe *p, int64_t *out)
 	static const struct { uint32_t ctr; int slot; } sim[] = {
 		{ MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP, MQTAP_CTR_MISSES_OPEN_EXIT },
 		{ MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP, MQTAP_CTR_MISSES_TASK_EXIT },
+		{ MQ_OPEN_CTR_INJECTED_CALL_SKIP, MQTAP_CTR_MISSES_CALLS },
 	};
 	size_t i;
 
-	if (!p->opts.inject_open_exit_skip && !p->opts.inject_task_exit_skip)
+	if (!p->opts.inject_open_exit_skip && !p->opts.inject_task_exit_skip && !p->opts.inject_call_skip)
 		return;
 	for (i = 0; i < sizeof(sim) / sizeof(sim[0]); i++) {
 		int64_t n = (int64_t)sum_counter(p, sim[i].ctr);

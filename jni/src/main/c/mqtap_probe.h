@@ -75,8 +75,9 @@ struct mqtap_options {
 	int without_features;  /* mqtap_feature bits not to use even where the kernel has them (tests) */
 	/* fault injection for tests (0: off): 1 in N entries fail to store, entries or exits are skipped; 1 in N
 	 * queue opens through the filesystem skip the open-exit program, thread exits with a call pending the
-	 * thread-exit program (counted as those programs' misses) */
-	uint32_t inject_entry_drop, inject_entry_skip, inject_exit_skip, inject_open_exit_skip, inject_task_exit_skip;
+	 * thread-exit program, notify and getsetattr calls their program (counted as those programs' misses) */
+	uint32_t inject_entry_drop, inject_entry_skip, inject_exit_skip, inject_open_exit_skip, inject_task_exit_skip,
+		inject_call_skip;
 	/* benchmarks only: groups of fields left unread (SKIP_* of bpf/caller.bpf.h); 0 in production */
 	uint32_t skip_fields;
 	/* the rest of a queue's life: mq_unlink (and unlinks through the filesystem), mq_notify and mq_getsetattr as

@@ -80,7 +80,7 @@ public final class MqOpenProbe implements AutoCloseable {
                 ProbeOptions.longs(options.includeCgroupIds()), ProbeOptions.longs(options.excludeCgroupIds()),
                 options.namePrefixBytes(), options.faults().entryDropOneIn(), options.faults().entrySkipOneIn(),
                 options.faults().exitSkipOneIn(), options.faults().openExitSkipOneIn(),
-                options.faults().taskExitSkipOneIn(), options.skipFieldsForBenchmark(), options.queueLife() ? 1 : 0,
+                options.faults().taskExitSkipOneIn(), options.faults().callSkipOneIn(), options.skipFieldsForBenchmark(), options.queueLife() ? 1 : 0,
                 options.accessMode().ordinal(),
                 options.accessMaxKeys(), options.accessMaxContexts());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");

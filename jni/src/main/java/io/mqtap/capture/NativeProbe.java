@@ -14,7 +14,7 @@ final class NativeProbe {
                               int drainIntervalMillis, int stagingEvents, int selfTgid, long[] includeUids, long[] excludeUids,
                               byte[] includeComms, byte[] excludeComms, long[] includeCgroups,
                               long[] excludeCgroups, byte[] namePrefix, int injectEntryDrop, int injectEntrySkip,
-                              int injectExitSkip, int injectOpenExitSkip, int injectTaskExitSkip, int skipFields, int queueLife, int accessMode, int accessMaxKeys, int accessMaxContexts);
+                              int injectExitSkip, int injectOpenExitSkip, int injectTaskExitSkip, int injectCallSkip, int skipFields, int queueLife, int accessMode, int accessMaxKeys, int accessMaxContexts);
 
     static native int load(long handle, int set);
 

@@ -136,29 +136,31 @@ public final class ProbeOptions {
      * behaves as if the kernel could not store the entry ({@code entryDropOneIn}), skipped the entry
      * program ({@code entrySkipOneIn}) or skipped the exit program ({@code exitSkipOneIn}); 1 in N opens of
      * a queue through the mqueue filesystem (after the filters) as if it skipped the open-exit program
-     * ({@code openExitSkipOneIn}), and 1 in N thread exits with an mq_open entry still pending as if it
-     * skipped the thread-exit program ({@code taskExitSkipOneIn}). 0 turns each off. What follows (counting,
-     * pairing) is the production code; only the failure is simulated. The kernel's count of a program's
-     * skipped runs can't be raised from outside, so the last two are counted by the program and added to
-     * {@link ProbeCounters#missesOpenExit()} and {@link ProbeCounters#missesTaskExit()} by the loader.
+     * ({@code openExitSkipOneIn}), 1 in N thread exits with an mq_open entry still pending as if it
+     * skipped the thread-exit program ({@code taskExitSkipOneIn}), and with {@link #queueLife} 1 in N mq_notify and
+     * mq_getsetattr calls (after the filters) as if it skipped their program ({@code callSkipOneIn}). 0 turns each
+     * off. What follows (counting, pairing) is the production code; only the failure is simulated. The kernel's
+     * count of a program's skipped runs can't be raised from outside, so the last three are counted by the program
+     * and added to {@link ProbeCounters#missesOpenExit()}, {@link ProbeCounters#missesTaskExit()} and
+     * {@link ProbeCounters#missesCalls()} by the loader.
      */
     public record FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn, int openExitSkipOneIn,
-                                 int taskExitSkipOneIn) {
-        public static final FaultInjection NONE = new FaultInjection(0, 0, 0, 0, 0);
+                                 int taskExitSkipOneIn, int callSkipOneIn) {
+        public static final FaultInjection NONE = new FaultInjection(0, 0, 0, 0, 0, 0);
 
         public FaultInjection {
             if (entryDropOneIn < 0 || entrySkipOneIn < 0 || exitSkipOneIn < 0 || openExitSkipOneIn < 0
-                    || taskExitSkipOneIn < 0)
+                    || taskExitSkipOneIn < 0 || callSkipOneIn < 0)
                 throw new IllegalArgumentException("faultInjection: 1-in-N values must be >= 0 (0: off), was " + this);
         }
 
         /** The mq_open entry and exit faults only. */
         public FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn) {
-            this(entryDropOneIn, entrySkipOneIn, exitSkipOneIn, 0, 0);
+            this(entryDropOneIn, entrySkipOneIn, exitSkipOneIn, 0, 0, 0);
         }
 
         public boolean any() {
-            return entryDropOneIn + entrySkipOneIn + exitSkipOneIn + openExitSkipOneIn + taskExitSkipOneIn > 0;
+            return entryDropOneIn + entrySkipOneIn + exitSkipOneIn + openExitSkipOneIn + taskExitSkipOneIn + callSkipOneIn > 0;
         }
     }
 

@@ -409,9 +409,9 @@ class CaptureFidelityKernelTest {
                 new Case("entry storage fails", new ProbeOptions.FaultInjection(1, 0, 0), true, false),
                 new Case("entry program skipped", new ProbeOptions.FaultInjection(0, 1, 0), true, false),
                 new Case("exit program skipped", new ProbeOptions.FaultInjection(0, 0, 1), true, false),
-                new Case("open-exit program skipped", new ProbeOptions.FaultInjection(0, 0, 0, 1, 0), false, true),
-                new Case("exit and thread-exit programs skipped", new ProbeOptions.FaultInjection(0, 0, 1, 0, 1), true, false),
-                new Case("a mix", new ProbeOptions.FaultInjection(5, 7, 3, 4, 2), true, true));
+                new Case("open-exit program skipped", new ProbeOptions.FaultInjection(0, 0, 0, 1, 0, 0), false, true),
+                new Case("exit and thread-exit programs skipped", new ProbeOptions.FaultInjection(0, 0, 1, 0, 1, 0), true, false),
+                new Case("a mix", new ProbeOptions.FaultInjection(5, 7, 3, 4, 2, 0), true, true));
         for (Case c : cases) {
             // a comm of its own: other suites on the host run mq_open_helper too, and lostTotal counts all it keeps
             String comm = "mqtl" + UUID.randomUUID().toString().substring(0, 8);

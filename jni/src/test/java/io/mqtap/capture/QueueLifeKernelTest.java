@@ -152,6 +152,40 @@ class QueueLifeKernelTest {
         }
     }
 
+    /**
+     * A skipped run of the notify and getsetattr programs (simulated: the kernel's count of a program's skipped runs
+     * can't be raised from outside, so the program counts the skip and the loader adds it to missesCalls) is a call
+     * counted as lost (callMisses), and every call of the helper is received or counted.
+     */
+    @Test
+    void aSkippedCallProgramIsCountedAsLost() throws Exception {
+        Kernel.assumeBpf();
+        Kernel.assume(MqGen.available(HELPER), HELPER + " is not built");
+        AttachMode wanted = AttachMode.parse(System.getProperty("mqtap.test.attachMode", "auto"));
+        // a comm of its own: the other tests' helpers stay out of the counts
+        String comm = "mqtls" + UUID.randomUUID().toString().substring(0, 8), q = unique("skip");
+        try (MqOpenProbe probe = MqOpenProbe.open(ProbeOptions.builder().perCpuPages(256).attachMode(wanted)
+                .includeComms(Set.of(comm)).queueLife(true)
+                .faultInjection(new ProbeOptions.FaultInjection(0, 0, 0, 0, 0, 1)).build())) {
+            probe.attach(wanted);
+            List<String> steps = new ArrayList<>(List.of("comm=" + comm, "open q name=" + q + " oflag=RDWR|CREAT|NONBLOCK mode=0600"));
+            for (int i = 0; i < 10; i++)
+                steps.addAll(List.of("getattr q", "setattr q nonblock=" + (i % 2), "getattr q",
+                        "notify q kind=signal signo=10", "notify q kind=remove"));
+            steps.add("unlink name=" + q);
+            LifeRun run = MqLifeHelper.run(Duration.ofSeconds(60), steps);
+            assertThat(run.calls()).hasSize(52);
+            List<QueueEvent> events = new ArrayList<>(drain(probe, run.pid(), 2));
+            events.addAll(drain(probe, run.pid(), 1, Duration.ofSeconds(1)));
+            ProbeCounters k = probe.counters();
+            assertThat(events).as("the open and the unlink only").extracting(e -> e.getClass().getSimpleName())
+                    .containsExactlyInAnyOrder("MqOpenEvent", "MqUnlinkEvent");
+            assertThat(k.missesCalls()).as("each notify and getsetattr skipped, " + k).isGreaterThanOrEqualTo(50);
+            assertThat(k.losses().get("callMisses")).as("counted as lost").isGreaterThanOrEqualTo(50);
+            LossBounds.assertAccounted("calls after the open skipped", events.size(), k, run.calls().size());
+        }
+    }
+
     /** One event against the helper's own record of the call. */
     private static void check(LifeCall c, QueueEvent e, LifeCall opened, String q, AttachMode mode, int unlinkSeq) {
         String what = c.seq() + " " + c.call() + " -> " + e;

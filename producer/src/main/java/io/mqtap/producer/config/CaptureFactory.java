@@ -109,7 +109,7 @@ public class CaptureFactory {
         if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
         b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
-                faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn));
+                faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn, 0));
         return b.build();
     }
 
