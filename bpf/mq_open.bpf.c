@@ -402,7 +402,10 @@ static __always_inline int on_enter(const char *u_name, int oflag, __u32 mode, c
 			return 0;
 		}
 		if (inject_entry_skip && bpf_get_prandom_u32() % inject_entry_skip == 0) {
-			p->state = ST_NONE; /* as if the kernel skipped this program */
+			/* as if the kernel skipped this program, which it counts: a call whose exit the kernel
+			 * really skips too is then still counted (entrySkipped takes the larger count) */
+			p->state = ST_NONE;
+			count(MQ_OPEN_CTR_INJECTED_ENTRY_SKIP);
 			return 0;
 		}
 		drop = inject_entry_drop && bpf_get_prandom_u32() % inject_entry_drop == 0;

@@ -100,7 +100,8 @@ enum mq_open_counter {
 	MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP = 14,
 	MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP = 15,
 	MQ_OPEN_CTR_INJECTED_CALL_SKIP = 16, /* and of the notify and getsetattr programs */
-	MQ_OPEN_CTR_MAX = 17,
+	MQ_OPEN_CTR_INJECTED_ENTRY_SKIP = 17, /* and of the mq_open entry program */
+	MQ_OPEN_CTR_MAX = 18,
 };
 
 struct mq_open_event {

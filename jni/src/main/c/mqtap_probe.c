@@ -1457,8 +1457,8 @@ int mqtap_enable_stats(void)
 }
 
 /*
- * Fault injection (tests only): the program's simulated skips of the open-exit, thread-exit and call programs are
- * added to those programs' misses, as the kernel would have counted them (also where it reports none, before 5.12).
+ * Fault injection (tests only): the program's simulated skips of the entry, open-exit, thread-exit and call programs
+ * are added to those programs' misses, as the kernel would have counted them (also where it reports none, before 5.12).
  */
 static void injected_misses(struct mqtap_probe *p, int64_t *out)
 {
@@ -1466,10 +1466,12 @@ static void injected_misses(struct mqtap_probe *p, int64_t *out)
 		{ MQ_OPEN_CTR_INJECTED_OPEN_EXIT_SKIP, MQTAP_CTR_MISSES_OPEN_EXIT },
 		{ MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP, MQTAP_CTR_MISSES_TASK_EXIT },
 		{ MQ_OPEN_CTR_INJECTED_CALL_SKIP, MQTAP_CTR_MISSES_CALLS },
+		{ MQ_OPEN_CTR_INJECTED_ENTRY_SKIP, MQTAP_CTR_MISSES_ENTER },
 	};
 	size_t i;
 
-	if (!p->opts.inject_open_exit_skip && !p->opts.inject_task_exit_skip && !p->opts.inject_call_skip)
+	if (!p->opts.inject_entry_skip && !p->opts.inject_open_exit_skip && !p->opts.inject_task_exit_skip &&
+	    !p->opts.inject_call_skip)
 		return;
 	for (i = 0; i < sizeof(sim) / sizeof(sim[0]); i++) {
 		int64_t n = (int64_t)sum_counter(p, sim[i].ctr);

@@ -140,9 +140,10 @@ public final class ProbeOptions {
      * skipped the thread-exit program ({@code taskExitSkipOneIn}), and with {@link #queueLife} 1 in N mq_notify and
      * mq_getsetattr calls (after the filters) as if it skipped their program ({@code callSkipOneIn}). 0 turns each
      * off. What follows (counting, pairing) is the production code; only the failure is simulated. The kernel's
-     * count of a program's skipped runs can't be raised from outside, so the last three are counted by the program
-     * and added to {@link ProbeCounters#missesOpenExit()}, {@link ProbeCounters#missesTaskExit()} and
-     * {@link ProbeCounters#missesCalls()} by the loader.
+     * count of a program's skipped runs can't be raised from outside, so the skips are counted by the program and
+     * added by the loader to {@link ProbeCounters#missesEnter()}, {@link ProbeCounters#missesOpenExit()},
+     * {@link ProbeCounters#missesTaskExit()} and {@link ProbeCounters#missesCalls()}, as the kernel would count
+     * them (an entry skip must be: a call whose exit the kernel really skips as well is counted nowhere else).
      */
     public record FaultInjection(int entryDropOneIn, int entrySkipOneIn, int exitSkipOneIn, int openExitSkipOneIn,
                                  int taskExitSkipOneIn, int callSkipOneIn) {
