@@ -39,6 +39,8 @@ import org.apache.kafka.common.MetricName;
 final class FleetHost {
     private final int index;
     private final String machineId;
+    /** The Kafka key of every record: the machine id, encoded once. */
+    private final byte[] key;
     private final Path spoolDir;
     private final KafkaFactory kafka;
     private final SchemaRegistryFactory registry;
@@ -56,13 +58,14 @@ final class FleetHost {
     private Thread publisherThread;
     private double due;
     /** Totals of the producers this host closed (request counts, bytes), so a restart does not reset them. */
-    private final Map<String, Double> closedTotals = new ConcurrentHashMap<>();
+    private final Map<String, Double> closedTotals = new java.util.HashMap<>(); // under this host's lock
     private long registryCallsClosed;
     private int producersCreated;
 
     FleetHost(int index, Path spoolDir, KafkaFactory kafka, SchemaRegistryFactory registry) {
         this.index = index;
         this.machineId = String.format("fleet%027d", index);
+        this.key = machineId.getBytes(StandardCharsets.UTF_8);
         this.spoolDir = spoolDir;
         this.kafka = kafka;
         this.registry = registry;
@@ -95,7 +98,6 @@ final class FleetHost {
         due -= n;
         List<SpoolRecord> batch = new ArrayList<>(n);
         long now = System.currentTimeMillis() * 1000;
-        byte[] key = machineId.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < n; i++) {
             MqOpen r = MqOpen.newBuilder(template).setMachineId(machineId).setRunId(runId).setSequence(sequence)
                     .setHostname("fleet-host-" + index).setTimestamp(Instant.ofEpochSecond(0, now * 1000)).build();

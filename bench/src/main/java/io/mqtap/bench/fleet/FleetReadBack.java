@@ -9,7 +9,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,16 +70,10 @@ final class FleetReadBack implements Runnable, AutoCloseable {
         }
     }
 
-    /** Distinct records of one host's run that arrived. */
+    /** Distinct records of one host's run that arrived: a run's sequences are 0..made-1, so all arrived when this is made. */
     synchronized long distinct(String machineId, String runId) {
         BitSet s = seen.get(machineId + "/" + runId);
         return s == null ? 0 : s.cardinality();
-    }
-
-    /** True when every sequence below {@code made} of that run arrived. */
-    synchronized boolean complete(String machineId, String runId, long made) {
-        BitSet s = seen.get(machineId + "/" + runId);
-        return made == 0 || s != null && s.nextClearBit(0) >= made;
     }
 
     synchronized long records() {
@@ -101,10 +94,6 @@ final class FleetReadBack implements Runnable, AutoCloseable {
         long[] sorted = Arrays.copyOf(latencyMillis, latencies);
         Arrays.sort(sorted);
         return sorted[Math.min(latencies - 1, (int) Math.floor(q * latencies))];
-    }
-
-    synchronized String runs() {
-        return seen.keySet().stream().sorted().limit(3).collect(Collectors.joining(","));
     }
 
     @Override
