@@ -14,7 +14,7 @@ final class LifeFacts {
     private LifeFacts() {}
 
     static LifeFact of(MqOpen e) {
-        return base(LifeKind.OPEN, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.OPEN, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(e.getReturnValue() >= 0).setErrno(e.getErrno())
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setQueueMode(e.getQueueMode()).setQueueUid(e.getQueueUid()).setQueueGid(e.getQueueGid())
@@ -23,7 +23,7 @@ final class LifeFacts {
     }
 
     static LifeFact of(MqUnlink e) {
-        return base(LifeKind.UNLINK, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.UNLINK, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(e.getReturnValue() >= 0).setErrno(e.getErrno())
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setName(e.getNameError() == null ? e.getName() : null)
@@ -33,7 +33,7 @@ final class LifeFacts {
     }
 
     static LifeFact of(MqNotify e) {
-        return base(LifeKind.NOTIFY, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.NOTIFY, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(e.getReturnValue() >= 0).setErrno(e.getErrno())
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setQueueMode(e.getQueueMode()).setQueueUid(e.getQueueUid()).setQueueGid(e.getQueueGid())
@@ -44,7 +44,7 @@ final class LifeFacts {
     }
 
     static LifeFact of(MqSetAttr e) {
-        return base(LifeKind.SETATTR, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.SETATTR, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(e.getReturnValue() >= 0).setErrno(e.getErrno())
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setQueueMode(e.getQueueMode()).setQueueUid(e.getQueueUid()).setQueueGid(e.getQueueGid())
@@ -55,7 +55,7 @@ final class LifeFacts {
 
     static LifeFact of(MqAccess e) {
         long failures = e.getErrors().values().stream().mapToLong(Long::longValue).sum();
-        return base(LifeKind.ACCESS, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.ACCESS, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(e.getCalls() > failures).setErrno(null)
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setQueueMode(e.getQueueMode()).setQueueUid(e.getQueueUid()).setQueueGid(e.getQueueGid())
@@ -67,7 +67,7 @@ final class LifeFacts {
 
     static LifeFact of(MqTransfer e) {
         boolean ok = e.getReturnValue() >= 0;
-        return base(LifeKind.TRANSFER, e.getHostname(), e.getMachineId(), e.getRunId(), e.getSequence(), e.getTimestamp())
+        return base(LifeKind.TRANSFER, e.getHostname(), e.getMachineId(), e.getBootId(), e.getRunId(), e.getSequence(), e.getTimestamp())
                 .setSuccess(ok).setErrno(e.getErrno())
                 .setQueueIpcNs(e.getQueueIpcNs()).setQueueInode(e.getQueueInode()).setKernelName(e.getKernelName())
                 .setQueueMode(e.getQueueMode()).setQueueUid(e.getQueueUid()).setQueueGid(e.getQueueGid())
@@ -77,9 +77,9 @@ final class LifeFacts {
                 .setCallsAfterUnlink(e.getQueueUnlinked() ? 1 : 0).build();
     }
 
-    private static LifeFact.Builder base(LifeKind kind, String hostname, String machineId, String runId, long sequence,
+    private static LifeFact.Builder base(LifeKind kind, String hostname, String machineId, String bootId, String runId, long sequence,
                                          java.time.Instant timestamp) {
-        return LifeFact.newBuilder().setKind(kind).setHostname(hostname).setMachineId(machineId).setRunId(runId)
+        return LifeFact.newBuilder().setKind(kind).setHostname(hostname).setMachineId(machineId).setBootId(bootId).setRunId(runId)
                 .setSequence(sequence).setTimestamp(timestamp);
     }
 }

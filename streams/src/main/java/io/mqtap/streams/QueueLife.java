@@ -43,17 +43,21 @@ final class QueueLife {
     /**
      * The queue table from every fact of one host (opens included), keyed by host: each fact gets its queue's key,
      * then the facts of one queue meet in one task and are merged into its row, a KTable materialized as
-     * {@link QueueTable#STORE} (queried over HTTP) whose every update goes to the compacted mq-queues topic.
+     * {@link QueueTable#STORE} (queried over HTTP) whose every update goes to the compacted mq-queues topic. Rows of
+     * queues unlinked or idle past their retention are deleted ({@link QueueRetirement}), with a tombstone there.
      */
     static KTable<String, MqQueue> table(StreamsBuilder b, StreamsSettings s, MqTapSerdes serdes, KStream<String, LifeFact> byHost) {
         Serde<String> keys = Serdes.String();
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueKeyResolver.NAMES), keys, keys));
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueKeyResolver.PENDING), keys, serdes.lifeFact()));
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueRetirement.STORE), keys, keys));
         int maxOpeners = s.maxOpeners();
+        java.time.Duration unlinked = s.unlinkedRetention(), idle = s.idleRetention();
         KTable<String, MqQueue> table = byHost
                 .process(QueueKeyResolver::new, Named.as("queue-keys"), QueueKeyResolver.NAMES, QueueKeyResolver.PENDING)
+                .process(() -> new QueueRetirement(unlinked, idle), Named.as("queue-retirement"), QueueRetirement.STORE)
                 .groupByKey(Grouped.with("facts-by-queue", keys, serdes.lifeFact()))
-                .aggregate(QueueTable::none, (key, f, row) -> QueueTable.merge(f, QueueTable.isNone(row) ? QueueTable.empty(key) : row, maxOpeners),
+                .aggregate(QueueTable::none, (key, f, row) -> QueueTable.apply(key, f, row, maxOpeners),
                         Named.as("queue-rows"),
                         Materialized.<String, MqQueue, KeyValueStore<Bytes, byte[]>>as(QueueTable.STORE)
                                 .withKeySerde(keys).withValueSerde(serdes.queue()));

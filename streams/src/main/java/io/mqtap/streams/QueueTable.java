@@ -3,6 +3,7 @@ package io.mqtap.streams;
 import io.mqtap.streams.avro.MqQueue;
 import io.mqtap.streams.avro.QueueActor;
 import io.mqtap.streams.avro.internal.LifeFact;
+import io.mqtap.streams.avro.internal.LifeKind;
 import java.util.ArrayList;
 import java.util.Objects;
 
@@ -36,6 +37,25 @@ final class QueueTable {
                 .setOpens(0).setOpeners(0).setOpenedBy(new ArrayList<>()).setSends(0).setSendFailures(0).setSendBytes(0)
                 .setReceives(0).setReceiveFailures(0).setReceiveBytes(0).setCallsAfterUnlink(0).setAttributeChanges(0)
                 .setNotifyRegistrations(0).setUnlinked(false).build();
+    }
+
+    /**
+     * The row after one more fact about its key: none (the row is deleted) when the fact retires it; a new row when the
+     * fact is from a later boot than the row (a new queue that got an old one's inode); unchanged for a late fact of an
+     * earlier boot than the row's.
+     */
+    static MqQueue apply(String key, LifeFact f, MqQueue row, int maxOpeners) {
+        if (f.getKind() == LifeKind.RETIRED) return null;
+        if (isNone(row)) return merge(f, withBoot(empty(key), f), maxOpeners);
+        boolean otherBoot = f.getBootId() != null && row.getBootId() != null && !f.getBootId().equals(row.getBootId());
+        if (otherBoot && f.getTimestamp().isAfter(row.getLastSeen())) return merge(f, withBoot(empty(key), f), maxOpeners);
+        if (otherBoot) return row;
+        return merge(f, withBoot(row, f), maxOpeners);
+    }
+
+    private static MqQueue withBoot(MqQueue row, LifeFact f) {
+        if (row.getBootId() == null) row.setBootId(f.getBootId());
+        return row;
     }
 
     /** The row with one more fact in it; {@code maxOpeners} bounds openedBy. */

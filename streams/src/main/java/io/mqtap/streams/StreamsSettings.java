@@ -29,7 +29,8 @@ public final class StreamsSettings extends AbstractConfig {
             UNLINKS = "mqtap.topic.unlinks", NOTIFIES = "mqtap.topic.notifies", SETATTRS = "mqtap.topic.setattrs",
             ACCESS = "mqtap.topic.access", TRANSFERS = "mqtap.topic.transfers", QUEUES = "mqtap.topic.queues",
             MAX_OPENERS = "mqtap.queues.max-openers", QUERIES_LISTEN = "mqtap.queries.listen",
-            GAP_GRACE = "mqtap.completeness.gap-grace";
+            GAP_GRACE = "mqtap.completeness.gap-grace", UNLINKED_RETENTION = "mqtap.queues.unlinked-retention",
+            IDLE_RETENTION = "mqtap.queues.idle-retention";
 
     /** An ISO-8601 duration or a number of milliseconds, at least {@code min} long. */
     private static ConfigDef.Validator duration(Duration min) {
@@ -78,6 +79,13 @@ public final class StreamsSettings extends AbstractConfig {
             .define(QUEUES, Type.STRING, "mq-queues", Importance.MEDIUM, "The queue table, written here (a compacted topic).")
             .define(MAX_OPENERS, Type.INT, 64, Range.atLeast(1), Importance.LOW,
                     "Distinct opening processes the queue table lists per queue (all are counted).")
+            .define(UNLINKED_RETENTION, Type.STRING, "PT1H", duration(Duration.ofMillis(1)), Importance.LOW,
+                    "How long (event time) the queue table keeps a queue's row after its name was removed: long enough for "
+                            + "its last access windows and for anyone who asks who removed it; then the row is deleted (a "
+                            + "tombstone in the queues topic).")
+            .define(IDLE_RETENTION, Type.STRING, "P7D", duration(Duration.ofMillis(1)), Importance.LOW,
+                    "How long (event time) the queue table keeps a queue nothing was heard of: queues die with their "
+                            + "boot without an unlink, and hosts go away.")
             .define(QUERIES_LISTEN, Type.STRING, "127.0.0.1:9095", Importance.MEDIUM,
                     "host:port of the HTTP server for /queues and /queues/{host}/{name} (port 0 picks one; \"none\" turns it off). "
                             + "With several instances set application.server to the address the others reach this one at.");
@@ -110,6 +118,10 @@ public final class StreamsSettings extends AbstractConfig {
     public String queuesTopic() { return getString(QUEUES); }
     /** Distinct opening processes the queue table lists per queue. */
     public int maxOpeners() { return getInt(MAX_OPENERS); }
+    /** How long the queue table keeps a row after its queue's name was removed (event time). */
+    public Duration unlinkedRetention() { return parseDuration(UNLINKED_RETENTION, getString(UNLINKED_RETENTION)); }
+    /** How long the queue table keeps a row nothing was heard of (event time). */
+    public Duration idleRetention() { return parseDuration(IDLE_RETENTION, getString(IDLE_RETENTION)); }
     /** Where the queries' HTTP server listens ("host:port"), or null when it is off. */
     public String queriesListen() {
         String v = getString(QUERIES_LISTEN).trim();

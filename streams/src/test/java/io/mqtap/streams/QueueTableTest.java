@@ -7,6 +7,7 @@ import static io.mqtap.streams.LifeEvents.IPC;
 import static io.mqtap.streams.LifeEvents.OWNER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mqtap.avro.MqOpen;
 import io.mqtap.streams.avro.MqOpenAlert;
 import io.mqtap.streams.avro.MqOpenAlertType;
 import io.mqtap.streams.avro.MqQueue;
@@ -86,6 +87,69 @@ class QueueTableTest {
         assertThat(q.getUnlinkedBy().getPid()).isEqualTo(CREATOR);
         assertThat(q.getFirstSeen()).isEqualTo(T0);
         assertThat(q.getLastSeen()).isEqualTo(T0.plusSeconds(24));
+    }
+
+    @Test
+    void anUnlinkedQueuesRowLeavesTheTableAfterItsRetentionWithATombstone() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(state, Map.of("mqtap.queues.unlinked-retention", "PT1M"))) {
+            life(f, true);
+            // another queue of the host, used all along: stream time goes on, its row stays
+            f.pipe(other(T0.plusSeconds(60)));
+            KeyValueStore<String, MqQueue> table = f.driver.getKeyValueStore(QueueTable.STORE);
+            assertThat(table.get(KEY)).as("within a minute of the unlink").isNotNull();
+            f.pipe(other(T0.plusSeconds(24 + 61)));
+            assertThat(table.get(KEY)).as("a minute after the unlink").isNull();
+            assertThat(table.get(OTHER_KEY)).isNotNull();
+            var updates = f.queues.readKeyValuesToList().stream().filter(kv -> kv.key.equals(KEY)).toList();
+            assertThat(updates.get(updates.size() - 1).value).as("the last update of the row is its tombstone").isNull();
+        }
+    }
+
+    @Test
+    void aQueueNothingWasHeardOfLeavesTheTableAfterTheIdleRetention() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(state, Map.of("mqtap.queues.idle-retention", "PT10M"))) {
+            f.pipe(LifeEvents.open(HOST_A, 0, T0, CREATOR, OWNER, "q", true));
+            f.pipe(other(T0.plusSeconds(9 * 60)));
+            KeyValueStore<String, MqQueue> table = f.driver.getKeyValueStore(QueueTable.STORE);
+            assertThat(table.get(KEY)).isNotNull();
+            f.pipe(other(T0.plusSeconds(10 * 60 + 1)));
+            assertThat(table.get(KEY)).as("nothing about it for ten minutes").isNull();
+            assertThat(table.get(OTHER_KEY)).as("heard of a second ago").isNotNull();
+        }
+    }
+
+    @Test
+    void aQueueOfALaterBootThatGotAnOldInodeStartsANewRow() throws Exception {
+        // queues die with their boot; the next boot numbers its queues' inodes from the start again
+        try (TopologyFixture f = new TopologyFixture(state, Map.of())) {
+            life(f, true);
+            String nextBoot = "33333333-3333-4333-8333-333333333333";
+            MqOpen reborn = LifeEvents.open(HOST_A, 0, T0.plusSeconds(600), OTHER, OTHER_UID, "r", true);
+            reborn.setBootId(nextBoot);
+            reborn.setRunId(java.util.UUID.randomUUID().toString());
+            f.pipe(reborn);
+            MqQueue q = f.driver.<String, MqQueue>getKeyValueStore(QueueTable.STORE).get(KEY);
+            assertThat(q.getBootId()).isEqualTo(nextBoot);
+            assertThat(q.getCreatedBy().getPid()).isEqualTo(OTHER);
+            assertThat(q.getOpens()).isEqualTo(1);
+            assertThat(q.getSends()).isZero();
+            assertThat(q.getUnlinked()).isFalse();
+            assertThat(q.getFirstSeen()).isEqualTo(T0.plusSeconds(600));
+            // a late record of the earlier boot changes nothing in the new queue's row
+            f.notifies.pipeInput(HOST_A, LifeEvents.notify(HOST_A, 11, T0.plusSeconds(25), OTHER, OTHER_UID, "signal"));
+            assertThat(f.driver.<String, MqQueue>getKeyValueStore(QueueTable.STORE).get(KEY)).isEqualTo(q);
+        }
+    }
+
+    private static final long OTHER_INO = 778L;
+    private static final String OTHER_KEY = QueueTable.key(HOST_A, IPC, OTHER_INO);
+    private static long otherSequence = 1_000;
+
+    /** A successful open of a second queue of the same host (its own inode): it moves the host's stream time. */
+    private static MqOpen other(java.time.Instant at) {
+        MqOpen e = LifeEvents.open(HOST_A, otherSequence++, at, OTHER, OTHER_UID, "busy", false);
+        e.setQueueInode(OTHER_INO);
+        return e;
     }
 
     @Test
