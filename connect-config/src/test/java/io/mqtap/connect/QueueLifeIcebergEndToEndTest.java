@@ -58,8 +58,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The rest of a queue's life into the lake: mqtap's producer (embedded, real probe) captures a helper's every call
  * after the open, twice (sends and receives aggregated, then per call), and one standalone Connect worker with the
- * shipped iceberg-sink-life.properties sinks the five topics into their five tables; each table read back with
- * Iceberg's API holds every record of its topic once, field by field, with the topic it came from.
+ * shipped iceberg-sink-life.properties sinks the five topics into their five tables, with a stop and a restart of the
+ * worker between the two runs; each table read back with Iceberg's API holds every record of its topic once, field by
+ * field, with the topic it came from, and an unreadable record on each topic is in the dead-letter topic.
  */
 @Tag("kernel")
 @Tag("broker")
@@ -106,19 +107,55 @@ class QueueLifeIcebergEndToEndTest {
         catalog = (HadoopCatalog) MqOpenTable.catalog(sinkProps);
         QueueLifeTables.createIfMissing(catalog, NAMESPACE);
 
-        List<String> runs = List.of(capture("aggregate"), capture("perCall"));
-        readTopics(runs);
-        worker = StandaloneConnectWorker.start(target.resolve("worker-lib"), config.resolve("worker-standalone.properties"),
-                target.resolve("plugins"), List.of(config.resolve("iceberg-sink-life.properties")), env, work.resolve("connect-worker-life.log"));
-        worker.awaitRunning(CONNECTOR, Duration.ofSeconds(60));
+        // two batches with a stop (SIGTERM) and a restart of the worker between them: the second worker goes on from
+        // the committed offsets, writing nothing twice and leaving nothing out; an unreadable record on every topic
+        // before them goes to the dead-letter topic while the task runs on
+        String first = capture("aggregate");
+        readTopics(List.of(first));
+        publishPoison();
+        worker = startWorker(target, config, env, "connect-worker-life-1.log");
+        for (QueueLifeTables.Kind k : QueueLifeTables.KINDS) {
+            awaitRows(catalog.loadTable(org.apache.iceberg.catalog.TableIdentifier.of(NAMESPACE, k.table())), truth.get(k.topic()).size());
+        }
+        worker.close();
+        keepLog();
+        String second = capture("perCall");
+        readTopics(List.of(first, second));
+        worker = startWorker(target, config, env, "connect-worker-life-2.log");
     }
+
+    private static StandaloneConnectWorker startWorker(Path target, Path config, Map<String, String> env, String log) throws Exception {
+        StandaloneConnectWorker w = StandaloneConnectWorker.start(target.resolve("worker-lib"), config.resolve("worker-standalone.properties"),
+                target.resolve("plugins"), List.of(config.resolve("iceberg-sink-life.properties")), env, work.resolve(log));
+        w.awaitRunning(CONNECTOR, Duration.ofSeconds(60));
+        return w;
+    }
+
+    private static void keepLog() throws IOException {
+        Files.copy(worker.logFile(), Path.of(System.getProperty("mqtap.connect.target", "target"))
+                .resolve(worker.logFile().getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Bytes no converter can read (no wire-format magic byte), once on each of the five topics. */
+    private static void publishPoison() throws Exception {
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName(),
+                org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName()))) {
+            for (QueueLifeTables.Kind k : QueueLifeTables.KINDS) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(k.topic(), "poison".getBytes(java.nio.charset.StandardCharsets.UTF_8), POISON)).get();
+            }
+        }
+    }
+
+    private static final byte[] POISON = "not a record of any schema".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final String DLQ_TOPIC = "mq-life-events-dlq";
 
     @AfterAll
     static void stopEverything() throws IOException {
         if (worker != null) {
             worker.close();
-            Files.copy(worker.logFile(), Path.of(System.getProperty("mqtap.connect.target", "target"))
-                    .resolve(worker.logFile().getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            keepLog();
         }
         if (catalog != null) catalog.close();
     }
@@ -168,7 +205,7 @@ class QueueLifeIcebergEndToEndTest {
         }
     }
 
-    /** The runs' records on each topic, read with mqtap's deserializer: what each table must hold. */
+    /** The runs' records on each topic, read with mqtap's deserializer (the poison skipped): what each table must hold. */
     private static void readTopics(List<String> runs) {
         QueueLifeTables.KINDS.forEach(k -> truth.put(k.topic(), new ArrayList<>()));
         Map<String, Object> cfg = Map.of(RegistryConfig.URL, registry.url(), RegistryConfig.SPECIFIC_READER, true);
@@ -184,15 +221,18 @@ class QueueLifeIcebergEndToEndTest {
             await("both runs' records").atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(1)).until(() -> {
                         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                            if (java.util.Arrays.equals(r.value(), POISON)) continue;
                             SpecificRecordBase v = values.deserialize(r.topic(), r.value());
                             if (runs.contains(v.get("runId").toString())) truth.get(r.topic()).add(v);
                         }
-                        return truth.values().stream().allMatch(l -> !l.isEmpty());
+                        // the aggregated run makes no per-call transfers
+                        return truth.entrySet().stream().allMatch(e -> !e.getValue().isEmpty() || e.getKey().equals("mq-transfer-events"));
                     });
             // anything else of the runs has had time to arrive
             long until = System.nanoTime() + 2_000_000_000L;
             while (System.nanoTime() < until) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    if (java.util.Arrays.equals(r.value(), POISON)) continue;
                     SpecificRecordBase v = values.deserialize(r.topic(), r.value());
                     if (runs.contains(v.get("runId").toString())) truth.get(r.topic()).add(v);
                 }
@@ -230,6 +270,44 @@ class QueueLifeIcebergEndToEndTest {
                     .satisfies(f -> assertThat(table.schema().findColumnName(f.sourceId())).isEqualTo("timestamp"));
         }
         assertThat(worker.isAlive()).isTrue();
+    }
+
+    @Test
+    void anUnreadableRecordOnEachTopicLandsInTheDeadLetterTopic() throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "life-dlq-reader-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()))) {
+            consumer.subscribe(List.of(DLQ_TOPIC));
+            await("a dead-letter record from each topic").atMost(Duration.ofSeconds(60)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> {
+                        consumer.poll(Duration.ofMillis(500)).forEach(dlq::add);
+                        return dlq.stream().map(QueueLifeIcebergEndToEndTest::source).distinct().count() >= QueueLifeTables.KINDS.size();
+                    });
+        }
+        // at-least-once: the restarted worker may report one again; what must hold is that only the poison is there
+        java.util.Set<String> topics = new java.util.TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : dlq) {
+            assertThat(r.value()).as("a DLQ record is the unreadable record, unchanged").isEqualTo(POISON);
+            assertThat(header(r, "__connect.errors.stage")).isEqualTo("VALUE_CONVERTER");
+            topics.add(header(r, "__connect.errors.topic"));
+        }
+        assertThat(topics).as("one from every topic").containsExactlyInAnyOrderElementsOf(
+                QueueLifeTables.KINDS.stream().map(QueueLifeTables.Kind::topic).toList());
+        worker.awaitRunning(CONNECTOR, Duration.ofSeconds(30));
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        var h = r.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The record a dead-letter record reports, by its topic, partition and offset. */
+    private static String source(ConsumerRecord<byte[], byte[]> r) {
+        return header(r, "__connect.errors.topic") + "/" + header(r, "__connect.errors.partition") + "@" + header(r, "__connect.errors.offset");
     }
 
     private static List<Record> awaitRows(Table table, int expected) {
