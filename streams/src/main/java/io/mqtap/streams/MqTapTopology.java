@@ -70,9 +70,10 @@ public final class MqTapTopology {
 
         // delivery is at-least-once: counts and alerts see each (machineId, runId, sequence) once; the completeness
         // monitor below sees every copy, and counts the copies as duplicates
+        Duration dedup = s.dedupWindow();
         b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Deduplicator.STORE,
-                Deduplicator.WINDOW.multipliedBy(2), Deduplicator.WINDOW, false), keys, Serdes.Long()));
-        KStream<String, MqOpen> once = byHost.process(() -> new Deduplicator<MqOpen>(Deduplicator.STORE,
+                Deduplicator.retention(dedup), dedup, false), keys, Serdes.Long()));
+        KStream<String, MqOpen> once = byHost.process(() -> new Deduplicator<MqOpen>(Deduplicator.STORE, dedup,
                 e -> e.getMachineId() + "/" + e.getRunId() + "/" + e.getSequence()), Named.as("dedup"), Deduplicator.STORE);
 
         // (b) per-event alerts: no state
@@ -130,8 +131,8 @@ public final class MqTapTopology {
                         .withKeySerde(keys).withValueSerde(serdes.lifeFact())
                         .withNumberOfPartitions(s.repartitionPartitions()));
         b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Deduplicator.LIFE_STORE,
-                Deduplicator.WINDOW.multipliedBy(2), Deduplicator.WINDOW, false), keys, Serdes.Long()));
-        KStream<String, LifeFact> lifeOnce = lifeByHost.process(() -> new Deduplicator<LifeFact>(Deduplicator.LIFE_STORE,
+                Deduplicator.retention(dedup), dedup, false), keys, Serdes.Long()));
+        KStream<String, LifeFact> lifeOnce = lifeByHost.process(() -> new Deduplicator<LifeFact>(Deduplicator.LIFE_STORE, dedup,
                 f -> f.getMachineId() + "/" + f.getRunId() + "/" + f.getSequence()), Named.as("life-dedup"), Deduplicator.LIFE_STORE);
         lifeOnce.flatMap((k, f) -> LifeRules.alertsFor(f).stream().map(a -> KeyValue.pair(f.getMachineId(), a)).toList(),
                         Named.as("life-rules"))

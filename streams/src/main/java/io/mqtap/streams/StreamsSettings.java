@@ -30,7 +30,7 @@ public final class StreamsSettings extends AbstractConfig {
             ACCESS = "mqtap.topic.access", TRANSFERS = "mqtap.topic.transfers", QUEUES = "mqtap.topic.queues",
             MAX_OPENERS = "mqtap.queues.max-openers", QUERIES_LISTEN = "mqtap.queries.listen",
             GAP_GRACE = "mqtap.completeness.gap-grace", UNLINKED_RETENTION = "mqtap.queues.unlinked-retention",
-            IDLE_RETENTION = "mqtap.queues.idle-retention";
+            IDLE_RETENTION = "mqtap.queues.idle-retention", DEDUP_WINDOW = "mqtap.dedup.window";
 
     /** An ISO-8601 duration or a number of milliseconds, at least {@code min} long. */
     private static ConfigDef.Validator duration(Duration min) {
@@ -86,6 +86,10 @@ public final class StreamsSettings extends AbstractConfig {
             .define(IDLE_RETENTION, Type.STRING, "P7D", duration(Duration.ofMillis(1)), Importance.LOW,
                     "How long (event time) the queue table keeps a queue nothing was heard of: queues die with their "
                             + "boot without an unlink, and hosts go away.")
+            .define(DEDUP_WINDOW, Type.STRING, "PT10M", duration(Duration.ofMillis(1)), Importance.MEDIUM,
+                    "How far apart in a host's event time a copy of a record (same machineId, runId, sequence) is still "
+                            + "recognised and passed over; a copy resent later than that (a producer down longer, then sending "
+                            + "its spool) counts again. The key stores keep twice this.")
             .define(QUERIES_LISTEN, Type.STRING, "127.0.0.1:9095", Importance.MEDIUM,
                     "host:port of the HTTP server for /queues and /queues/{host}/{name} (port 0 picks one; \"none\" turns it off). "
                             + "With several instances set application.server to the address the others reach this one at.");
@@ -122,6 +126,8 @@ public final class StreamsSettings extends AbstractConfig {
     public Duration unlinkedRetention() { return parseDuration(UNLINKED_RETENTION, getString(UNLINKED_RETENTION)); }
     /** How long the queue table keeps a row nothing was heard of (event time). */
     public Duration idleRetention() { return parseDuration(IDLE_RETENTION, getString(IDLE_RETENTION)); }
+    /** How far apart in a host's event time a copy of a record is still recognised as one. */
+    public Duration dedupWindow() { return parseDuration(DEDUP_WINDOW, getString(DEDUP_WINDOW)); }
     /** Where the queries' HTTP server listens ("host:port"), or null when it is off. */
     public String queriesListen() {
         String v = getString(QUERIES_LISTEN).trim();

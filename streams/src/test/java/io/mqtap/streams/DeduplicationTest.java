@@ -49,4 +49,21 @@ class DeduplicationTest {
             assertThat(f.counts.readValuesToList()).singleElement().satisfies(m -> assertThat(m.getTotal()).isEqualTo(3));
         }
     }
+
+    @Test
+    void aCopyResentAfterALongOutageIsPassedOverWithinTheConfiguredWindowOnly() throws Exception {
+        // a producer down for half an hour resends its spool: the copy's event time is the original's, the host's
+        // stream has moved on by the newer records of other runs
+        for (String window : List.of("PT10M", "PT1H")) {
+            try (TopologyFixture f = new TopologyFixture(stateDir.resolve(window), Map.of("mqtap.dedup.window", window))) {
+                MqOpen original = Events.created(open(HOST_A, "app", T0), 0666).setSequence(0).build();
+                f.pipe(original);
+                f.pipe(open(HOST_A, "later", T0.plusSeconds(30 * 60)).setRunId("11111111-1111-4111-8111-000000000002")
+                        .setSequence(0).build());
+                f.pipe(MqOpen.newBuilder(original).build());
+                long alerts = f.alerts.readValuesToList().stream().filter(a -> a.getType() == MqOpenAlertType.WORLD_WRITABLE_CREATE).count();
+                assertThat(alerts).as("alerts on the world-writable create with a %s window", window).isEqualTo(window.equals("PT1H") ? 1 : 2);
+            }
+        }
+    }
 }
