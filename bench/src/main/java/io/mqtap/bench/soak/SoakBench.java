@@ -3,6 +3,7 @@ package io.mqtap.bench.soak;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mqtap.bench.BenchArgs;
+import io.mqtap.bench.RunReadBack;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBrokerProcess;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
@@ -42,7 +43,9 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * N minutes against a broker and a registry (their own processes, 127.0.0.1); samples its RSS (/proc) and heap
  * (/metrics jvm.memory.heap.used) every few seconds, counts what was lost, and writes
  * bench/target/soak.csv and bench/target/soak.png. Last line:
- * {@code soak minutes=<N> rate=<R> calls=<N> published=<N> lost=<N> rss-first-min=<MiB> rss-last-min=<MiB> heap-max=<MiB>}.
+ * {@code soak minutes=<N> rate=<R> calls=<N> read-back=<N> duplicates=<N> lost=<N> counted-lost=<N> rss-first-min=<MiB>
+ * rss-last-min=<MiB> heap-max=<MiB> result=pass|fail}: lost is the generator's calls Kafka does not hold (by the dedup key),
+ * and the run passes only when none is lost and the producer counted none lost either; exit status 1 when it fails.
  */
 public final class SoakBench {
     private static final String PREFIX = "mqtap-soak-";
@@ -67,6 +70,7 @@ public final class SoakBench {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(work), "soak-cleanup"));
         KafkaBrokerProcess broker = null;
         SchemaRegistryServer registry = null;
+        boolean failed = false;
         try {
             broker = KafkaBrokerProcess.start(work.resolve("kafka"), Ports.freeLoopbackPort(), Ports.freeLoopbackPort(),
                     System.getProperty("java.class.path"), work.resolve("broker.log"));
@@ -118,7 +122,12 @@ public final class SoakBench {
             } while (last.published() + last.lost() < g.calls() && System.nanoTime() < settle);
             samples.add(last);
             final double lastT = last.seconds();
+            String runId = producer.runId();
             producer.stop(Duration.ofSeconds(60));
+            // the ground truth: the generator's calls against what Kafka holds of them, by the dedup key
+            RunReadBack.Count kafka = RunReadBack.of(broker.bootstrapServers(), registry.url(), "mq-open-events", runId, g.pid(),
+                    Duration.ofSeconds(10));
+            long lostInKafka = g.calls() - kafka.distinct();
 
             Path csv = out.resolve("soak.csv");
             StringBuilder sb = new StringBuilder("seconds,rss_mib,heap_used_mib,captured,published,lost\n");
@@ -134,14 +143,17 @@ public final class SoakBench {
             double lastMin = samples.stream().filter(s -> s.seconds() >= lastT - 60).mapToDouble(Sample::rssMiB).max().orElse(Double.NaN);
             double heapMax = samples.stream().mapToDouble(Sample::heapMiB).max().orElse(Double.NaN);
             say("wrote %s and %s (%d samples); generator: %d calls at %.0f/s", csv, png, samples.size(), g.calls(), g.callsPerSec());
-            System.out.printf(Locale.ROOT, "soak minutes=%s rate=%d calls=%d published=%d lost=%d counted-lost=%d rss-first-min=%.0f "
-                            + "rss-last-min=%.0f heap-max=%.0f%n", fmt(minutes), rate, g.calls(), last.published(), g.calls() - last.published(),
-                    last.lost(), firstMin, lastMin, heapMax);
+            boolean pass = lostInKafka == 0 && lostInKafka == last.lost();
+            System.out.printf(Locale.ROOT, "soak minutes=%s rate=%d calls=%d read-back=%d duplicates=%d lost=%d counted-lost=%d "
+                            + "rss-first-min=%.0f rss-last-min=%.0f heap-max=%.0f result=%s%n", fmt(minutes), rate, g.calls(), kafka.distinct(),
+                    kafka.duplicates(), lostInKafka, last.lost(), firstMin, lastMin, heapMax, pass ? "pass" : "fail");
+            if (!pass) failed = true;
         } finally {
             cleanup(work);
             if (registry != null) registry.close();
             if (broker != null) broker.close();
         }
+        if (failed) System.exit(1);
     }
 
     private static Sample sample(long pid, int admin, long t0) throws Exception {
