@@ -23,6 +23,7 @@ import io.mqtap.producer.health.KernelLossHealthCheck;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.health.SchemaHealthCheck;
 import io.mqtap.producer.health.SystemdWatchdog;
+import io.mqtap.producer.kafka.CachedSchemaIds;
 import io.mqtap.producer.kafka.KafkaWiring;
 import io.mqtap.producer.kafka.SchemaGate;
 import io.mqtap.producer.kafka.TopicProvisioner;
@@ -71,7 +72,8 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
         HostIdentity host = config.getHost().detect();
         KafkaWiring kafka = new KafkaWiring(config.getKafka(), config.getSchemaRegistry(), host);
         Producer<byte[], byte[]> producer = kafka.producer();
-        SchemaGate schema = new SchemaGate(kafka::registerSchemas, 30_000);
+        CachedSchemaIds schemaIds = kafka.schemaIds(config.getSchemaRegistry().idCachePath(config.getSpool().getDir()));
+        SchemaGate schema = new SchemaGate(schemaIds, 30_000, schemaIds::startDelayMillis);
         PipelineMetrics metrics = new PipelineMetrics(env.metrics());
         CaptureFactory capture = config.getCapture();
         var pipe = config.getPipeline();

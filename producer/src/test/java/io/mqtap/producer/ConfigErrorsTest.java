@@ -65,12 +65,14 @@ class ConfigErrorsTest {
 
     @Test
     void whatTheStartWouldRefuseFailsTheCheck() throws Exception {
-        String yaml = GOOD + "capture:\n  perCpuPages: 48\n  batchEvents: 2048\n"
+        // GOOD ends in the schemaRegistry section: the id cache's file named as a directory
+        String yaml = GOOD + "  idCacheFile: " + dir + "\n" + "capture:\n  perCpuPages: 48\n  batchEvents: 2048\n"
                 + "pipeline:\n  handoffCapacity: 1024\n";
         try (ProducerProcess p = check(yaml, Map.of())) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isNotZero();
             assertThat(p.output()).contains("capture.perCpuPages must be a power of two between 1 and 65536, was 48")
-                    .contains("pipeline.handoffCapacity must be at least capture.batchEvents (2048), was 1024");
+                    .contains("pipeline.handoffCapacity must be at least capture.batchEvents (2048), was 1024")
+                    .contains("schemaRegistry.idCacheFile " + dir + " is a directory: name a file");
         }
         String ring = GOOD + "capture:\n  transport: ring-buffer\n  ringBufferBytes: 12288\n";
         try (ProducerProcess p = check(ring, Map.of())) {
@@ -139,6 +141,7 @@ class ConfigErrorsTest {
             schemaRegistry:
               url: ftp://registry:8081
               subjectStrategy: by-name
+              startJitter: 10 minutes
             capture:
               transport: udp
               batchEvents: 0
@@ -187,6 +190,7 @@ class ConfigErrorsTest {
                     "kafka.properties has a bad value: Invalid value maybe for configuration acks",
                     "schemaRegistry.url must be one or more http:// or https:// URLs",
                     "schemaRegistry.subjectStrategy must be topic, record or topic-record",
+                    "schemaRegistry.startJitter must be less than or equal to 5 MINUTES",
                     "capture.transport must be perf-buffer or ring-buffer",
                     "capture.batchEvents must be greater than or equal to 1",
                     "capture.wakeupBytes must be greater than or equal to 0",

@@ -208,7 +208,11 @@ public final class SchemaRegistryClient {
         return m == null ? null : m.get(schema);
     }
 
-    private void remember(String subject, Schema schema, int id) {
+    /**
+     * Takes an id learnt elsewhere (a cache the caller has verified against this registry) as if registered or looked up
+     * here, so {@link #register} and {@link #lookup} answer it without a call. A wrong id here mislabels every record.
+     */
+    public void remember(String subject, Schema schema, int id) {
         idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>()).putIfAbsent(schema, id);
         schemasById.putIfAbsent(id, schema);
     }

@@ -46,12 +46,14 @@ public final class FleetBench {
         p.addArgument("--partitions").type(Integer.class).setDefault(12).help("partitions of the events topic (default 12)");
         p.addArgument("--brokers").type(Integer.class).setDefault(3).help("KRaft nodes, each its own JVM (default 3)");
         p.addArgument("--seed").type(Long.class).setDefault(1L).help("seed of the per-host rates and restart times");
+        p.addArgument("--start-jitter-ms").type(Long.class).setDefault(new SchemaRegistryFactory().getStartJitter().toMilliseconds())
+                .help("schemaRegistry.startJitter of every host, ms (default: the producer's)");
         Namespace ns = p.parseArgsOrFail(args);
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
-                ns.getLong("seed"));
+                ns.getLong("seed"), ns.getLong("start_jitter_ms"));
     }
 
-    static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed) throws Exception {
+    static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis) throws Exception {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("mqtap-fleet-");
         HostRates rates = HostRates.FLEET;
@@ -69,6 +71,7 @@ public final class FleetBench {
             kafka.setStatsTopic(STATS_TOPIC);
             SchemaRegistryFactory schemas = new SchemaRegistryFactory();
             schemas.setUrl(registry.url());
+            schemas.setStartJitter(io.dropwizard.util.Duration.milliseconds(jitterMillis));
             List<FleetHost> hosts = new ArrayList<>();
             for (int i = 0; i < n; i++) hosts.add(new FleetHost(i, dir.resolve("spool-" + i), kafka, schemas));
             ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -120,7 +123,7 @@ public final class FleetBench {
             for (Future<?> f : restarts) f.get(5, TimeUnit.MINUTES);
             storm.shutdown();
             say("restart storm: every host restarted in %d s", secondsSince(stormStart));
-            Thread.sleep(10_000); // the fleet after the storm: every publisher has registered again
+            Thread.sleep(10_000 + jitterMillis); // the fleet after the storm: every publisher has waited its jitter and resolved its ids
             long stormCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum() - before;
             say("%d registry calls in the storm (%.2f per host)", stormCalls, (double) stormCalls / n);
             feeder.shutdown();

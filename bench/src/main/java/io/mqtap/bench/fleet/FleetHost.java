@@ -7,6 +7,7 @@ import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
 import io.mqtap.producer.core.BootClock;
 import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.kafka.CachedSchemaIds;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.KafkaWiring;
 import io.mqtap.producer.kafka.Publisher;
@@ -81,7 +82,9 @@ final class FleetHost {
         producersCreated++;
         spool = DiskSpool.open(new DiskSpool.Options(spoolDir, 8 << 20, 512 << 10, FsyncPolicy.NEVER, 1000, FullPolicy.BLOCK),
                 runId, RecordBodies.WRITER_SCHEMA);
-        SchemaGate gate = new SchemaGate(wiring::registerSchemas, 5_000);
+        // the producer's own: the id cache beside the spool, verified with one call after the start jitter
+        CachedSchemaIds ids = wiring.schemaIds(registry.idCachePath(spoolDir.toString()));
+        SchemaGate gate = new SchemaGate(ids, 5_000, ids::startDelayMillis);
         String topic = kafka.getTopic(); // the fleet sends MqOpen only: every record type to the one topic
         publisher = new Publisher(producer, recordType -> topic, runId, spool, new PipelineMetrics(new MetricRegistry()),
                 new DeliveryErrors(), clock, gate, wiring.values()::schemaId, () -> { });

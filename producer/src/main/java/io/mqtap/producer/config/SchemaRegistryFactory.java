@@ -1,6 +1,8 @@
 package io.mqtap.producer.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
 import io.mqtap.registry.RegistryConfig;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -8,6 +10,8 @@ import jakarta.validation.constraints.Pattern;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** The {@code schemaRegistry} section: where schemas are registered, how to authenticate, and the subject rules. */
 public class SchemaRegistryFactory {
@@ -41,6 +45,27 @@ public class SchemaRegistryFactory {
     @JsonProperty
     private boolean useLatestVersion = false;
 
+    /**
+     * Keep the resolved schema ids across restarts (verified at start with one registry call), so a fleet's restart
+     * storm costs the registry one call per host instead of one per schema.
+     */
+    @JsonProperty
+    private boolean idCache = true;
+
+    /** The id cache's file; empty: {@code schema-ids.json} in {@code spool.dir} (the host's state directory). */
+    @NotNull
+    @JsonProperty
+    private String idCacheFile = "";
+
+    /**
+     * When the id cache covers every schema (a restart), wait a random time up to this before the first registry call,
+     * so a fleet restarting together spreads its calls; records wait in the spool meanwhile. 0 to 5 minutes.
+     */
+    @NotNull
+    @MaxDuration(value = 5, unit = TimeUnit.MINUTES)
+    @JsonProperty
+    private Duration startJitter = Duration.seconds(5);
+
     /** Any other serde or client key, passed through (e.g. schema.registry.request.timeout.ms). */
     @NotNull
     @JsonProperty
@@ -65,6 +90,18 @@ public class SchemaRegistryFactory {
         return m;
     }
 
+    /** The id cache's file for a producer spooling in {@code spoolDir}; null when {@code idCache} is off. */
+    public Path idCachePath(String spoolDir) {
+        if (!idCache) return null;
+        return idCacheFile == null || idCacheFile.isBlank() ? Path.of(spoolDir, "schema-ids.json") : Path.of(idCacheFile.trim());
+    }
+
+    public boolean isIdCache() { return idCache; }
+    public void setIdCache(boolean v) { idCache = v; }
+    public String getIdCacheFile() { return idCacheFile; }
+    public void setIdCacheFile(String v) { idCacheFile = v == null ? "" : v; }
+    public Duration getStartJitter() { return startJitter; }
+    public void setStartJitter(Duration v) { startJitter = v; }
     public String getUrl() { return url; }
     public void setUrl(String v) { url = v; }
     public String getBasicAuthUserInfo() { return basicAuthUserInfo; }

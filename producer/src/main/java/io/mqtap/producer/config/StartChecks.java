@@ -68,6 +68,11 @@ public @interface StartChecks {
                     ok = false;
                 }
             }
+            String cacheProblem = idCacheProblem(config);
+            if (cacheProblem != null) {
+                violation(ctx, "schemaRegistry.idCacheFile", cacheProblem);
+                ok = false;
+            }
             int batch = config.getCapture().getBatchEvents();
             int handoff = config.getPipeline().getHandoffCapacity();
             if (handoff < batch) {
@@ -76,6 +81,26 @@ public @interface StartChecks {
                 ok = false;
             }
             return ok;
+        }
+
+        /** Why the id cache's file could not be written (a directory, or under a directory this user cannot write), or null. */
+        static String idCacheProblem(MqTapConfiguration config) {
+            java.nio.file.Path file;
+            try {
+                file = config.getSchemaRegistry().idCachePath(config.getSpool().getDir());
+            } catch (java.nio.file.InvalidPathException e) {
+                return "is not a usable path: " + e.getMessage();
+            }
+            if (file == null || config.getSchemaRegistry().getIdCacheFile().isBlank()) return null; // off, or in spool.dir (checked as the spool)
+            if (java.nio.file.Files.isDirectory(file)) return file + " is a directory: name a file (e.g. " + file.resolve("schema-ids.json") + ")";
+            // the nearest existing ancestor must be writable: the directories below it are created at start
+            java.nio.file.Path dir = file.toAbsolutePath().getParent();
+            while (dir != null && !java.nio.file.Files.exists(dir)) dir = dir.getParent();
+            if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+                return "cannot be written by this process (user " + System.getProperty("user.name") + "): " + dir
+                        + " is not a writable directory; give it to the service's user, or leave idCacheFile empty (it is then kept in spool.dir)";
+            }
+            return null;
         }
 
         private static void violation(ConstraintValidatorContext ctx, String path, String reason) {

@@ -20,11 +20,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** The one place that binds mqtap's topics to their serializers and builds the Kafka clients. */
 public final class KafkaWiring {
     private final KafkaFactory kafka;
+    private final SchemaRegistryFactory registry;
     private final Map<String, Object> producerProps;
     private final AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
 
     public KafkaWiring(KafkaFactory kafka, SchemaRegistryFactory registry, HostIdentity host) {
         this.kafka = kafka;
+        this.registry = registry;
         this.producerProps = ProducerSettings.of(kafka, "mqtap-" + host.hostname());
         values.configure(registry.serdeConfig(), false);
     }
@@ -42,9 +44,13 @@ public final class KafkaWiring {
         return values;
     }
 
-    /** Resolves (registering when allowed) every record type's schema on its topic and the stats', so the hot path never calls the registry. */
-    public void registerSchemas() {
-        schemas(kafka).forEach(ts -> values.schemaId(ts.topic(), ts.schema()));
+    /**
+     * Resolves (registering when allowed) every record type's schema on its topic and the stats', so the hot path never
+     * calls the registry: through the id cache in {@code cacheFile} (null: none), with the config's start jitter.
+     */
+    public CachedSchemaIds schemaIds(java.nio.file.Path cacheFile) {
+        return new CachedSchemaIds(values, schemas(kafka), cacheFile == null ? null : new SchemaIdCache(cacheFile), registry.getUrl(),
+                registry.getStartJitter().toMilliseconds());
     }
 
     /** A writer schema and the topic it is written to (its subject follows from the subject name strategy). */

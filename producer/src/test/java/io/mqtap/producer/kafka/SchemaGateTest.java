@@ -40,4 +40,25 @@ class SchemaGateTest {
         assertThat(gate.registered()).isFalse();
         assertThat(gate.problem()).isEqualTo("registry away");
     }
+
+    @Test
+    void theStartDelayIsWaitedInShortStepsBeforeTheFirstAttempt() throws Exception {
+        List<Long> waits = new ArrayList<>();
+        int[] attemptsDuringWait = {0};
+        SchemaGate gate = new SchemaGate(() -> attemptsDuringWait[0] += waits.stream().mapToLong(Long::longValue).sum() < 250 ? 1 : 0,
+                1_000, () -> 250, waits::add);
+        assertThat(gate.await(() -> false)).isTrue();
+        assertThat(waits).containsExactly(100L, 100L, 50L);
+        assertThat(attemptsDuringWait[0]).as("no attempt before the delay was waited").isZero();
+    }
+
+    @Test
+    void aStopDuringTheStartDelayEndsTheWait() throws Exception {
+        List<Long> waits = new ArrayList<>();
+        SchemaGate gate = new SchemaGate(() -> { }, 1_000, () -> 60_000, waits::add);
+        assertThat(gate.await(() -> waits.size() >= 3)).isFalse();
+        assertThat(waits).hasSize(3);
+        assertThat(gate.registered()).isFalse();
+        assertThat(gate.problem()).contains("schemaRegistry.startJitter");
+    }
 }

@@ -129,13 +129,9 @@ public class AvroSerializer<T> implements Serializer<T> {
     private Resolved resolveNew(Key key, String topic, Schema schema, Object sample) {
         Resolved r;
         RegistryConfig config = client.config();
-        String subject;
-        try {
-            subject = config.subjectStrategy(isKey).subjectName(topic, isKey, schema);
-        } catch (IllegalArgumentException e) {
-            throw new SerializationException("Cannot name the subject of a " + schema.getFullName() + WireFormat.on(topic) + ": " + e.getMessage(), e);
-        }
-        Schema registered = config.removeJavaProperties() ? withoutJavaProperties(schema) : schema;
+        Subject named = subjectOf(topic, schema);
+        String subject = named.name();
+        Schema registered = named.registered();
         int id;
         try {
             id = schemaId(config, subject, registered);
@@ -150,6 +146,24 @@ public class AvroSerializer<T> implements Serializer<T> {
         r = new Resolved(topic, schema, id, new SpecificDatumWriter<>(schema, model), new GenericDatumWriter<>(schema, GenericData.get()));
         Resolved prior = resolved.putIfAbsent(key, r);
         return prior != null ? prior : r;
+    }
+
+    /** A writer schema's subject and the schema as it is registered there (without the generator's Java properties when configured). */
+    public record Subject(String name, Schema registered) {}
+
+    /** The subject {@code schema} on {@code topic} is registered under, and what is registered: the registry's key for its id. */
+    public Subject subjectOf(String topic, Schema schema) {
+        if (client == null) {
+            throw new IllegalStateException("AvroSerializer is not configured: call configure(...) or pass a SchemaRegistryClient");
+        }
+        RegistryConfig config = client.config();
+        String subject;
+        try {
+            subject = config.subjectStrategy(isKey).subjectName(topic, isKey, schema);
+        } catch (IllegalArgumentException e) {
+            throw new SerializationException("Cannot name the subject of a " + schema.getFullName() + WireFormat.on(topic) + ": " + e.getMessage(), e);
+        }
+        return new Subject(subject, config.removeJavaProperties() ? withoutJavaProperties(schema) : schema);
     }
 
     private int schemaId(RegistryConfig config, String subject, Schema registered) {
