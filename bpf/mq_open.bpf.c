@@ -361,11 +361,23 @@ static __always_inline long prefix_len_for(long len)
 	return len < 0 || len < plen ? -1 : plen;
 }
 
+#include "fairness.bpf.h"
+
+/*
+ * Every event of every call goes out here, after the filters: over its uid's (or cgroup's) budget it is
+ * counted as suppressed instead, else written or counted as lost, so each recorded call lands in exactly one
+ * of emitted, suppressed or lost.
+ */
 static __always_inline void emit(void *ctx, struct mq_open_event *e)
 {
 	__u32 size = mq_open_event_wire_size(e);
 	long err;
 
+	if (fair_interval_ns && !fair_admit(e->uid, e->cgroup_id)) {
+		fair_account(e->uid, 0);
+		count(MQ_OPEN_CTR_SUPPRESSED);
+		return;
+	}
 	if (use_ringbuf) {
 		__u64 flags = BPF_RB_NO_WAKEUP;
 
@@ -376,6 +388,8 @@ static __always_inline void emit(void *ctx, struct mq_open_event *e)
 		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, size);
 	}
 	count(err ? MQ_OPEN_CTR_LOST : MQ_OPEN_CTR_EMITTED);
+	if (err)
+		fair_account(e->uid, 1); /* whose event the buffer had no room for */
 }
 
 /* ---- mq_open ---- */

@@ -101,7 +101,20 @@ enum mq_open_counter {
 	MQ_OPEN_CTR_INJECTED_TASK_EXIT_SKIP = 15,
 	MQ_OPEN_CTR_INJECTED_CALL_SKIP = 16, /* and of the notify and getsetattr programs */
 	MQ_OPEN_CTR_INJECTED_ENTRY_SKIP = 17, /* and of the mq_open entry program */
-	MQ_OPEN_CTR_MAX = 18,
+	MQ_OPEN_CTR_SUPPRESSED = 18,  /* events over their uid's (or cgroup's) budget: counted, not emitted */
+	MQ_OPEN_CTR_UNATTRIBUTED = 19, /* suppressed or lost events whose uid fair_accounts had no room for */
+	MQ_OPEN_CTR_MAX = 20,
+};
+
+/* uids fair_accounts holds; past that a suppressed or lost event is counted in MQ_OPEN_CTR_UNATTRIBUTED */
+#define MQ_OPEN_FAIR_ACCOUNTS 4096
+
+/* fair_accounts' value: what fairness and the buffer did to one uid's events (boot-clock ns) */
+struct mq_open_fair_account {
+	__u64 suppressed; /* events over budget, not emitted */
+	__u64 lost;       /* events the buffer had no room for */
+	__u64 first_ns;   /* the first of those */
+	__u64 last_ns;    /* the latest of those */
 };
 
 struct mq_open_event {

@@ -279,6 +279,31 @@ JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_closeFd(JNIEnv *env, jc
 		close(fd);
 }
 
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_setFairness(JNIEnv *env, jclass cls, jlong h, jlong rate,
+								     jlong burst, jboolean by_cgroup)
+{
+	return mqtap_probe_set_fairness(PROBE(h), (uint64_t)rate, (uint64_t)burst, by_cgroup);
+}
+
+/* MQTAP_FAIR_SLOTS longs per uid into out (as many uids as fit); the count, or -errno */
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_fairAccounts(JNIEnv *env, jclass cls, jlong h, jlongArray out)
+{
+	jsize len = (*env)->GetArrayLength(env, out);
+	int cap = len / MQTAP_FAIR_SLOTS, n;
+	uint64_t *v;
+
+	if (cap <= 0)
+		return 0;
+	v = calloc((size_t)cap * MQTAP_FAIR_SLOTS, sizeof(uint64_t));
+	if (!v)
+		return -ENOMEM;
+	n = mqtap_probe_fair_accounts(PROBE(h), v, cap);
+	if (n > 0)
+		(*env)->SetLongArrayRegion(env, out, 0, n * MQTAP_FAIR_SLOTS, (jlong *)v);
+	free(v);
+	return n;
+}
+
 JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_free(JNIEnv *env, jclass cls, jlong h)
 {
 	mqtap_probe_free(PROBE(h));

@@ -404,6 +404,30 @@ static int sync_filter_map(int fd, size_t key_size, uint32_t max_entries, const 
 	return err;
 }
 
+/* The bucket's GCRA form: one token every interval, (burst - 1) intervals of tolerance; rate 0 switches it off. */
+static void fairness_of(uint64_t rate, uint64_t burst, uint64_t *interval, uint64_t *tolerance)
+{
+	*interval = rate ? (1000000000ULL + rate - 1) / rate : 0;
+	*tolerance = rate ? (burst > 0 ? burst - 1 : 0) * *interval : 0;
+}
+
+int mqtap_probe_set_fairness(struct mqtap_probe *p, uint64_t rate, uint64_t burst, int by_cgroup)
+{
+	struct mqtap_bpf *s = p->skel;
+	uint64_t interval, tolerance;
+
+	p->opts.fair_rate = rate, p->opts.fair_burst = burst, p->opts.fair_by_cgroup = by_cgroup;
+	if (!s || !s->bss || !p->set)
+		return 0; /* applied at load */
+	fairness_of(rate, burst, &interval, &tolerance);
+	/* off first, then the new key and tolerance, then on: no call is judged by half of each budget */
+	__atomic_store_n(&s->bss->fair_interval_ns, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bss->fair_by_cgroup, by_cgroup ? 1 : 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bss->fair_tolerance_ns, tolerance, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bss->fair_interval_ns, interval, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf)
 {
 	struct mqtap_bpf *s = p->skel;
@@ -639,6 +663,9 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		goto out;
 	for (i = 0; i < p->opts.name_prefix_len && i < MQ_OPEN_NAME_MAX; i++)
 		((__u8 *)s->bss->name_prefix)[i] = p->opts.name_prefix[i];
+	fairness_of(p->opts.fair_rate, p->opts.fair_burst, (uint64_t *)&s->bss->fair_interval_ns,
+		    (uint64_t *)&s->bss->fair_tolerance_ns);
+	s->bss->fair_by_cgroup = p->opts.fair_by_cgroup ? 1 : 0;
 	err = use_kernel_features(p, s);
 	if (err)
 		goto out;
@@ -1523,6 +1550,8 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 			out[MQTAP_CTR_LINK_MISSES_CREATE] = links[ROLE_CREATE];
 			out[MQTAP_CTR_LINK_MISSES_CALLS] = links[ROLE_CALLS];
 		}
+		out[MQTAP_CTR_SUPPRESSED] = sum_counter(p, MQ_OPEN_CTR_SUPPRESSED);
+		out[MQTAP_CTR_UNATTRIBUTED] = sum_counter(p, MQ_OPEN_CTR_UNATTRIBUTED);
 	}
 	pthread_mutex_unlock(&p->counters_lock);
 	return 0;
@@ -1689,6 +1718,36 @@ int mqtap_probe_access_overflow(struct mqtap_probe *p, int64_t *out)
 out:
 	pthread_mutex_unlock(&p->access_lock);
 	return err;
+}
+
+int mqtap_probe_fair_accounts(struct mqtap_probe *p, uint64_t *out, int cap)
+{
+	struct mq_open_fair_account a;
+	__u32 key, next;
+	__u32 *prev = NULL;
+	int fd, n = 0;
+
+	pthread_mutex_lock(&p->counters_lock);
+	if (!p->skel || !p->set) {
+		pthread_mutex_unlock(&p->counters_lock);
+		return 0;
+	}
+	fd = bpf_map__fd(p->skel->maps.fair_accounts);
+	/* entries are only ever added (never deleted), so a walk sees every uid that had one when it began */
+	while (n < cap && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &a))
+			continue;
+		out[n * MQTAP_FAIR_SLOTS + MQTAP_FAIR_UID] = key;
+		out[n * MQTAP_FAIR_SLOTS + MQTAP_FAIR_SUPPRESSED] = a.suppressed;
+		out[n * MQTAP_FAIR_SLOTS + MQTAP_FAIR_LOST] = a.lost;
+		out[n * MQTAP_FAIR_SLOTS + MQTAP_FAIR_FIRST_NS] = a.first_ns;
+		out[n * MQTAP_FAIR_SLOTS + MQTAP_FAIR_LAST_NS] = a.last_ns;
+		n++;
+	}
+	pthread_mutex_unlock(&p->counters_lock);
+	return n;
 }
 
 void mqtap_probe_free(struct mqtap_probe *p)

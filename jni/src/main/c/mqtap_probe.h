@@ -42,7 +42,9 @@ enum mqtap_counter_slot {
 	MQTAP_CTR_LINK_MISSES_CALLS = 24,
 	MQTAP_CTR_ACCESS_NO_CONTEXT = 25, /* aggregated keys whose caller snapshot found its map full */
 	MQTAP_CTR_ARGS_DROPPED = 26,      /* kprobe set: notify/getsetattr calls whose entry arguments were not kept */
-	MQTAP_CTR_SLOTS = 27,
+	MQTAP_CTR_SUPPRESSED = 27,        /* events over their uid's (or cgroup's) budget: counted, not emitted */
+	MQTAP_CTR_UNATTRIBUTED = 28,      /* suppressed or lost events whose uid the accounts map had no room for */
+	MQTAP_CTR_SLOTS = 29,
 };
 
 /* kernel features the program can use (mqtap_kernel_features, mqtap_probe_features) */
@@ -88,7 +90,13 @@ struct mqtap_options {
 	int access_mode;
 	int access_max_keys;
 	int access_max_contexts;
+	/* fairness: each uid's (or cgroup's) budget of events per second and burst; rate 0: off */
+	uint64_t fair_rate, fair_burst;
+	int fair_by_cgroup;
 };
+
+/* mqtap_probe_fair_accounts: values per uid, in this order */
+enum mqtap_fair_slot { MQTAP_FAIR_UID, MQTAP_FAIR_SUPPRESSED, MQTAP_FAIR_LOST, MQTAP_FAIR_FIRST_NS, MQTAP_FAIR_LAST_NS, MQTAP_FAIR_SLOTS };
 
 struct mqtap_probe;
 
@@ -133,6 +141,11 @@ int mqtap_probe_access_overflow(struct mqtap_probe *p, int64_t *out);
 int mqtap_enable_stats(void);
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
+/* Copies what fairness and the buffer did to each uid's calls (MQTAP_FAIR_SLOTS values per uid, at most cap uids)
+ * to out: the number of uids, or -errno. Counts are cumulative since the load. */
+int mqtap_probe_fair_accounts(struct mqtap_probe *p, uint64_t *out, int cap);
+/* Sets the fairness budget: before a load, for the load; after it, in the running programs. 0. */
+int mqtap_probe_set_fairness(struct mqtap_probe *p, uint64_t rate, uint64_t burst, int by_cgroup);
 void mqtap_probe_free(struct mqtap_probe *p);
 
 /* The last failure: "op failed: reason (ENAME): hint", and what libbpf logged meanwhile (verifier log). */

@@ -86,6 +86,7 @@ public final class MqOpenProbe implements AutoCloseable {
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
         if (!without.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(without));
+        NativeProbe.setFairness(h, options.fairRate(), options.fairBurst(), options.fairPerCgroup());
         try {
             List<AttachMode> sets = options.attachMode() == AttachMode.AUTO ? FALLBACK : List.of(options.attachMode());
             ProbeLoadException last = null;
@@ -292,6 +293,39 @@ public final class MqOpenProbe implements AutoCloseable {
 
     /** A process's use of one queue: how the caller snapshots are keyed. */
     record AccessKey(long pid, long processStartNs, long queueInode) {}
+
+    /**
+     * Replaces the fairness budget (rate, burst, per uid or per cgroup) with that of {@code next} in the running
+     * programs; every other option of {@code next} is ignored. Buckets keep their state across the change.
+     */
+    public void updateFairness(ProbeOptions next) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            NativeProbe.setFairness(handle, next.fairRate(), next.fairBurst(), next.fairPerCgroup());
+            options = options.toBuilder().fairness(next.fairRate(), next.fairBurst(), next.fairPerCgroup()).build();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * What fairness and the buffer did to each uid's events since the load: cumulative suppressed and lost counts
+     * with the first and latest time, one entry per uid that had any (at most {@link FairAccount#CAPACITY}). Any thread.
+     */
+    public List<FairAccount> fairAccounts() {
+        lock.readLock().lock();
+        try {
+            if (closed || loaded == null) return List.of();
+            long[] v = new long[FairAccount.CAPACITY * FairAccount.SLOTS];
+            int n = NativeProbe.fairAccounts(handle, v);
+            List<FairAccount> out = new ArrayList<>(Math.max(n, 0));
+            for (int i = 0; i < n; i++) out.add(FairAccount.of(v, i * FairAccount.SLOTS));
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
 
     /** The counters now; after close, the last values. Any thread. */
     public ProbeCounters counters() {

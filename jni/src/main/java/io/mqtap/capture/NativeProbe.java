@@ -59,6 +59,12 @@ final class NativeProbe {
 
     static native void closeFd(int fd);
 
+    /** Before load: the budget the load uses; after: replaced in the running programs. */
+    static native int setFairness(long handle, long rate, long burst, boolean byCgroup);
+
+    /** FairAccount.SLOTS longs per uid into out; the number of uids, or -errno. */
+    static native int fairAccounts(long handle, long[] out);
+
     static native void free(long handle);
 
     static native String error(long handle);

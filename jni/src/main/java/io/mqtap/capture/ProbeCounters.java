@@ -49,6 +49,10 @@ import java.util.Map;
  *                         counts are kept, their records lack the caller and the queue's name
  * @param argsDropped      kprobe set: notify and getsetattr calls whose entry arguments were not kept for their exit:
  *                         not recorded, counted as lost
+ * @param suppressed       events over their uid's (or cgroup's) fairness budget: counted for their uid
+ *                         ({@link MqOpenProbe#fairAccounts()}), not emitted; not a loss
+ * @param unattributed     suppressed or lost events the per-uid accounts had no room for (more than
+ *                         {@link FairAccount#CAPACITY} uids): counted in suppressed or lostKernel, without a uid
  */
 public record ProbeCounters(long lostKernel, long lostRecords, long emitted, long received, long filtered,
                             long nameReadErrors, long attrReadErrors, long exitWithoutEntry, long entryDropped,
@@ -56,8 +60,8 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
                             long missesEnter, long missesExit, long missesOpenExit, long missesTaskExit,
                             long missesCreate, long linkMissesEnter, long linkMissesExit, long linkMissesOpenExit,
                             long linkMissesCreate, long missesCalls, long linkMissesCalls, long accessNoContext,
-                            long argsDropped) {
-    static final int SLOTS = 27;
+                            long argsDropped, long suppressed, long unattributed) {
+    static final int SLOTS = 29;
     static final ProbeCounters ZERO = of(new long[SLOTS]);
 
     /**
@@ -111,6 +115,7 @@ public record ProbeCounters(long lostKernel, long lostRecords, long emitted, lon
 
     static ProbeCounters of(long[] v) {
         return new ProbeCounters(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26]);
+                v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26],
+                v[27], v[28]);
     }
 }

@@ -34,6 +34,8 @@ public final class ProbeOptions {
     private final AccessMode accessMode;
     private final int accessMaxKeys;
     private final int accessMaxContexts;
+    private final long fairRate, fairBurst;
+    private final boolean fairPerCgroup;
 
     private ProbeOptions(Builder b) {
         transport = b.transport;
@@ -56,6 +58,9 @@ public final class ProbeOptions {
         accessMode = b.accessMode;
         accessMaxKeys = b.accessMaxKeys;
         accessMaxContexts = b.accessMaxContexts;
+        fairRate = b.fairRate;
+        fairBurst = b.fairBurst;
+        fairPerCgroup = b.fairPerCgroup;
     }
 
     public static Builder builder() {
@@ -72,7 +77,8 @@ public final class ProbeOptions {
                 .wakeupBytes(wakeupBytes).drainIntervalMillis(drainIntervalMillis).stagingEvents(stagingEvents)
                 .attachMode(attachMode)
                 .includeUids(includeUids).excludeUids(excludeUids).includeComms(includeComms)
-                .excludeComms(excludeComms).includeCgroupIds(includeCgroupIds).excludeCgroupIds(excludeCgroupIds);
+                .excludeComms(excludeComms).includeCgroupIds(includeCgroupIds).excludeCgroupIds(excludeCgroupIds)
+                .fairness(fairRate, fairBurst, fairPerCgroup);
         b.namePrefix = namePrefix.clone();
         b.faults = faults;
         b.skipFields = skipFields;
@@ -124,6 +130,12 @@ public final class ProbeOptions {
     public int accessMaxKeys() { return accessMaxKeys; }
     /** Aggregation: caller snapshots (one per process and queue) each window holds; beyond, records lack the caller. */
     public int accessMaxContexts() { return accessMaxContexts; }
+    /** Each uid's (or cgroup's) budget of events per second; 0: fairness off (the default here). */
+    public long fairRate() { return fairRate; }
+    /** How many events a uid may emit at once above its rate (the bucket's size). */
+    public long fairBurst() { return fairBurst; }
+    /** One budget per cgroup instead of per uid. */
+    public boolean fairPerCgroup() { return fairPerCgroup; }
     /** Benchmarks only: groups of fields the probe leaves unread ({@link #SKIP_CREDS} ...; 0, the default: none). */
     public int skipFieldsForBenchmark() { return skipFields; }
 
@@ -181,7 +193,8 @@ public final class ProbeOptions {
                 + new String(namePrefix, StandardCharsets.UTF_8)
                 + ", queueLife=" + queueLife + ", accessMode=" + accessMode().label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
                 + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
-                + Integer.toHexString(skipFields) : "") + "}";
+                + Integer.toHexString(skipFields) : "") + ", fairRate=" + fairRate + ", fairBurst=" + fairBurst
+                + ", fairPerCgroup=" + fairPerCgroup + "}";
     }
 
     public static final class Builder {
@@ -202,8 +215,21 @@ public final class ProbeOptions {
         private AccessMode accessMode = AccessMode.AGGREGATE;
         private int accessMaxKeys = 4096;
         private int accessMaxContexts = 1024;
+        private long fairRate = 0, fairBurst = 0;
+        private boolean fairPerCgroup;
 
         private Builder() {}
+
+        /**
+         * Per-user fairness in the kernel: each uid (or cgroup, {@code perCgroup}) emits at most {@code rate} events a
+         * second after a burst of {@code burst}; events over it are counted for their uid, not emitted. Rate 0: off.
+         */
+        public Builder fairness(long rate, long burst, boolean perCgroup) {
+            fairRate = rate;
+            fairBurst = burst;
+            fairPerCgroup = perCgroup;
+            return this;
+        }
 
         /** Benchmarks only: leave these groups of fields unread (SKIP_* bits), to measure what each costs. */
         public Builder skipFieldsForBenchmark(int mask) {
@@ -284,6 +310,10 @@ public final class ProbeOptions {
             checkShared(includeUids, excludeUids, "includeUids/excludeUids");
             checkShared(includeComms, excludeComms, "includeComms/excludeComms");
             checkShared(includeCgroupIds, excludeCgroupIds, "includeCgroupIds/excludeCgroupIds");
+            if (fairRate < 0 || fairRate > 1_000_000_000L)
+                throw new IllegalArgumentException("fairRate: must be 0 (off) or 1 to 1000000000 events per second, was " + fairRate);
+            if (fairRate > 0 && (fairBurst < 1 || fairBurst > 1_000_000_000L))
+                throw new IllegalArgumentException("fairBurst: must be 1 to 1000000000 events, was " + fairBurst);
             if (namePrefix.length > 255)
                 throw new IllegalArgumentException("namePrefix: at most 255 bytes, was " + namePrefix.length);
             for (byte b : namePrefix)
@@ -344,13 +374,15 @@ public final class ProbeOptions {
                 && includeComms.equals(p.includeComms) && excludeComms.equals(p.excludeComms)
                 && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
                 && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields
-                && queueLife == p.queueLife && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts;
+                && queueLife == p.queueLife && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts
+                && fairRate == p.fairRate && fairBurst == p.fairBurst && fairPerCgroup == p.fairPerCgroup;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
-                Arrays.hashCode(namePrefix), faults, skipFields, queueLife, accessMode, accessMaxKeys, accessMaxContexts);
+                Arrays.hashCode(namePrefix), faults, skipFields, queueLife, accessMode, accessMaxKeys, accessMaxContexts,
+                fairRate, fairBurst, fairPerCgroup);
     }
 }
