@@ -113,6 +113,8 @@ public class MqTapApplication extends Application<MqTapConfiguration> {
             ConfigReload reload = new ConfigReload(() -> configFile.read(env), config, env.getObjectMapper(), List.of(
                     new ConfigReload.Part("capture.filters", "filters replaced in the kernel, the probe stayed attached",
                             next -> pipeline.updateFilters(next.getCapture().toOptions())),
+                    new ConfigReload.Part("capture.fairness", "the per-user budget replaced in the kernel, the probe stayed attached",
+                            next -> pipeline.updateFairness(next.getCapture().toOptions())),
                     new ConfigReload.Part("thresholds", "health check thresholds", next -> thresholds.set(next.getThresholds()))),
                     configFile.path());
             ConfigReload.onHangup(reload::reload);

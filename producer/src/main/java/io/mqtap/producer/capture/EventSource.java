@@ -35,6 +35,16 @@ public interface EventSource extends AutoCloseable {
         throw new UnsupportedOperationException("this event source has no kernel filters");
     }
 
+    /** Replaces the per-user fairness budget in place (a configuration reload). */
+    default void updateFairness(io.mqtap.capture.ProbeOptions fairness) {
+        throw new UnsupportedOperationException("this event source has no fairness budget");
+    }
+
+    /** Per uid: what fairness suppressed and the buffer lost, cumulative. */
+    default List<io.mqtap.capture.FairAccount> fairAccounts() {
+        return List.of();
+    }
+
     /** The kernel features the probe uses and the fallbacks it took (AttachReport.variant()); "" when unknown. */
     default String probeFeatures() {
         return "";

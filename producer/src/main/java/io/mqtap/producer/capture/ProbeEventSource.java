@@ -89,6 +89,16 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
+    public void updateFairness(ProbeOptions fairness) {
+        probe.updateFairness(fairness);
+    }
+
+    @Override
+    public List<io.mqtap.capture.FairAccount> fairAccounts() {
+        return probe.fairAccounts();
+    }
+
+    @Override
     public String probeFeatures() {
         return report.variant();
     }

@@ -84,6 +84,13 @@ public class CaptureFactory {
     @NotNull
     @JsonProperty
     private Access access = new Access();
+    @Valid
+    @NotNull
+    @JsonProperty
+    private Fairness fairness = new Fairness();
+
+    public Fairness getFairness() { return fairness; }
+    public void setFairness(Fairness v) { fairness = v; }
 
     public boolean isDropCapabilities() { return dropCapabilities; }
     public void setDropCapabilities(boolean v) { dropCapabilities = v; }
@@ -110,6 +117,7 @@ public class CaptureFactory {
         b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
                 faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn, 0));
+        b.fairness(fairness.enabled ? fairness.rate : 0, fairness.burst, fairness.perCgroup);
         return b.build();
     }
 
@@ -123,6 +131,22 @@ public class CaptureFactory {
             case "ring-buffer": return Transport.RING_BUFFER;
             default: throw new IllegalArgumentException("capture.transport: unknown transport '" + s + "' (perf-buffer or ring-buffer)");
         }
+    }
+
+    /**
+     * Per-user fairness in the kernel: each uid (or, with perCgroup, each cgroup) emits at most {@code rate} events a
+     * second after a burst of {@code burst}; calls over it are counted for their uid (the stats record's
+     * suppressedByUid, mqtap_suppressed_total{uid}), not emitted, so one user's flood can't push others' events out
+     * of the kernel buffer. Root has a bucket like any uid: a flood by root is as likely a runaway as an attack, and
+     * an exempt uid would be the one an attacker with root would use to blind the others.
+     */
+    public static class Fairness {
+        @JsonProperty public boolean enabled = true;
+        @Min(1) @Max(1_000_000_000) @JsonProperty public long rate = 5_000;
+        // the burst a uid may put into the buffer at once: 2,000 events (~0.5 MiB) fit in half of one CPU's default
+        // perf buffer (256 pages), so a single uid's burst can't fill a CPU's buffer and take other users' events with it
+        @Min(1) @Max(1_000_000_000) @JsonProperty public long burst = 2_000;
+        @JsonProperty public boolean perCgroup = false;
     }
 
     /** Kernel-side filters; mqtap's own process is always left out. */

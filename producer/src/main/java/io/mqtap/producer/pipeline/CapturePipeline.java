@@ -3,10 +3,12 @@ package io.mqtap.producer.pipeline;
 import io.dropwizard.lifecycle.Managed;
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.avro.PreviousRun;
+import io.mqtap.avro.UidSuppression;
 import io.mqtap.capture.ProbeCounters;
 import io.mqtap.capture.ProbeException;
 import io.mqtap.producer.capture.CaptureReader;
 import io.mqtap.producer.capture.EventSource;
+import io.mqtap.producer.capture.Suppression;
 import io.mqtap.producer.core.BootClock;
 import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.producer.core.QueueLifeMapper;
@@ -25,6 +27,8 @@ import io.mqtap.producer.stats.StatsReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,6 +70,7 @@ public final class CapturePipeline implements Managed {
     private final Parts parts;
     private final PipelineMetrics metrics;
     private final BootClock clock = new BootClock();
+    private volatile Suppression suppression;
     private final DeliveryErrors errors = new DeliveryErrors();
     private final Handoff handoff;
     private final KernelLossWindow lossWindow;
@@ -169,8 +174,13 @@ public final class CapturePipeline implements Managed {
         // the spooler ends, normally, after the reader's end marker: only an exception of its own is news
         spoolerThread = start(() -> watched(spooler, readerEnded, "the spooler thread", null), "mqtap-spooler");
         readerThread = start(() -> watched(rd, readerEnded, "the capture reader thread", rd::failure), "mqtap-reader");
+        EventSource src = source;
+        // mqtap_suppressed_total{uid}: a label per uid up to Suppression.MAX_LABELS, the rest as uid="other"
+        suppression = new Suppression(src::fairAccounts,
+                uid -> metrics.gauge("suppressed." + uid, () -> suppression.suppressed(uid)));
+        metrics.gauge("suppressed.other", () -> suppression.suppressedOther());
         stats = new StatsReporter(parts.producer(), parts.statsTopic(), parts.host(), parts.statsInterval().toMillis(), this::counters,
-                parts.statsSerializer(), previousRun);
+                parts.statsSerializer(), previousRun, this::suppressedByUid);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtap-stats"));
         long every = parts.statsInterval().toMillis();
         scheduler.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
@@ -299,6 +309,28 @@ public final class CapturePipeline implements Managed {
         EventSource s = source;
         if (s == null) throw new IllegalStateException("the pipeline has not started");
         s.updateFilters(filters);
+    }
+
+    /** Replaces the per-user fairness budget in the kernel while the probe stays attached (a configuration reload). */
+    public void updateFairness(io.mqtap.capture.ProbeOptions fairness) {
+        EventSource s = source;
+        if (s == null) throw new IllegalStateException("the pipeline has not started");
+        s.updateFairness(fairness);
+    }
+
+    /** Per uid, what fairness suppressed and the buffer lost, for the uids that moved since the previous stats record. */
+    private List<UidSuppression> suppressedByUid() {
+        Suppression s = suppression;
+        if (s == null) return List.of();
+        List<UidSuppression> byUid = new ArrayList<>();
+        for (Suppression.Entry e : s.changed())
+            byUid.add(new UidSuppression(e.uid(), e.suppressed(), e.lost(), wallClock(e.firstBootNanos()), wallClock(e.lastBootNanos())));
+        return byUid;
+    }
+
+    private Instant wallClock(long bootNs) {
+        long us = clock.toEpochMicros(bootNs);
+        return Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L);
     }
 
     /** True while the reader, spooler and publisher threads run (the systemd watchdog's keep-alive condition). */

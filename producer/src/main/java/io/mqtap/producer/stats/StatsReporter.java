@@ -2,10 +2,12 @@ package io.mqtap.producer.stats;
 
 import io.mqtap.avro.MqOpenStats;
 import io.mqtap.avro.PreviousRun;
+import io.mqtap.avro.UidSuppression;
 import io.mqtap.producer.core.HostIdentity;
 import io.mqtap.capture.ProbeCounters;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -38,10 +40,15 @@ public final class StatsReporter {
     private final Supplier<Counters> counters;
     private final Function<MqOpenStats, byte[]> serializer;
     private final PreviousRun previousRun;
+    private final Supplier<List<UidSuppression>> suppressedByUid;
 
-    /** previousRun: how the run before this one ended (null when unknown); every stats record of the run carries it. */
+    /**
+     * previousRun: how the run before this one ended (null when unknown); every stats record of the run carries it.
+     * suppressedByUid: per-user fairness, the uids whose suppressed or lost counts moved since the previous record.
+     */
     public StatsReporter(Producer<byte[], byte[]> producer, String topic, HostIdentity host, long intervalMs,
-                         Supplier<Counters> counters, Function<MqOpenStats, byte[]> serializer, PreviousRun previousRun) {
+                         Supplier<Counters> counters, Function<MqOpenStats, byte[]> serializer, PreviousRun previousRun,
+                         Supplier<List<UidSuppression>> suppressedByUid) {
         this.producer = producer;
         this.topic = topic;
         this.host = host;
@@ -49,12 +56,14 @@ public final class StatsReporter {
         this.counters = counters;
         this.serializer = serializer;
         this.previousRun = previousRun;
+        this.suppressedByUid = suppressedByUid;
     }
 
     /** Sends one stats record now (scheduled every interval, and once more at stop). */
     public void report() {
         try {
             MqOpenStats s = toRecord(counters.get(), Instant.now());
+            s.setSuppressedByUid(suppressedByUid.get());
             producer.send(new ProducerRecord<>(topic, host.machineId().getBytes(StandardCharsets.UTF_8), serializer.apply(s)), (md, e) -> {
                 if (e != null) LOG.warn("Stats record not delivered: {}", e.toString());
             });
@@ -97,6 +106,7 @@ public final class StatsReporter {
                     k.linkMissesOpenExit(), "create", k.linkMissesCreate(), "calls", k.linkMissesCalls())));
             s.setFiltered(k.filtered());
             s.setQueueUnresolved(k.queueUnresolved());
+            s.setSuppressed(k.suppressed());
         }
         return s;
     }
