@@ -4,7 +4,9 @@
  * or at a given rate, and prints what it did:
  *   calls=<N> elapsed_ns=<T> calls_per_sec=<R> ok=<n> errors=<n>
  * The default call opens a queue that does not exist (ENOENT): the cheapest path in the kernel,
- * so tracing overhead shows at its largest. --varied mixes successes and errnos for the demo.
+ * so tracing overhead shows at its largest. --varied mixes successes and errnos for the demo;
+ * --unique creates a new queue with each call (NAME-<i>), closes and removes it: every call succeeds and is
+ * told apart by its name (the fairness bench's victim).
  * --openat PATH instead opens (openat, O_RDONLY) and closes a file: what tracing opens through
  * the mqueue filesystem costs every other open on the host.
  */
@@ -54,7 +56,8 @@ static void usage(FILE *f)
 		   "  --name NAME      queue name (default mqtap-gen-<pid>, which does not exist)\n"
 		   "  --varied         mix successes (create, open, close, unlink) with ENOENT, EEXIST and EINVAL\n"
 		   "  --openat PATH    openat(AT_FDCWD, PATH, O_RDONLY) and close it, instead of mq_open\n"
-		   "  --create         create the queue first (removed at the end): every call then succeeds\n");
+		   "  --create         create the queue first (removed at the end): every call then succeeds\n"
+		   "  --unique         each call creates NAME-<i> (then closes and removes it): all succeed, each name once\n");
 }
 
 int main(int argc, char **argv)
@@ -63,11 +66,11 @@ int main(int argc, char **argv)
 		{ "calls", required_argument, NULL, 'c' }, { "rate", required_argument, NULL, 'r' },
 		{ "duration-ms", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' },
 		{ "varied", no_argument, NULL, 'v' }, { "openat", required_argument, NULL, 'o' },
-		{ "create", no_argument, NULL, 'C' },
+		{ "create", no_argument, NULL, 'C' }, { "unique", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	long long calls = 1000000, rate = 0, duration_ms = 0, i, ok = 0, errors = 0;
-	int varied = 0, create = 0, c, calls_given = 0;
+	int varied = 0, create = 0, unique = 0, c, calls_given = 0;
 	char name[256];
 	const char *openat_path = NULL;
 	uint64_t start, end, deadline = 0;
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 		case 'v': varied = 1; break;
 		case 'o': openat_path = optarg; break;
 		case 'C': create = 1; break;
+		case 'u': unique = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -121,6 +125,14 @@ int main(int argc, char **argv)
 			break;
 		if (openat_path) {
 			r = syscall(SYS_openat, AT_FDCWD, openat_path, O_RDONLY, 0);
+		} else if (unique) {
+			char each[256];
+			struct mq_attr small = { .mq_maxmsg = 1, .mq_msgsize = 16 }; /* as --varied's: cheap if ever left behind */
+
+			snprintf(each, sizeof(each), "%.200s-%lld", name, i);
+			r = sys_mq_open(each, O_RDWR | O_CREAT | O_EXCL, 0600, &small);
+			if (r >= 0)
+				unlink_queue(each);
 		} else if (!varied) {
 			r = sys_mq_open(name, O_RDONLY, 0, NULL);
 		} else {

@@ -95,6 +95,12 @@ public final class CaptureBench {
         fieldCosts = ns.getBoolean("field_costs");
         if (calls < 1_000_000) System.out.println("note: the reference figure is a burst of at least 1,000,000 calls");
         ProbeOptions opts = options.build();
+        // --with-fairness RATE,BURST: each run also traces with per-user fairness on, for its cost on every call
+        ProbeOptions fair = null;
+        if (ns.getString("with_fairness") != null) {
+            String[] rb = ns.getString("with_fairness").split(",");
+            fair = opts.toBuilder().fairness(Long.parseLong(rb[0].trim()), Long.parseLong(rb[1].trim()), false).build();
+        }
 
         if (fieldCosts) {
             FieldCosts.run(opts, mode, Math.min(calls, 300_000), runs);
@@ -104,6 +110,7 @@ public final class CaptureBench {
         AttachMode attached = warmUp(opts, mode);
         List<Run> results = new ArrayList<>();
         List<CRun> cResults = new ArrayList<>();
+        List<Double> fairRatios = new ArrayList<>();
         for (int r = 1; r <= runs; r++) {
             Result untraced = MqOpenGenerator.run(Options.burst(calls));
             Run run = traced(opts, mode, calls, untraced.callsPerSec());
@@ -115,6 +122,14 @@ public final class CaptureBench {
                     r, untraced.callsPerSec(), run.traced().callsPerSec(), run.ratio(), run.received(), run.lost(),
                     c == null ? "" : String.format(Locale.ROOT, "; C reader: %,.0f calls/s, ratio %.3f, received %,d, lost %,d",
                             c.traced().callsPerSec(), c.ratio(), c.report().received(), c.report().lost()));
+            if (fair != null) {
+                Run f = traced(fair, mode, calls, untraced.callsPerSec());
+                fairRatios.add(f.ratio());
+                System.out.printf(Locale.ROOT,
+                        "run %d with fairness %d/s burst %d: traced %,.0f calls/s; ratio %.3f; received %,d; suppressed %,d; lost %,d%n",
+                        r, fair.fairRate(), fair.fairBurst(), f.traced().callsPerSec(), f.ratio(), f.received(),
+                        f.counters().suppressed(), f.lost());
+            }
         }
         results.sort(Comparator.comparingDouble(Run::ratio));
         cResults.sort(Comparator.comparingDouble(CRun::ratio));
@@ -125,8 +140,13 @@ public final class CaptureBench {
         if (send) SendRatio.run(opts, mode, calls, runs);
         String cRatio = cResults.isEmpty() ? "" : String.format(Locale.ROOT, " c-reader-ratio=%.2f",
                 cResults.get(cResults.size() / 2).ratio());
-        System.out.printf(Locale.ROOT, "capture-ratio=%.2f%s calls=%d received=%d lost=%d%n", median.ratio(), cRatio,
-                median.traced().calls(), median.received(), median.lost());
+        String fairPart = "";
+        if (!fairRatios.isEmpty()) {
+            fairRatios.sort(Double::compare);
+            fairPart = String.format(Locale.ROOT, " fairness-ratio=%.2f", fairRatios.get(fairRatios.size() / 2));
+        }
+        System.out.printf(Locale.ROOT, "capture-ratio=%.2f%s calls=%d received=%d lost=%d%s%n", median.ratio(), cRatio,
+                median.traced().calls(), median.received(), median.lost(), fairPart);
     }
 
     static ArgumentParser parser() {
@@ -150,6 +170,8 @@ public final class CaptureBench {
                 .help("instead: what each group of fields costs inside the programs (their kernel run time)");
         p.addArgument("--decode").choices("full", "pid").setDefault("full")
                 .help("decode every event (full, default) or only its pid");
+        p.addArgument("--with-fairness").metavar("RATE,BURST")
+                .help("also trace each burst with per-user fairness at this budget (events/s, burst); the last line adds fairness-ratio");
         p.addArgument("--reader-nice").metavar("N").type(Integer.class).setDefault(0).help("nice value of the reader thread");
         return p;
     }

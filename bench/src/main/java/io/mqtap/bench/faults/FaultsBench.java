@@ -8,6 +8,7 @@ import io.mqtap.registry.SchemaRegistryClient;
 import io.mqtap.registry.serde.AvroDeserializer;
 import io.mqtap.testkit.Ports;
 import io.mqtap.testkit.kafka.KafkaBrokerProcess;
+import io.mqtap.testkit.mqgen.MqGen;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.process.ChildProcesses;
 import io.mqtap.testkit.process.ProducerClasspath;
@@ -103,6 +104,7 @@ public final class FaultsBench {
             all.put("producer-sigkill", b::producerKill);
             all.put("kernel-overflow", b::kernelOverflow);
             all.put("producer-restart", b::producerRestart);
+            all.put("flood-fairness", b::floodFairness);
             for (Map.Entry<String, Scenario> e : all.entrySet()) {
                 if (!only.isEmpty() && !only.contains(e.getKey())) continue;
                 say("== %s", e.getKey());
@@ -249,8 +251,9 @@ public final class FaultsBench {
 
     private void kernelOverflow(String name) throws Exception {
         long from = endOffset();
+        // the kernel buffer's own loss: per-user fairness off, or it would keep most of this one uid's flood out of the buffer
         Producer p = startProducer(name, Map.of("capture", Map.of("perCpuPages", 1, "wakeupBytes", 2048,
-                "filters", Map.of("namePrefix", PREFIX))));
+                "filters", Map.of("namePrefix", PREFIX), "fairness", Map.of("enabled", false))));
         Process gen = generator(name, 0, 5_000); // as fast as it goes
         MqOpenGenerator.Result g = MqOpenGenerator.await(gen);
         Row r = reconcileAfterTerm(name, p, g, from, false);
@@ -285,6 +288,96 @@ public final class FaultsBench {
                 && got == calls && crossed == 0;
         rows.add(new Row(name, calls, got, calls - got, ca.duplicated + cb.duplicated, 0, pass,
                 "run ids " + runA.substring(0, 8) + " / " + runB.substring(0, 8) + ", each numbered from 0, no call in both runs"));
+    }
+
+    private static final long NOBODY = 65534, VICTIM = 64321;
+
+    /**
+     * A flooder as nobody on every CPU, failing mq_open calls as fast as it can for 30 s, beside a victim uid making 100
+     * successful opens a second, each with a name of its own, under the default fairness budget. Every victim call
+     * must arrive (read back from Kafka by name), and the flooder's emitted + suppressed + lost must equal its calls.
+     */
+    private void floodFairness(String name) throws Exception {
+        long from = endOffset();
+        Producer p = startProducer(name, Map.of());
+        String victimName = PREFIX + "victim-" + Long.toHexString(System.nanoTime());
+        int cpus = Runtime.getRuntime().availableProcessors();
+        List<Process> flooders = new ArrayList<>();
+        for (int i = 0; i < cpus; i++) flooders.add(as(NOBODY, "--duration-ms", "30000", "--name", PREFIX + "flood"));
+        Process victim = as(VICTIM, "--unique", "--rate", "100", "--duration-ms", "30000", "--name", victimName);
+        long floodCalls = 0;
+        for (Process f : flooders) floodCalls += MqOpenGenerator.await(f).calls();
+        MqOpenGenerator.Result v = MqOpenGenerator.await(victim);
+        awaitQuiet(p);
+        p.stop();
+        Stop s = p.stopLine();
+        if (s == null) throw new IllegalStateException("no stop line in " + p.process.log());
+        List<MqOpen> run = records(from, p.runId(), s.published);
+        Check c = check(run);
+        Set<String> victimNames = new HashSet<>();
+        long floodEmitted = 0;
+        for (MqOpen r : run) {
+            if (r.getUid() == VICTIM && r.getErrno() == null) victimNames.add(r.getName());
+            if (r.getUid() == NOBODY) floodEmitted++;
+        }
+        long victimMissing = 0;
+        for (long i = 0; i < v.calls(); i++) if (!victimNames.contains(victimName + "-" + i)) victimMissing++;
+        long[] fair = uidAccount(p.runId(), NOBODY); // suppressed, lost: cumulative, from the run's stats records
+        long accounted = floodEmitted + fair[0] + fair[1];
+        boolean pass = v.ok() == v.calls() && victimMissing == 0 && accounted == floodCalls && fair[0] > 0
+                && c.duplicated == 0 && c.gaps == s.dropped + s.failed;
+        rows.add(new Row(name, floodCalls + v.calls(), floodEmitted + victimNames.size(), victimMissing, c.duplicated, s.lostKernel, pass,
+                String.format(Locale.ROOT, "flooder (uid %d, %d processes): %d calls = %d emitted + %d suppressed + %d lost%s; "
+                        + "victim (uid %d): %d of %d successful opens arrived", NOBODY, cpus, floodCalls, floodEmitted, fair[0], fair[1],
+                        accounted == floodCalls ? "" : " (off by " + (floodCalls - accounted) + ")", VICTIM, v.calls() - victimMissing, v.calls())));
+    }
+
+    /**
+     * mq_open_gen as {@code uid} (setpriv takes the number: no such user needed), from a copy named mqtap-fairgen that
+     * the uid can run: tests elsewhere on this machine count mq_open_gen's calls by its comm, and must not count these.
+     */
+    private Process as(long uid, String... args) throws IOException {
+        Path dir = work.resolve("fairgen");
+        Path copy = dir.resolve("mqtap-fairgen");
+        if (!Files.exists(copy)) {
+            Files.createDirectories(dir);
+            Files.copy(MqGen.binary(MqGen.GENERATOR), copy);
+            for (Path p : List.of(work, dir, copy)) Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", copy.toString()));
+        cmd.addAll(List.of(args));
+        return ChildProcesses.track(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+    }
+
+    /** The latest cumulative {suppressed, lost} of {@code uid} in the run's stats records. */
+    private long[] uidAccount(String runId, long uid) {
+        AvroDeserializer<io.mqtap.avro.MqOpenStats> de = new AvroDeserializer<>(
+                new SchemaRegistryClient(RegistryConfig.builder().url(registry.url()).build()), io.mqtap.avro.MqOpenStats.class);
+        long[] best = {0, 0};
+        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+            TopicPartition tp = new TopicPartition("mq-open-stats", 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    io.mqtap.avro.MqOpenStats st;
+                    try {
+                        st = de.deserialize("mq-open-stats", r.value());
+                    } catch (org.apache.kafka.common.errors.SerializationException e) {
+                        continue; // an earlier run's record whose schema id a restarted (in-memory) registry forgot
+                    }
+                    if (!st.getRunId().equals(runId) || st.getSuppressedByUid() == null) continue;
+                    for (io.mqtap.avro.UidSuppression u : st.getSuppressedByUid()) {
+                        if (u.getUid() == uid && u.getSuppressed() + u.getLost() >= best[0] + best[1]) {
+                            best = new long[] {u.getSuppressed(), u.getLost()};
+                        }
+                    }
+                }
+            }
+        }
+        return best;
     }
 
     // ---------------------------------------------------------------------------------------------------------
