@@ -101,12 +101,19 @@ class ConfigReloadKernelTest {
                         .max(java.util.Comparator.comparingLong(x -> counted(x, uid)))
                         .orElseThrow(() -> new AssertionError("no suppressedByUid entry for " + uid));
                 UidSuppression u = s.getSuppressedByUid().stream().filter(e -> e.getUid() == uid).findFirst().orElseThrow();
+                // losses no uid is known for (skipped program runs: host-wide upper bounds), as of the run's newest record
+                List<MqOpenStats> ofRun = Records.stats(ss, run.group(1));
+                MqOpenStats newest = ofRun.get(ofRun.size() - 1);
+                long unattributed = newest.getLostKernel() - newest.getLostOutput();
                 List<ConsumerRecord<String, MqOpen>> fs = Records.read(broker.bootstrapServers(), registry, "mq-open-events",
-                        got -> fromUid(got, run.group(1), uid) + u.getSuppressed() + u.getLost() >= 200, Duration.ofSeconds(60));
+                        got -> fromUid(got, run.group(1), uid) + u.getSuppressed() + u.getLost() + unattributed >= 200,
+                        Duration.ofSeconds(60));
                 long published = fromUid(fs, run.group(1), uid);
-                String state = "published " + published + ", " + u + " in " + flood.elapsedNs() / 1e9 + " s";
-                // ground truth: the generator's own count; every call published, suppressed or lost, exactly once
-                assertThat(published + u.getSuppressed() + u.getLost()).as(state).isEqualTo(200);
+                String state = "published " + published + ", " + u + " in " + flood.elapsedNs() / 1e9 + " s; newest stats " + newest;
+                // ground truth: the generator's own count; every call published, suppressed or lost, at most once, and
+                // exactly once unless the kernel skipped program runs (then they cover the rest)
+                assertThat(published + u.getSuppressed() + u.getLost()).as(state).isLessThanOrEqualTo(200)
+                        .isGreaterThanOrEqualTo(200 - unattributed);
                 assertThat(published + u.getLost()).as("the burst, then 1 a second; " + state)
                         .isBetween(5L, 5L + 1 + flood.elapsedNs() / 1_000_000_000L);
                 assertThat(s.getSuppressed()).as(state).isGreaterThanOrEqualTo(u.getSuppressed());
