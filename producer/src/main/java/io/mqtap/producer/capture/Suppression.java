@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * What the kernel's per-user fairness suppressed (and the buffer lost), per uid, for the stats record and the metric.
- * Reads the probe's cumulative accounts; {@link #changed()} gives the uids whose counts moved since the previous call
- * (the stats record's entries, at most {@link #MAX_ENTRIES} of them, the largest moves first), and every uid seen gets
+ * Reads the probe's cumulative accounts; {@link #changed()} gives the uids whose counts moved since a record last listed
+ * them (the stats record's entries, at most {@link #MAX_ENTRIES} of them, the largest moves first), and every uid seen gets
  * a gauge {@code mqtap.suppressed.<uid>} (mqtap_suppressed_total{uid}) until {@link #MAX_LABELS} uids have one; the
  * suppression of any later uid adds to {@code mqtap.suppressed.other}, so the label set stays bounded.
  */
@@ -38,26 +38,32 @@ public final class Suppression {
         this.newLabel = newLabel;
     }
 
-    /** Reads the accounts now: the uids whose counts changed since the previous call. */
+    /**
+     * Reads the accounts now: the uids whose counts changed since the record that last listed them, those that grew
+     * most first. A uid left out because of {@link #MAX_ENTRIES} stays changed, so a later record lists it.
+     */
     public synchronized List<Entry> changed() {
         List<FairAccount> now = accounts.get();
         List<FairAccount> moved = new ArrayList<>();
         for (FairAccount a : now) {
             latest.put(a.uid(), a);
-            FairAccount before = last.put(a.uid(), a);
+            FairAccount before = last.get(a.uid());
             if (before == null || before.suppressed() != a.suppressed() || before.lost() != a.lost()) moved.add(a);
             if (labelled.size() < MAX_LABELS && labelled.putIfAbsent(a.uid(), Boolean.TRUE) == null) newLabel.accept(a.uid());
         }
-        moved.sort(Comparator.comparingLong((FairAccount a) -> delta(a)).reversed());
+        moved.sort(Comparator.comparingLong(this::growth).reversed());
         List<Entry> out = new ArrayList<>(Math.min(moved.size(), MAX_ENTRIES));
         for (FairAccount a : moved.subList(0, Math.min(moved.size(), MAX_ENTRIES))) {
+            last.put(a.uid(), a);
             out.add(new Entry(a.uid(), a.suppressed(), a.lost(), a.firstBootNanos(), a.lastBootNanos()));
         }
         return out;
     }
 
-    private long delta(FairAccount a) {
-        return a.suppressed() + a.lost(); // cumulative: the biggest suppressors first
+    /** How much a uid's counts grew since a record last listed it. */
+    private long growth(FairAccount a) {
+        FairAccount before = last.get(a.uid());
+        return a.suppressed() + a.lost() - (before == null ? 0 : before.suppressed() + before.lost());
     }
 
     /** A labelled uid's suppressed calls, as last read. */

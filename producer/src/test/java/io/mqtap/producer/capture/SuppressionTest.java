@@ -44,8 +44,23 @@ class SuppressionTest {
     void aRecordListsAtMostMaxEntries() {
         List<FairAccount> many = new ArrayList<>();
         for (int uid = 0; uid < Suppression.MAX_ENTRIES + 50; uid++) many.add(new FairAccount(uid, uid + 1, 0, 1, 1));
-        List<Suppression.Entry> first = new Suppression(() -> many, uid -> { }).changed();
+        Suppression s = new Suppression(() -> many, uid -> { });
+        List<Suppression.Entry> first = s.changed();
         assertThat(first).hasSize(Suppression.MAX_ENTRIES);
         assertThat(first.get(0).uid()).isEqualTo(Suppression.MAX_ENTRIES + 49L); // the largest first
+        // the 50 left out are listed by the next record, though their counts did not move since
+        assertThat(s.changed()).extracting(Suppression.Entry::uid).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.LongStream.range(0, 50).boxed().toList());
+        assertThat(s.changed()).isEmpty();
+    }
+
+    @Test
+    void theLargestGrowthSinceTheLastRecordComesFirstNotTheLargestTotal() {
+        AtomicReference<List<FairAccount>> now = new AtomicReference<>(List.of(
+                new FairAccount(1, 1_000_000, 0, 1, 1), new FairAccount(2, 10, 0, 1, 1)));
+        Suppression s = new Suppression(now::get, uid -> { });
+        s.changed();
+        now.set(List.of(new FairAccount(1, 1_000_001, 0, 1, 2), new FairAccount(2, 500, 0, 1, 2)));
+        assertThat(s.changed()).extracting(Suppression.Entry::uid).containsExactly(2L, 1L);
     }
 }
