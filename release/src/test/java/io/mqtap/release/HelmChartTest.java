@@ -113,7 +113,8 @@ class HelmChartTest {
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as(out).isZero();
-            assertThat(config).contains("cluster: \"prod-eu-1\"").contains("cgroupRoot: /host/sys/fs/cgroup");
+            assertThat(config).contains("cluster: \"prod-eu-1\"").contains("cgroupRoot: /host/sys/fs/cgroup")
+                    .contains("fairness:");
         } finally {
             Files.delete(file);
         }
