@@ -185,7 +185,10 @@ class FairnessKernelTest {
         return in(null, uid, args);
     }
 
-    /** As {@link #as}, moved into {@code cgroup} (a cgroup v2 directory) first when it is not null. */
+    /**
+     * As {@link #as}, moved into {@code cgroup} (a cgroup v2 directory) first when it is not null (by bash: the cloud
+     * kernels' VM image has no sh).
+     */
     private static Process in(Path cgroup, long uid, String... args) throws java.io.IOException {
         Path copy = dir.resolve("fair-gen");
         if (!Files.exists(copy)) {
@@ -194,7 +197,7 @@ class FairnessKernelTest {
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         List<String> cmd = new ArrayList<>();
-        if (cgroup != null) cmd.addAll(List.of("sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"", cgroup.toString()));
+        if (cgroup != null) cmd.addAll(List.of("bash", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"", cgroup.toString()));
         cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", copy.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
