@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestInstance;
  * What the record says against what the kernel did, on the real kernel: the queue's name and inode
  * from the returned descriptor (checked with the caller's own fstat), opens through the mqueue
  * filesystem, IPC namespaces, the mode the umask left, creation, and who the caller really was.
- * The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the kernel matrix runs AUTO: fentry
- * where it attaches, kprobe on 7.x and PREEMPT_RT; the host here runs the tracepoints);
+ * The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the host here runs the tracepoints; the
+ * kernel matrix runs the class in each hook set that attaches there, with {@code --all} every test, in its ci set
+ * every test but the name races, tagged {@code race}, which run in AUTO's set);
  * {@code -Dmqtap.test.withoutFeatures=TASK_STORAGE,TASK_BTF} makes the program take 5.10's fallback paths.
  * The race tests make {@code -Dmqtap.test.raceCalls} calls (default 100,000; fewer in emulated VMs).
  */
@@ -144,6 +145,7 @@ class CaptureFidelityKernelTest {
     }
 
     @Test
+    @Tag("race")
     void theKernelNameIsTheQueueOpenedWhileAnotherThreadFlipsTheName() throws Exception {
         // whether a flip lands between the entry read and the kernel's own copy is up to the scheduler (on a loaded
         // machine the flipper may rarely run beside the caller): up to 5 rounds, each checked call by call, until
@@ -200,6 +202,7 @@ class CaptureFidelityKernelTest {
     }
 
     @Test
+    @Tag("race")
     void theNamePrefixFilterDecidesOnTheKernelsName() throws Exception {
         String base = unique("prefix");
         String a = base + "-q0", b = base + "-q1";
