@@ -29,8 +29,9 @@ import org.junit.jupiter.api.TestInstance;
  * from the returned descriptor (checked with the caller's own fstat), opens through the mqueue
  * filesystem, IPC namespaces, the mode the umask left, creation, and who the caller really was.
  * The hook set is AUTO unless {@code -Dmqtap.test.attachMode} names one (the host here runs the tracepoints; the
- * kernel matrix runs the class in each hook set that attaches there, with {@code --all} every test, in its ci set
- * every test but the name races, tagged {@code race}, which run in AUTO's set);
+ * kernel matrix runs the class in each hook set that attaches there with {@code --all} or {@code --kernel}, in AUTO's
+ * set in its ci set, and with {@code MQTAP_FIDELITY_SETS=fast} also every test but the name races, tagged
+ * {@code race}, in each other set);
  * {@code -Dmqtap.test.withoutFeatures=TASK_STORAGE,TASK_BTF} makes the program take 5.10's fallback paths.
  * The race tests make {@code -Dmqtap.test.raceCalls} calls (default 100,000; fewer in emulated VMs).
  */
