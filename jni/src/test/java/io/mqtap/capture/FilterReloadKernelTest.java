@@ -1,16 +1,20 @@
 package io.mqtap.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.mqgen.MqGen;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.FutureTask;
+import java.util.function.LongSupplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -25,11 +29,24 @@ class FilterReloadKernelTest {
 
     /** The helper's (or its as= child's) events for one call with {@code step}, e.g. "name=x as=nobody". */
     private long helperEvents(String step) throws Exception {
+        return helperEvents(step, 0);
+    }
+
+    /** As above; the {@code expected} events are awaited first (up to 10 s), since under emulation 300 ms was too short. */
+    private long helperEvents(String step, int expected) throws Exception {
         MqOpenHelper.HelperRun run = MqOpenHelper.run(step);
-        Thread.sleep(300); // several drain intervals: an event the kernel emitted has been read by now
-        synchronized (seen) {
-            return seen.stream().filter(e -> e.pid() == run.pid() || e.ppid() == run.pid()).count();
+        LongSupplier count = () -> {
+            synchronized (seen) {
+                return seen.stream().filter(e -> e.pid() == run.pid() || e.ppid() == run.pid()).count();
+            }
+        };
+        try {
+            if (expected > 0) await().atMost(Duration.ofSeconds(10)).until(() -> count.getAsLong() >= expected);
+        } catch (ConditionTimeoutException e) {
+            // the caller's assertion says how many arrived
         }
+        Thread.sleep(300); // several drain intervals: an event the kernel emitted (or one too many) has been read by now
+        return count.getAsLong();
     }
 
     @Test
@@ -59,13 +76,13 @@ class FilterReloadKernelTest {
 
             Thread.sleep(500);
             probe.updateFilters(ProbeOptions.builder().build());
-            assertThat(helperEvents(q)).as("nothing excluded").isEqualTo(1);
+            assertThat(helperEvents(q, 1)).as("nothing excluded").isEqualTo(1);
             probe.updateFilters(ProbeOptions.builder().includeComms(Set.of("mq_open_gen", "mq_open_helper")).namePrefix("keep-").build());
             assertThat(helperEvents(q)).as("a prefix the name lacks").isZero();
-            assertThat(helperEvents("name=keep-" + id)).as("a prefix the name has").isEqualTo(1);
+            assertThat(helperEvents("name=keep-" + id, 1)).as("a prefix the name has").isEqualTo(1);
             probe.updateFilters(ProbeOptions.builder().excludeUids(Set.of(65534L)).build());
             assertThat(helperEvents(q + " as=nobody")).as("uid 65534 excluded").isZero();
-            assertThat(helperEvents(q)).as("uid 0 not").isEqualTo(1);
+            assertThat(helperEvents(q, 1)).as("uid 0 not").isEqualTo(1);
             probe.updateFilters(ProbeOptions.builder().includeComms(Set.of("mq_open_gen")).build());
             assertThat(probe.options().includeComms()).containsExactly("mq_open_gen");
             assertThat(probe.options().perCpuPages()).isEqualTo(256);
