@@ -43,7 +43,8 @@ import net.sourceforge.argparse4j.inf.Namespace;
 public final class CaptureBench {
     private CaptureBench() {}
 
-    public record Run(double untracedRate, Result traced, long received, long lost, ProbeCounters counters) {
+    /** lost: every loss counted (lostTotal, with the kernel's host-wide miss counts); lostAtLeast: the probe's own. */
+    public record Run(double untracedRate, Result traced, long received, long lost, long lostAtLeast, ProbeCounters counters) {
         public double ratio() {
             return traced.callsPerSec() / untracedRate;
         }
@@ -357,7 +358,8 @@ public final class CaptureBench {
                 System.out.printf(Locale.ROOT, "  reader: %,d batches, %.0f events/batch (max %d), longest drain call %.1f ms, longest decode of a batch %.1f ms%n",
                         reader.batches, reader.batches == 0 ? 0.0 : (double) reader.events / reader.batches, reader.maxBatch,
                         reader.maxGapNanos / 1e6, reader.maxDecodeNanos / 1e6);
-            return new Run(untracedRate, result, reader.received(), after.lostTotal() - before.lostTotal(), after);
+            return new Run(untracedRate, result, reader.received(), after.lostTotal() - before.lostTotal(),
+                    after.lostAtLeast() - before.lostAtLeast(), after);
         }
     }
 
