@@ -231,23 +231,6 @@ class ProducerFaultsTest {
     }
 
     @Test
-    void sigtermWhileTheServerIsStillStartingStopsThePipelineCleanly(@TempDir Path dir) throws Exception {
-        Path config = dir.resolve("config.yml");
-        writeConfig(config);
-        try (ProducerProcess producer = ProducerProcess.builder().args("server", config.toString()).start()) {
-            // the pipeline has started; Jetty has not yet (it logs "Started" after its connectors are open)
-            producer.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
-            producer.terminate();
-            assertThat(producer.waitFor(Duration.ofSeconds(60))).as(producer.output()).isIn(0, 143);
-            assertThat(producer.output()).as("the pipeline's stop ran").contains("Stopped in");
-            io.mqtap.producer.spool.RunMarker marker = io.mqtap.producer.spool.RunMarker.read(dir.resolve("spool"));
-            assertThat(marker).as(producer.output()).isNotNull();
-            assertThat(marker.clean()).as("the run marker says the run ended cleanly").isTrue();
-            assertThat(marker.runId()).isEqualTo(producer.runId());
-        }
-    }
-
-    @Test
     void withoutBpfCapabilitiesTheStartFailsNamingThem(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("config.yml");
         writeConfig(config);

@@ -91,10 +91,6 @@ public final class CapturePipeline implements Managed {
     private final AtomicReference<String> readerEnded = new AtomicReference<>();
     private final AtomicReference<String> publisherEnded = new AtomicReference<>();
     private volatile Consumer<String> onFatal = why -> { };
-    /** Start and stop run one at a time; a second stop waits for the first and does nothing. */
-    private final Object lifecycle = new Object();
-    private boolean stopped;
-    private Thread stopAtExit;
 
     public CapturePipeline(Parts parts, PipelineMetrics metrics) {
         this.parts = parts;
@@ -131,20 +127,6 @@ public final class CapturePipeline implements Managed {
     /** Opens the spool, attaches the probe, starts the threads; Kafka and the registry are first called by the publisher. */
     @Override
     public void start() throws ProbeException, IOException {
-        synchronized (lifecycle) {
-            stopAtExit = new Thread(this::stopAtExit, "mqtap-stop-at-exit");
-            try {
-                // Jetty's shutdown hook stops only a server that has finished starting: a SIGTERM in between would
-                // skip this pipeline's stop (no drain, no clean run marker)
-                Runtime.getRuntime().addShutdownHook(stopAtExit);
-            } catch (IllegalStateException e) {
-                throw new IllegalStateException("not starting the pipeline: the JVM is already shutting down", e);
-            }
-            startParts();
-        }
-    }
-
-    private void startParts() throws ProbeException, IOException {
         spool = DiskSpool.open(parts.spool(), parts.host().runId(), RecordBodies.WRITER_SCHEMA);
         RunMarker before = RunMarker.read(parts.spool().dir());
         try {
@@ -227,30 +209,6 @@ public final class CapturePipeline implements Managed {
      */
     @Override
     public void stop() throws InterruptedException, IOException {
-        synchronized (lifecycle) {
-            if (stopped) return;
-            stopped = true;
-            if (Thread.currentThread() != stopAtExit && stopAtExit != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopAtExit);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook runs too and waits for this stop
-                }
-            }
-            stopParts();
-        }
-    }
-
-    /** The shutdown hook's stop (SIGTERM or an exit before Jetty has started); after Jetty's own, it does nothing. */
-    private void stopAtExit() {
-        try {
-            stop();
-        } catch (InterruptedException | IOException | RuntimeException e) {
-            LOG.error("Stopping the pipeline at exit failed; what Kafka has not acknowledged stays in the spool", e);
-        }
-    }
-
-    private void stopParts() throws InterruptedException, IOException {
         if (reader == null) return;
         stopping = true;
         long t0 = System.nanoTime();
