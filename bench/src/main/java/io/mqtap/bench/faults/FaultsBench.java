@@ -351,29 +351,12 @@ public final class FaultsBench {
 
     /** The latest cumulative {suppressed, lost} of {@code uid} in the run's stats records. */
     private long[] uidAccount(String runId, long uid) {
-        AvroDeserializer<io.mqtap.avro.MqOpenStats> de = new AvroDeserializer<>(
-                new SchemaRegistryClient(RegistryConfig.builder().url(registry.url()).build()), io.mqtap.avro.MqOpenStats.class);
         long[] best = {0, 0};
-        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
-            TopicPartition tp = new TopicPartition("mq-open-stats", 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    io.mqtap.avro.MqOpenStats st;
-                    try {
-                        st = de.deserialize("mq-open-stats", r.value());
-                    } catch (org.apache.kafka.common.errors.SerializationException e) {
-                        continue; // an earlier run's record whose schema id a restarted (in-memory) registry forgot
-                    }
-                    if (!st.getRunId().equals(runId) || st.getSuppressedByUid() == null) continue;
-                    for (io.mqtap.avro.UidSuppression u : st.getSuppressedByUid()) {
-                        if (u.getUid() == uid && u.getSuppressed() + u.getLost() >= best[0] + best[1]) {
-                            best = new long[] {u.getSuppressed(), u.getLost()};
-                        }
-                    }
+        for (io.mqtap.avro.MqOpenStats st : runStats(runId)) {
+            if (st.getSuppressedByUid() == null) continue;
+            for (io.mqtap.avro.UidSuppression u : st.getSuppressedByUid()) {
+                if (u.getUid() == uid && u.getSuppressed() + u.getLost() >= best[0] + best[1]) {
+                    best = new long[] {u.getSuppressed(), u.getLost()};
                 }
             }
         }
@@ -499,9 +482,15 @@ public final class FaultsBench {
     }
 
     private io.mqtap.avro.MqOpenStats lastStats(String runId) {
+        // the newest of those with the highest sequence: a quiet interval repeats a sequence with later counters
+        return runStats(runId).stream().reduce((a, b) -> b.getSequence() >= a.getSequence() ? b : a).orElse(null);
+    }
+
+    /** The run's stats records, read from the start of the stats topic to its end (at most 30 s). */
+    private List<io.mqtap.avro.MqOpenStats> runStats(String runId) {
         AvroDeserializer<io.mqtap.avro.MqOpenStats> de = new AvroDeserializer<>(
                 new SchemaRegistryClient(RegistryConfig.builder().url(registry.url()).build()), io.mqtap.avro.MqOpenStats.class);
-        io.mqtap.avro.MqOpenStats last = null;
+        List<io.mqtap.avro.MqOpenStats> run = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = consumer()) {
             TopicPartition tp = new TopicPartition("mq-open-stats", 0);
             c.assign(List.of(tp));
@@ -516,11 +505,11 @@ public final class FaultsBench {
                     } catch (org.apache.kafka.common.errors.SerializationException e) {
                         continue; // an earlier run's record whose schema id a restarted (in-memory) registry forgot
                     }
-                    if (s.getRunId().equals(runId) && (last == null || s.getSequence() >= last.getSequence())) last = s;
+                    if (s.getRunId().equals(runId)) run.add(s);
                 }
             }
         }
-        return last;
+        return run;
     }
 
     // ---------------------------------------------------------------------------------------------------------
