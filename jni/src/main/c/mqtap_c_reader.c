@@ -79,7 +79,7 @@ static int64_t lost_total(const int64_t *c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: mqtap_c_reader [--set fentry|kprobe|tracepoint] [--ring BYTES] [--pages N]\n"
-			"                      [--wakeup BYTES] [--drain-ms MS] [--staging EVENTS]\n");
+			"                      [--wakeup BYTES] [--drain-ms MS] [--staging EVENTS] [--without FEATURE_BITS]\n");
 	exit(2);
 }
 
@@ -121,6 +121,8 @@ int main(int argc, char **argv)
 			o.drain_interval_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--staging")) {
 			o.staging_events = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--without")) {
+			o.without_features = atoi(argv[++i]);
 		} else {
 			usage();
 		}

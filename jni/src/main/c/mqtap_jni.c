@@ -170,6 +170,12 @@ JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_withoutFeatures(JNIEnv 
 	mqtap_probe_without_features(PROBE(h), features);
 }
 
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_setKretprobeInstances(JNIEnv *env, jclass cls, jlong h,
+									      jint instances)
+{
+	mqtap_probe_set_kretprobe_instances(PROBE(h), instances);
+}
+
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_features(JNIEnv *env, jclass cls, jlong h)
 {
 	return mqtap_probe_features(PROBE(h));

@@ -570,6 +570,11 @@ void mqtap_probe_without_features(struct mqtap_probe *p, int features)
 	p->opts.without_features = features;
 }
 
+void mqtap_probe_set_kretprobe_instances(struct mqtap_probe *p, int instances)
+{
+	p->opts.kretprobe_instances = instances;
+}
+
 int mqtap_probe_features(const struct mqtap_probe *p)
 {
 	return p->set ? p->features : 0;
@@ -804,12 +809,13 @@ static const char *kretprobe_target(struct mqtap_probe *p, const struct bpf_prog
 /* 0, or -errno: then the caller attaches through the kprobe PMU (its default instances, misses from 6.7) */
 static int attach_kretprobe(struct mqtap_probe *p, struct bpf_program *prog, struct mqtap_kretprobe *k)
 {
+	int instances = p->opts.kretprobe_instances > 0 && p->opts.kretprobe_instances < MQTAP_KRETPROBE_MAXACTIVE
+				? p->opts.kretprobe_instances : MQTAP_KRETPROBE_MAXACTIVE;
 	char why[512];
 	int err;
 
 	mqtap_kretprobe_sweep(tracefs_dir());
-	err = mqtap_kretprobe_attach(tracefs_dir(), prog, kretprobe_target(p, prog), MQTAP_KRETPROBE_MAXACTIVE, k, why,
-				     sizeof(why));
+	err = mqtap_kretprobe_attach(tracefs_dir(), prog, kretprobe_target(p, prog), instances, k, why, sizeof(why));
 	if (err && getenv("MQTAP_LIBBPF_DEBUG"))
 		fprintf(stderr, "mqtap: kretprobe through tracefs failed, using the kprobe PMU: %s\n", why);
 	return err;

@@ -74,7 +74,8 @@ struct mqtap_options {
 	int n_include_cgroups, n_exclude_cgroups;
 	uint8_t name_prefix[256];
 	int name_prefix_len;
-	int without_features;  /* mqtap_feature bits not to use even where the kernel has them (tests) */
+	int without_features;  /* mqtap_feature bits not to use even where the kernel has them (tests, compat32Hooks) */
+	int kretprobe_instances; /* instances of each tracefs kretprobe (0: MQTAP_KRETPROBE_MAXACTIVE) */
 	/* fault injection for tests (0: off): 1 in N entries fail to store, entries or exits are skipped; 1 in N
 	 * queue opens through the filesystem skip the open-exit program, thread exits with a call pending the
 	 * thread-exit program, notify and getsetattr calls their program (counted as those programs' misses) */
@@ -117,6 +118,8 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 void mqtap_probe_stop(struct mqtap_probe *p);
 /* Loads after this call leave out these mqtap_feature bits even where the kernel has them (tests). */
 void mqtap_probe_without_features(struct mqtap_probe *p, int features);
+/* Attaches after this call give each tracefs kretprobe this many instances (1..4096; tests hold them all). */
+void mqtap_probe_set_kretprobe_instances(struct mqtap_probe *p, int instances);
 /* The mqtap_feature bits the loaded program uses (0 before a load). */
 int mqtap_probe_features(const struct mqtap_probe *p);
 /* Run counts and run time of the loaded programs by role (enter, exit, open exit, thread exit, create, calls):

@@ -85,7 +85,11 @@ public final class MqOpenProbe implements AutoCloseable {
                 options.accessMaxKeys(), options.accessMaxContexts());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
-        if (!without.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(without));
+        Set<ProbeFeature> off = java.util.EnumSet.noneOf(ProbeFeature.class);
+        off.addAll(without);
+        if (!options.compat32Hooks()) off.add(ProbeFeature.COMPAT32_HOOKS);
+        if (!off.isEmpty()) NativeProbe.withoutFeatures(h, ProbeFeature.bits(off));
+        NativeProbe.setKretprobeInstances(h, options.kretprobeInstances());
         NativeProbe.setFairness(h, options.fairRate(), options.fairBurst(), options.fairPerCgroup());
         try {
             List<AttachMode> sets = options.attachMode() == AttachMode.AUTO ? FALLBACK : List.of(options.attachMode());

@@ -25,6 +25,9 @@ final class NativeProbe {
     /** Loads after this leave out these {@link ProbeFeature} bits even where the kernel has them. */
     static native void withoutFeatures(long handle, int features);
 
+    /** Instances of each kretprobe the kprobe set makes through tracefs (1..4096); before load. */
+    static native void setKretprobeInstances(long handle, int instances);
+
     /** The {@link ProbeFeature} bits the loaded program uses; 0 when nothing is loaded. */
     static native int features(long handle);
 

@@ -28,7 +28,8 @@ public enum ProbeFeature {
         this.fallback = fallback;
     }
 
-    int bit() {
+    /** The bit of enum mqtap_feature (libmqtap's and mqtap_c_reader's {@code --without}). */
+    public int bit() {
         return bit;
     }
 

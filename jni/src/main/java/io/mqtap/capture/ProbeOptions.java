@@ -16,6 +16,8 @@ public final class ProbeOptions {
     /** Filter sets share one 1024-entry kernel map per attribute. */
     public static final int MAX_FILTER_ENTRIES = 1024;
     public static final int PAGE_SIZE = 4096;
+    /** The most kretprobe instances the kernel allows (KRETPROBE_MAXACTIVE_MAX). */
+    public static final int MAX_KRETPROBE_INSTANCES = 4096;
 
     private final Transport transport;
     private final int perCpuPages;
@@ -36,6 +38,8 @@ public final class ProbeOptions {
     private final int accessMaxContexts;
     private final long fairRate, fairBurst;
     private final boolean fairPerCgroup;
+    private final boolean compat32Hooks;
+    private final int kretprobeInstances;
 
     private ProbeOptions(Builder b) {
         transport = b.transport;
@@ -61,6 +65,8 @@ public final class ProbeOptions {
         fairRate = b.fairRate;
         fairBurst = b.fairBurst;
         fairPerCgroup = b.fairPerCgroup;
+        compat32Hooks = b.compat32Hooks;
+        kretprobeInstances = b.kretprobeInstances;
     }
 
     public static Builder builder() {
@@ -86,6 +92,8 @@ public final class ProbeOptions {
         b.accessMode = accessMode;
         b.accessMaxKeys = accessMaxKeys;
         b.accessMaxContexts = accessMaxContexts;
+        b.compat32Hooks = compat32Hooks;
+        b.kretprobeInstances = kretprobeInstances;
         return b;
     }
 
@@ -121,6 +129,14 @@ public final class ProbeOptions {
      * {@link MqOpenEvent}, and the other calls' hooks are neither loaded nor attached.
      */
     public boolean queueLife() { return queueLife; }
+    /**
+     * Whether the tracepoint set adds its two raw_syscalls programs for 32-bit callers of mq_open (default true).
+     * They run on every syscall of the host, so they are what the tracepoint set costs most; without them a 32-bit
+     * caller's mq_open is not seen in that set (the fentry and kprobe sets see it either way).
+     */
+    public boolean compat32Hooks() { return compat32Hooks; }
+    /** Instances of each kretprobe the kprobe set makes (default 4096, the kernel's most; tests set fewer). */
+    public int kretprobeInstances() { return kretprobeInstances; }
     /** How send and receive are recorded when {@link #queueLife}: default {@link AccessMode#AGGREGATE}; without it, off. */
     public AccessMode accessMode() { return queueLife ? accessMode : AccessMode.OFF; }
     /**
@@ -192,6 +208,8 @@ public final class ProbeOptions {
                 + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
                 + new String(namePrefix, StandardCharsets.UTF_8)
                 + ", queueLife=" + queueLife + ", accessMode=" + accessMode().label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
+                + (compat32Hooks ? "" : ", compat32Hooks=false")
+                + (kretprobeInstances != MAX_KRETPROBE_INSTANCES ? ", kretprobeInstances=" + kretprobeInstances : "")
                 + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
                 + Integer.toHexString(skipFields) : "") + ", fairRate=" + fairRate + ", fairBurst=" + fairBurst
                 + ", fairPerCgroup=" + fairPerCgroup + "}";
@@ -212,6 +230,8 @@ public final class ProbeOptions {
         private FaultInjection faults = FaultInjection.NONE;
         private int skipFields;
         private boolean queueLife;
+        private boolean compat32Hooks = true;
+        private int kretprobeInstances = MAX_KRETPROBE_INSTANCES;
         private AccessMode accessMode = AccessMode.AGGREGATE;
         private int accessMaxKeys = 4096;
         private int accessMaxContexts = 1024;
@@ -257,6 +277,18 @@ public final class ProbeOptions {
         public Builder stagingEvents(int n) { stagingEvents = n; return this; }
         /** Also the rest of a queue's life (default off: opens only); see {@link ProbeOptions#queueLife}. */
         public Builder queueLife(boolean on) { queueLife = on; return this; }
+        /** See {@link ProbeOptions#compat32Hooks} (default true). */
+        public Builder compat32Hooks(boolean on) { compat32Hooks = on; return this; }
+        /**
+         * Tests only: instances of each kretprobe (1..4096, default 4096), so a test can hold them all with blocked
+         * calls and drive the kernel's own kretprobe miss counters.
+         */
+        public Builder kretprobeInstancesForTests(int n) {
+            if (n < 1 || n > MAX_KRETPROBE_INSTANCES)
+                throw new IllegalArgumentException("kretprobeInstances: must be 1.." + MAX_KRETPROBE_INSTANCES + ", was " + n);
+            kretprobeInstances = n;
+            return this;
+        }
         /** How send and receive are recorded with {@link #queueLife} (default aggregate). */
         public Builder accessMode(AccessMode m) { accessMode = Objects.requireNonNull(m, "accessMode"); return this; }
         /** Aggregation entries per window (default 4096, each about 100 bytes of kernel memory, twice: two windows). */
@@ -375,7 +407,8 @@ public final class ProbeOptions {
                 && includeCgroupIds.equals(p.includeCgroupIds) && excludeCgroupIds.equals(p.excludeCgroupIds)
                 && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields
                 && queueLife == p.queueLife && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts
-                && fairRate == p.fairRate && fairBurst == p.fairBurst && fairPerCgroup == p.fairPerCgroup;
+                && fairRate == p.fairRate && fairBurst == p.fairBurst && fairPerCgroup == p.fairPerCgroup
+                && compat32Hooks == p.compat32Hooks && kretprobeInstances == p.kretprobeInstances;
     }
 
     @Override
@@ -383,6 +416,6 @@ public final class ProbeOptions {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
                 Arrays.hashCode(namePrefix), faults, skipFields, queueLife, accessMode, accessMaxKeys, accessMaxContexts,
-                fairRate, fairBurst, fairPerCgroup);
+                fairRate, fairBurst, fairPerCgroup, compat32Hooks, kretprobeInstances);
     }
 }

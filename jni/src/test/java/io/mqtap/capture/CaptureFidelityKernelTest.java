@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqtap.testkit.Kernel;
 import io.mqtap.testkit.mqgen.HelperCall;
+import io.mqtap.testkit.mqgen.LifeCall;
+import io.mqtap.testkit.mqgen.MqLifeHelper;
 import io.mqtap.testkit.mqgen.MqGen;
 import io.mqtap.testkit.mqgen.MqOpenHelper;
 import io.mqtap.testkit.mqgen.MqOpenHelper.HelperRun;
@@ -488,6 +490,61 @@ class CaptureFidelityKernelTest {
         if (mode == AttachMode.KPROBE)
             assertThat(after.linkMissesOpenExit()).as("the open kretprobe's misses are known on every kernel")
                     .isGreaterThanOrEqualTo(0);
+    }
+
+    /**
+     * The kernel's own kretprobe miss counts reach the counters and count as lost. A test-only option gives the kprobe
+     * set's kretprobes 2 instances; callers blocked in the kernel hold them (FIFO readers in open, receivers waiting
+     * on an empty queue), so the calls made meanwhile find none and the kernel counts them in kprobe_profile: the
+     * open-exit link's and the queue-life calls' link misses. Only in the kprobe set, which the kernel matrix runs
+     * the class in ({@code --all}); the other sets have no instances to run out of.
+     */
+    @Test
+    void kretprobeMissesAreTheKernelsCountsAndCountAsLost() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(mode == AttachMode.KPROBE,
+                "kretprobe instances exist in the kprobe set only; attached here: " + mode);
+        Path dev = mqueueMount(Path.of("/dev/mqueue"));
+        Path fifo = tmp.resolve("fifo-" + UUID.randomUUID().toString().substring(0, 8));
+        run("mkfifo", fifo.toString());
+        try (MqOpenProbe small = open(ProbeOptions.builder().attachMode(AttachMode.KPROBE).kretprobeInstancesForTests(2)
+                .queueLife(true).includeComms(Set.of(MqGen.HELPER, MqGen.LIFE_HELPER)).build())) {
+            small.attach(AttachMode.KPROBE);
+            ProbeCounters before = small.counters();
+            assertThat(before.linkMissesOpenExit()).as("read from kprobe_profile, " + before).isNotNegative();
+            assertThat(before.linkMissesCalls()).as("read from kprobe_profile, " + before).isNotNegative();
+            // 6 threads blocked in open(FIFO) hold both instances of the open-exit kretprobe while 3 queue opens run
+            String q = unique("kret");
+            MqOpenHelper.run("via=open name=" + dev.resolve(q) + " oflag=RDWR|CREAT mode=0600 repeat=3 blockers=6:" + fifo,
+                    "name=" + q + " oflag=RDONLY");
+            ProbeCounters opened = small.counters();
+            assertThat(opened.linkMissesOpenExit() - before.linkMissesOpenExit())
+                    .as("the 3 queue opens (and the 4 blockers past the 2 instances) missed, " + opened)
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(opened.lostTotal() - before.lostTotal()).as("counted lost")
+                    .isGreaterThanOrEqualTo(opened.linkMissesOpenExit() - before.linkMissesOpenExit());
+            // 5 receivers wait on empty queues at once: 2 hold the receive kretprobe's instances, 3 or more miss it
+            List<java.util.concurrent.CompletableFuture<MqLifeHelper.LifeRun>> receivers = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String name = "/" + unique("kret-r" + i);
+                receivers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return MqLifeHelper.run(Duration.ofSeconds(60), List.of(
+                                "open r name=" + name + " oflag=RDONLY|CREAT mode=0600", "receive r timeout=4000"));
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            }
+            for (var r : receivers)
+                assertThat(r.get().calls("receive")).as("each receive waited its timeout out")
+                        .singleElement().extracting(LifeCall::errno).isEqualTo(110); // ETIMEDOUT
+            ProbeCounters after = small.counters();
+            assertThat(after.linkMissesCalls() - opened.linkMissesCalls())
+                    .as("receives that found no kretprobe instance, " + after).isGreaterThanOrEqualTo(3);
+            assertThat(after.lostTotal() - opened.lostTotal()).as("counted lost")
+                    .isGreaterThanOrEqualTo(after.linkMissesCalls() - opened.linkMissesCalls());
+            assertThat(after.losses().get("callMisses")).as("in the stats' call misses").isGreaterThanOrEqualTo(3);
+        }
     }
 
     private static int possibleCpus() throws IOException {

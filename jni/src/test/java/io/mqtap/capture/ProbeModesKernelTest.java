@@ -171,6 +171,21 @@ class ProbeModesKernelTest {
             }
         }
         assertThat(tested).as(KERNEL + ": modes that should attach").isNotEmpty();
+        if (tested.contains(AttachMode.TRACEPOINT)) withoutTheCompatHooksThirtyTwoBitCallersAreNotSeen();
+    }
+
+    /** capture.compat32Hooks false: the tracepoint set leaves the raw_syscalls programs out, and says so. */
+    private static void withoutTheCompatHooksThirtyTwoBitCallersAreNotSeen() throws Exception {
+        try (MqOpenProbe p = MqOpenProbe.open(ProbeOptions.builder().attachMode(AttachMode.TRACEPOINT)
+                .compat32Hooks(false).includeComms(Set.of(MqGen.COMPAT32)).build())) {
+            AttachReport r = p.attach(AttachMode.TRACEPOINT);
+            assertThat(r.features()).as("features without the compat hooks").doesNotContain(ProbeFeature.COMPAT32_HOOKS);
+            Process gen = new ProcessBuilder(MqGen.binary(MqGen.COMPAT32).toString(), "20").redirectErrorStream(true).start();
+            gen.getInputStream().readAllBytes();
+            assertThat(gen.waitFor()).isZero();
+            // the kernel counts an event at its output, so after the caller's exit the count is final
+            assertThat(p.counters().emitted()).as("32-bit calls unseen without the hooks").isZero();
+        }
     }
 
     static List<Set<ProbeFeature>> fallbacks() {

@@ -56,6 +56,18 @@ class ProbeOptionsTest {
     }
 
     @Test
+    void compatHooksAndKretprobeInstancesSurviveToBuilder() {
+        ProbeOptions o = ProbeOptions.builder().compat32Hooks(false).kretprobeInstancesForTests(2).build();
+        assertThat(ProbeOptions.defaults().compat32Hooks()).as("on by default").isTrue();
+        assertThat(ProbeOptions.defaults().kretprobeInstances()).isEqualTo(ProbeOptions.MAX_KRETPROBE_INSTANCES);
+        assertThat(o.toBuilder().build()).isEqualTo(o).isNotEqualTo(ProbeOptions.defaults());
+        assertThat(o.toBuilder().build().compat32Hooks()).isFalse();
+        assertThat(o.toBuilder().build().kretprobeInstances()).isEqualTo(2);
+        assertThatThrownBy(() -> ProbeOptions.builder().kretprobeInstancesForTests(0)).hasMessageStartingWith("kretprobeInstances:");
+        assertThatThrownBy(() -> ProbeOptions.builder().kretprobeInstancesForTests(4097)).hasMessageStartingWith("kretprobeInstances:");
+    }
+
+    @Test
     void attachModeParsesLowerCaseNames() {
         assertThat(AttachMode.parse("auto")).isEqualTo(AttachMode.AUTO);
         assertThat(AttachMode.parse("fentry")).isEqualTo(AttachMode.FENTRY);

@@ -1,6 +1,7 @@
 package io.mqtap.bench.capture;
 
 import io.mqtap.capture.AttachMode;
+import io.mqtap.capture.ProbeFeature;
 import io.mqtap.capture.ProbeOptions;
 import io.mqtap.capture.Transport;
 import java.io.BufferedReader;
@@ -56,6 +57,7 @@ final class CReader implements AutoCloseable {
                 "--staging", Integer.toString(o.stagingEvents())));
         if (o.transport() == Transport.RING_BUFFER) cmd.addAll(List.of("--ring", Integer.toString(o.ringBufferBytes())));
         else cmd.addAll(List.of("--pages", Integer.toString(o.perCpuPages())));
+        if (!o.compat32Hooks()) cmd.addAll(List.of("--without", Integer.toString(ProbeFeature.COMPAT32_HOOKS.bit())));
         CReader r = new CReader(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         String ready = r.line(60);
         if (ready == null || !ready.startsWith("ready")) {

@@ -90,6 +90,7 @@ public final class CaptureBench {
         if (ns.getInt("ring_buffer_bytes") != null) options.ringBufferBytes(ns.getInt("ring_buffer_bytes"));
         if (ns.getInt("wakeup_bytes") != null) options.wakeupBytes(ns.getInt("wakeup_bytes"));
         if (ns.getInt("drain_interval_ms") != null) options.drainIntervalMillis(ns.getInt("drain_interval_ms"));
+        options.compat32Hooks(ns.getBoolean("compat32_hooks"));
         cReader = ns.getBoolean("c_reader");
         openat = ns.getBoolean("openat");
         send = ns.getBoolean("send");
@@ -173,6 +174,8 @@ public final class CaptureBench {
                 .help("decode every event (full, default) or only its pid");
         p.addArgument("--with-fairness").metavar("RATE,BURST")
                 .help("also trace each burst with per-user fairness at this budget (events/s, burst); the last line adds fairness-ratio");
+        p.addArgument("--no-compat32-hooks").dest("compat32_hooks").action(Arguments.storeFalse())
+                .help("tracepoint set: leave out the raw_syscalls hooks for 32-bit callers (what they cost every syscall)");
         p.addArgument("--reader-nice").metavar("N").type(Integer.class).setDefault(0).help("nice value of the reader thread");
         return p;
     }
