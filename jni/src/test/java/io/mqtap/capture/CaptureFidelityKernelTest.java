@@ -523,13 +523,14 @@ class CaptureFidelityKernelTest {
             assertThat(opened.lostTotal() - before.lostTotal()).as("counted lost")
                     .isGreaterThanOrEqualTo(opened.linkMissesOpenExit() - before.linkMissesOpenExit());
             // 5 receivers wait on empty queues at once: 2 hold the receive kretprobe's instances, 3 or more miss it
+            // (small queues: RLIMIT_MSGQUEUE counts every queue buffer of the owner)
             List<java.util.concurrent.CompletableFuture<MqLifeHelper.LifeRun>> receivers = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                String name = "/" + unique("kret-r" + i);
+                String name = unique("kret-r" + i);
                 receivers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
                         return MqLifeHelper.run(Duration.ofSeconds(60), List.of(
-                                "open r name=" + name + " oflag=RDONLY|CREAT mode=0600", "receive r timeout=4000"));
+                                "open r name=" + name + " oflag=RDONLY|CREAT mode=0600 attr=1,64", "receive r size=64 timeout=4000"));
                     } catch (Exception e) {
                         throw new java.util.concurrent.CompletionException(e);
                     }
