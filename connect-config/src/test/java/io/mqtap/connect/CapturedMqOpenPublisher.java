@@ -41,6 +41,8 @@ final class CapturedMqOpenPublisher implements MqOpenPublisher {
                 ""));
         Embedded app = new Embedded();
         try {
+            // as a fleet's CI/CD does (the producer only looks its schemas up)
+            io.mqtap.producer.cli.RegisterSchemasCommand.register(config);
             app.run("server", config.toString());
             String q = "lake-" + UUID.randomUUID().toString().substring(0, 8);
             // the odd shapes a lake must keep: attr, errors, non-UTF-8 and control bytes, an over-long name

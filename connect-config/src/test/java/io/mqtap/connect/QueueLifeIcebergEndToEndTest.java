@@ -180,6 +180,8 @@ class QueueLifeIcebergEndToEndTest {
         Embedded app = new Embedded();
         CapturePipeline p;
         try {
+            // as a fleet's CI/CD does (the producer only looks its schemas up)
+            io.mqtap.producer.cli.RegisterSchemasCommand.register(config);
             app.run("server", config.toString());
             p = app.pipeline();
             List<String> steps = new ArrayList<>(List.of("comm=" + comm));

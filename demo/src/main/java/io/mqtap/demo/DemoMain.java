@@ -1,6 +1,7 @@
 package io.mqtap.demo;
 
 import io.mqtap.producer.MqTapApplication;
+import io.mqtap.producer.cli.RegisterSchemasCommand;
 import io.mqtap.producer.cli.RecordJson;
 import io.mqtap.producer.stats.StatsReporter;
 import io.mqtap.registry.RegistryConfig;
@@ -118,6 +119,8 @@ public final class DemoMain {
         step("starting the Schema Registry (Apicurio, 127.0.0.1)", () -> registry = SchemaRegistryServer.start());
         Path config = dir.resolve("mqtap.yml");
         Files.writeString(config, producerConfig());
+        // as a fleet's CI/CD does: the producer only looks its schemas up (schemaRegistry.autoRegister is off by default)
+        step("registering the record schemas (what `./mqtap schemas register` does)", () -> RegisterSchemasCommand.register(config));
         step("starting the mqtap producer (loading and attaching the eBPF probe)", () -> {
             producer = new DemoProducer();
             producer.run("server", config.toString());

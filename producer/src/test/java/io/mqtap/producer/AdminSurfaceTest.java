@@ -52,7 +52,7 @@ class AdminSurfaceTest {
                         "  adminConnectors:\n    - type: http\n      port: 0\n    - type: unix\n      path: " + socket + "\n");
         assertThat(yaml).contains("type: unix");
         Path config = Files.writeString(dir.resolve("config.yml"), yaml);
-        app = new DropwizardAppExtension<>(MqTapApplication.class, config.toString(),
+        app = new DropwizardAppExtension<>(TestMqTapApplication.class, config.toString(),
                 ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
                 ConfigOverride.config("schemaRegistry.url", SchemaRegistryServer.shared().url()),
                 // a spool of its own: the default is the installed service's /var/lib/mqtap/spool

@@ -62,6 +62,7 @@ class ConfigReloadKernelTest {
             String excluding = base.replace("capture:\n  attachMode: auto\n",
                     "capture:\n  attachMode: auto\n  filters:\n    excludeComms: [mq_open_helper]\n");
             Files.writeString(config, excluding);
+            io.mqtap.producer.cli.RegisterSchemasCommand.register(config); // as a fleet's CI/CD does: the producer only looks them up
             // SIGHUP at its default, as systemd starts the service: a build run under nohup would hand its ignored SIGHUP on
             try (ProducerProcess p = ProducerProcess.builder().launcher(List.of("env", "--default-signal=HUP"))
                     .args("server", config.toString()).start()) {

@@ -74,6 +74,7 @@ class LeastPrivilegeTest {
                 .replace("  attachMode: auto\n", "  attachMode: auto\n  filters:\n    includeComms: [mq_open_helper]\n")
                 + "spool:\n  dir: " + dir.resolve("spool") + "\n");
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        io.mqtap.producer.cli.RegisterSchemasCommand.register(config); // as a fleet's CI/CD does: the producer only looks them up
         // the service's own state directory, as systemd's StateDirectory= gives it
         Files.createDirectories(dir.resolve("spool"));
         Files.setAttribute(dir.resolve("spool"), "unix:uid", UID);

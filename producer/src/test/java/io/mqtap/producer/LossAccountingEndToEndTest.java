@@ -42,7 +42,7 @@ class LossAccountingEndToEndTest {
             config.toFile().deleteOnExit();
             Files.writeString(config, Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")))
                     .replace("  attachMode: auto\n", "  attachMode: auto\n  filters:\n    includeComms: [" + comm + "]\n"));
-            DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(MqTapApplication.class,
+            DropwizardAppExtension<MqTapConfiguration> app = new DropwizardAppExtension<>(TestMqTapApplication.class,
                     config.toString(),
                     ConfigOverride.config("kafka.bootstrapServers", broker.bootstrapServers()),
                     ConfigOverride.config("schemaRegistry.url", registry.url()),

@@ -87,6 +87,11 @@ final class ProducerApp implements AutoCloseable {
         }
     }
 
+    /** What {@code mqtap register-schemas} does, with this producer's config (a test's registry that started empty). */
+    void registerSchemas() {
+        io.mqtap.producer.cli.RegisterSchemasCommand.register(ext.getConfiguration());
+    }
+
     MqTapApplication application() {
         return (MqTapApplication) ext.getApplication();
     }

@@ -119,6 +119,7 @@ class ProducerFaultsTest {
             assertThat(schema.isHealthy()).isFalse();
             assertThat(schema.getMessage()).startsWith("schemas not registered").contains("127.0.0.1:" + late.port());
             late.restart();
+            app.registerSchemas(); // the empty registry gets them as a fleet's CI/CD gives them (autoRegister is off)
             CapturePipeline p = app.pipeline();
             await("20 published").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> p.counters().published() >= 20);
@@ -178,6 +179,7 @@ class ProducerFaultsTest {
                   adminConnectors: [{type: http, port: %d}]
                 logging: {level: WARN, loggers: {io.mqtap: INFO}}
                 """.formatted(broker.bootstrapServers(), registry.url(), prefix, dir.resolve("spool"), admin));
+        io.mqtap.producer.cli.RegisterSchemasCommand.register(config); // as a fleet's CI/CD does: the producer only looks them up
         MqOpenHelper.HelperRun calls;
         String firstRun;
         broker.stop();
@@ -250,6 +252,7 @@ class ProducerFaultsTest {
                 // one uid at up to 20,000 calls/s: past the default per-user budget, which these tests do not measure
                 .replace("capture:\n  attachMode: auto\n", "capture:\n  attachMode: auto\n  fairness:\n    enabled: false\n")
                 + "spool:\n  dir: " + config.resolveSibling("spool") + "\n");
+        io.mqtap.producer.cli.RegisterSchemasCommand.register(config); // as a fleet's CI/CD does: the producer only looks them up
     }
 
     /** Waits until every captured event is published or failed, and nothing more has arrived for a second. */

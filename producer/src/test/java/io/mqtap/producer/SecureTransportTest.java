@@ -172,6 +172,11 @@ class SecureTransportTest {
         }
         String tailOutput;
         String producerOutput;
+        // the schemas registered first, by the command a fleet's CI/CD runs, through the same TLS proxy and credentials
+        try (ProducerProcess register = ProducerProcess.builder().env(env).args("register-schemas", config.toString()).start()) {
+            assertThat(register.waitFor(Duration.ofSeconds(120))).as(register.output()).isZero();
+            assertThat(register.output()).contains("registered io.mqtap.avro.MqOpen on mq-open-events");
+        }
         try (ProducerProcess producer = ProducerProcess.builder().env(env).args("server", config.toString()).start()) {
             producer.awaitOutput("Schemas registered", Duration.ofSeconds(120));
             String q = "secure-" + UUID.randomUUID().toString().substring(0, 8);

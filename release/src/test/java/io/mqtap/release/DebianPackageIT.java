@@ -138,6 +138,8 @@ class DebianPackageIT {
             pb.environment().put("SCHEMA_REGISTRY_URL", registry.url());
             pb.environment().put("MQTAP_PORT", Integer.toString(Ports.freeLoopbackPort()));
             pb.environment().put("MQTAP_ADMIN_PORT", Integer.toString(Ports.freeLoopbackPort()));
+            // the installed command registers the schemas first (the shipped config has autoRegister off)
+            SchemasFirst.register(List.of(unit.one("ExecStart").split(" ")), pb.environment());
             Path log = Files.createTempFile("mqtap-deb-", ".log");
             Process service = pb.redirectOutput(log.toFile()).start();
             try {

@@ -153,6 +153,8 @@ class OciImageIT {
             pb.environment().put("SCHEMA_REGISTRY_URL", SchemaRegistryServer.shared().url());
             pb.environment().put("MQTAP_PORT", Integer.toString(Ports.freeLoopbackPort()));
             pb.environment().put("MQTAP_ADMIN_PORT", Integer.toString(Ports.freeLoopbackPort()));
+            // the image's own command registers the schemas first (the shipped config has autoRegister off)
+            SchemasFirst.register(cmd, pb.environment());
             Path log = dir.resolve("image.log");
             p = pb.redirectOutput(log.toFile()).start();
             try {

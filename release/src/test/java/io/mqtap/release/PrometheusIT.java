@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -88,6 +89,8 @@ class PrometheusIT {
         pb.environment().put("SCHEMA_REGISTRY_URL", SchemaRegistryServer.shared().url());
         pb.environment().put("MQTAP_PORT", Integer.toString(Ports.freeLoopbackPort()));
         pb.environment().put("MQTAP_ADMIN_PORT", Integer.toString(adminPort));
+        // the packaged command registers the schemas first (the shipped config has autoRegister off)
+        SchemasFirst.register(List.of(launcher.toString(), "server", config.toString()), pb.environment());
         producer = pb.start();
         awaitLog(dir.resolve("producer.log"), "Capturing mq_open with the ", producer);
 

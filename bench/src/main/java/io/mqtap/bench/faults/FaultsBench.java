@@ -565,6 +565,7 @@ public final class FaultsBench {
             if (section == null) c.put(k, v);
             else section.putAll(castMap(v));
         });
+        io.mqtap.bench.SchemasFirst.register(c);
         ProducerProcess p = ProducerProcess.builder().classpath(producerClasspath).adminPort(admin)
                 .log(work.resolve(label + ".log")).server(work.resolve(label + ".yml"), c).start();
         Producer pr = new Producer(label, p);

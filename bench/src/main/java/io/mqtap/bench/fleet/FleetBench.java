@@ -72,6 +72,11 @@ public final class FleetBench {
             SchemaRegistryFactory schemas = new SchemaRegistryFactory();
             schemas.setUrl(registry.url());
             schemas.setStartJitter(io.dropwizard.util.Duration.milliseconds(jitterMillis));
+            // a fleet's CI/CD registers the schemas once (mqtap register-schemas); the hosts only look them up
+            io.mqtap.producer.MqTapConfiguration fleetConfig = new io.mqtap.producer.MqTapConfiguration();
+            fleetConfig.setKafka(kafka);
+            fleetConfig.setSchemaRegistry(schemas);
+            io.mqtap.producer.cli.RegisterSchemasCommand.register(fleetConfig);
             List<FleetHost> hosts = new ArrayList<>();
             for (int i = 0; i < n; i++) hosts.add(new FleetHost(i, dir.resolve("spool-" + i), kafka, schemas));
             ExecutorService pool = Executors.newFixedThreadPool(16);

@@ -32,6 +32,7 @@ final class MqTapProcess implements AutoCloseable {
         int admin = Ports.freeLoopbackPort();
         ((Map<String, Object>) config.get("server")).put("adminConnectors",
                 List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", admin)));
+        io.mqtap.bench.SchemasFirst.register(config);
         ProducerProcess p = ProducerProcess.builder().classpath(classpath).jvmOptions(jvmOpts).adminPort(admin)
                 .log(dir.resolve(label + ".log")).server(dir.resolve(label + ".yml"), config).start();
         MqTapProcess m = new MqTapProcess(label, p);

@@ -96,6 +96,7 @@ public final class SoakBench {
                     "adminConnectors", List.of(Map.of("type", "http", "bindHost", "127.0.0.1", "port", admin))));
             c.put("logging", Map.of("level", "INFO", "loggers", Map.of("org.apache.kafka", "WARN")));
             // the unit's heap (ProducerProcess.UNIT_HEAP, as deploy/mqtap.service)
+            io.mqtap.bench.SchemasFirst.register(c);
             ProducerProcess producer = ProducerProcess.builder().classpath(ProducerClasspath.of(root)).adminPort(admin)
                     .log(work.resolve("producer.log")).server(work.resolve("soak.yml"), c).start();
             producer.awaitHealthy(Duration.ofSeconds(120));

@@ -6,7 +6,16 @@ import io.mqtap.producer.MqTapConfiguration;
 import io.mqtap.producer.kafka.KafkaWiring;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.registry.serde.AvroSerializer;
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import io.mqtap.producer.config.SecretSubstitutor;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +44,17 @@ public class RegisterSchemasCommand extends ConfiguredCommand<MqTapConfiguration
 
     /** One schema registered (or found registered already: the registry returns the same id). */
     public record Registered(String topic, String schema, int id) {}
+
+    /**
+     * What the command does with a config file, for programs and tests that start a producer against a fresh registry:
+     * the file read as {@code server} reads it (${VAR} and ${file:...} substituted, every key validated).
+     */
+    public static List<Registered> register(Path configFile) throws IOException, ConfigurationException {
+        MqTapConfiguration config = new YamlConfigurationFactory<>(MqTapConfiguration.class, Validators.newValidator(),
+                Jackson.newObjectMapper(), "dw")
+                .build(new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), new SecretSubstitutor()), configFile.toString());
+        return register(config);
+    }
 
     /** Registers each writer schema whatever {@code schemaRegistry.autoRegister} says: that is this command's job. */
     public static List<Registered> register(MqTapConfiguration config) {

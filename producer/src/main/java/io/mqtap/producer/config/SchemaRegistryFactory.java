@@ -37,9 +37,13 @@ public class SchemaRegistryFactory {
     @JsonProperty
     private String subjectStrategy = "topic";
 
-    /** Register the schemas at start (true) or require them to be registered already (false). */
+    /**
+     * Require the schemas to be registered already (false, the default: a fleet's hosts only look them up, and
+     * {@code mqtap register-schemas} registers them once per release) or register them at start (true: a registry write
+     * per schema per host start).
+     */
     @JsonProperty
-    private boolean autoRegister = true;
+    private boolean autoRegister = false;
 
     /** Use the subject's latest registered version instead of the producer's own schema. */
     @JsonProperty

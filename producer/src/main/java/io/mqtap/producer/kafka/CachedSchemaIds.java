@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.avro.Schema;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class CachedSchemaIds implements SchemaGate.Registration {
             }
         }
         Map<SchemaIdCache.Key, Integer> ids = new LinkedHashMap<>();
-        for (Named n : named) ids.put(n.key(), values.schemaId(n.ts().topic(), n.ts().schema()));
+        for (Named n : named) ids.put(n.key(), resolve(n));
         outcome = Outcome.RESOLVED;
         if (cache == null) return;
         try {
@@ -77,6 +78,18 @@ public final class CachedSchemaIds implements SchemaGate.Registration {
         } catch (IOException | RuntimeException e) {
             // only the next start's saving is lost: it looks the schemas up again
             LOG.warn("Could not write the schema id cache {} (schemaRegistry.idCacheFile): {}", cache.file(), e.toString());
+        }
+    }
+
+    /** One schema's id; a schema missing with autoRegister off says what to run (the caller keeps capturing into the spool). */
+    private int resolve(Named n) {
+        try {
+            return values.schemaId(n.ts().topic(), n.ts().schema());
+        } catch (SerializationException e) {
+            if (values.client().config().autoRegister() || !(e.getCause() instanceof SchemaRegistryException r) || !r.isNotFound()) throw e;
+            throw new SerializationException("schema " + n.ts().schema().getFullName() + " is not registered under subject '" + n.subject()
+                    + "' and schemaRegistry.autoRegister is false: register this build's schemas with `mqtap register-schemas <config>`"
+                    + " (`./mqtap schemas register <config>` from a checkout); records wait in the spool until then", e);
         }
     }
 

@@ -38,9 +38,10 @@ class CachedSchemaIdsTest {
     @Test
     void aRestartCostsOneCallAndUsesTheCachedIds() {
         Host h = new Host(SchemaRegistryServer.shared(), dir.resolve("schema-ids.json"));
+        h.registerSchemas();
         Start first = h.start();
         assertThat(first.outcome).isEqualTo(CachedSchemaIds.Outcome.RESOLVED);
-        assertThat(first.calls).as("a first start looks up (registers) each schema").isEqualTo(h.schemas().size());
+        assertThat(first.calls).as("a first start looks up each schema").isEqualTo(h.schemas().size());
         assertThat(Files.exists(h.cache)).isTrue();
 
         Start again = h.start();
@@ -50,8 +51,20 @@ class CachedSchemaIdsTest {
     }
 
     @Test
+    void aHostWhoseSchemasWereNotRegisteredSaysWhatToRun() {
+        Host h = new Host(SchemaRegistryServer.shared(), dir.resolve("schema-ids.json"));
+        assertThat(h.factory.isAutoRegister()).as("the fleet default").isFalse();
+        assertThatThrownBy(h::start).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("is not registered under subject")
+                .hasMessageContaining("schemaRegistry.autoRegister is false")
+                .hasMessageContaining("mqtap register-schemas <config>").hasMessageContaining("./mqtap schemas register <config>")
+                .hasMessageContaining("records wait in the spool");
+    }
+
+    @Test
     void anotherRegistrysCacheIsNotUsed() throws Exception {
         Host h = new Host(SchemaRegistryServer.shared(), dir.resolve("schema-ids.json"));
+        h.registerSchemas();
         Start first = h.start();
         // the same subjects and schemas, with other ids, cached for another registry's URL
         Map<SchemaIdCache.Key, Integer> foreign = new LinkedHashMap<>();
@@ -69,6 +82,7 @@ class CachedSchemaIdsTest {
     @Test
     void aCacheWhoseCanarySubjectWasDeletedIsNotTrusted() throws Exception {
         Host h = new Host(SchemaRegistryServer.shared(), dir.resolve("schema-ids.json"));
+        h.factory.setAutoRegister(true); // a host that may register: it puts the schema back
         h.start();
         h.delete(h.canarySubject());
 
@@ -81,11 +95,11 @@ class CachedSchemaIdsTest {
     @Test
     void aCacheWhoseCanarySubjectNowHoldsAnotherSchemaIsNotTrustedAndNothingIsResolved() throws Exception {
         Host h = new Host(SchemaRegistryServer.shared(), dir.resolve("schema-ids.json"));
+        h.registerSchemas();
         h.start();
         String canary = h.canarySubject();
         h.delete(canary);
         h.registerUnder(canary, SchemaBuilder.record("SomethingElse").namespace("test").fields().requiredInt("x").endRecord());
-        h.factory.setAutoRegister(false); // a fleet host: it may only look up
 
         assertThatThrownBy(h::start).as("the cached id is not used, and the lookup finds nothing")
                 .isInstanceOf(SerializationException.class).hasMessageContaining(canary);
@@ -96,11 +110,12 @@ class CachedSchemaIdsTest {
         SchemaRegistryServer own = SchemaRegistryServer.start(); // restarted below: not the shared one
         try (own) {
             Host h = new Host(own, dir.resolve("schema-ids.json"));
+            h.registerSchemas();
             Start first = h.start();
             own.restart(); // same URL, in-memory storage: every schema and id forgotten
             List<KafkaWiring.TopicSchema> reversed = new ArrayList<>(h.schemas());
             Collections.reverse(reversed);
-            for (KafkaWiring.TopicSchema ts : reversed) h.registerUnder(ts.topic() + "-value", ts.schema());
+            for (KafkaWiring.TopicSchema ts : reversed) h.registerAsTheCommandWould(ts);
 
             Start next = h.start();
             assertThat(next.outcome).isEqualTo(CachedSchemaIds.Outcome.RESOLVED);
@@ -131,6 +146,14 @@ class CachedSchemaIdsTest {
             kafka.setTransferTopic(p + "transfer");
             factory.setUrl(registry.url());
             factory.setStartJitter(io.dropwizard.util.Duration.milliseconds(0));
+        }
+
+        /** What {@code mqtap register-schemas} does with this host's config. */
+        void registerSchemas() {
+            io.mqtap.producer.MqTapConfiguration config = new io.mqtap.producer.MqTapConfiguration();
+            config.setKafka(kafka);
+            config.setSchemaRegistry(factory);
+            io.mqtap.producer.cli.RegisterSchemasCommand.register(config);
         }
 
         List<KafkaWiring.TopicSchema> schemas() {
@@ -174,6 +197,15 @@ class CachedSchemaIdsTest {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/subjects/" + subject))
                     .DELETE().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+
+        /** One schema under its subject, as the producer names and writes it (the command's code, one schema at a time). */
+        void registerAsTheCommandWould(KafkaWiring.TopicSchema ts) {
+            try (AvroSerializer<SpecificRecord> values = new AvroSerializer<>()) {
+                values.configure(factory.serdeConfig(), false);
+                AvroSerializer.Subject s = values.subjectOf(ts.topic(), ts.schema());
+                values.client().register(s.name(), s.registered());
+            }
         }
 
         void registerUnder(String subject, org.apache.avro.Schema schema) {
