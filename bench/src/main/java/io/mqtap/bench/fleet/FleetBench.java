@@ -46,14 +46,41 @@ public final class FleetBench {
         p.addArgument("--partitions").type(Integer.class).setDefault(12).help("partitions of the events topic (default 12)");
         p.addArgument("--brokers").type(Integer.class).setDefault(3).help("KRaft nodes, each its own JVM (default 3)");
         p.addArgument("--seed").type(Long.class).setDefault(1L).help("seed of the per-host rates and restart times");
+        p.addArgument("--variant").action(net.sourceforge.argparse4j.impl.Arguments.append()).metavar("NAME:KEY=VALUE,...")
+                .help("a variant of the producer settings (kafka.properties overrides, e.g. l50:linger.ms=50,compression.type=zstd); "
+                        + "hosts are dealt round-robin to the variants, the first is the baseline the others are compared with "
+                        + "(default: one variant, the producer's own settings)");
         p.addArgument("--start-jitter-ms").type(Long.class).setDefault(new SchemaRegistryFactory().getStartJitter().toMilliseconds())
                 .help("schemaRegistry.startJitter of every host, ms (default: the producer's)");
         Namespace ns = p.parseArgsOrFail(args);
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
-                ns.getLong("seed"), ns.getLong("start_jitter_ms"));
+                ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")));
     }
 
-    static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis) throws Exception {
+    /** A variant of the producer settings: a name and the kafka.properties it overrides. */
+    record Variant(String name, Map<String, String> overrides) {
+        static List<Variant> parseAll(List<Object> specs) {
+            if (specs == null || specs.isEmpty()) return List.of(new Variant("default", Map.of()));
+            List<Variant> out = new ArrayList<>();
+            for (Object o : specs) {
+                String spec = o.toString();
+                int colon = spec.indexOf(':');
+                if (colon <= 0) throw new IllegalArgumentException("--variant " + spec + ": want NAME:KEY=VALUE,... (NAME: for none)");
+                Map<String, String> kv = new java.util.LinkedHashMap<>();
+                for (String pair : spec.substring(colon + 1).split(",")) {
+                    if (pair.isBlank()) continue;
+                    int eq = pair.indexOf('=');
+                    if (eq <= 0) throw new IllegalArgumentException("--variant " + spec + ": '" + pair + "' is not KEY=VALUE");
+                    kv.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+                }
+                out.add(new Variant(spec.substring(0, colon), kv));
+            }
+            return out;
+        }
+    }
+
+    static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis,
+                    List<Variant> variants) throws Exception {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("mqtap-fleet-");
         HostRates rates = HostRates.FLEET;
@@ -77,13 +104,36 @@ public final class FleetBench {
             fleetConfig.setKafka(kafka);
             fleetConfig.setSchemaRegistry(schemas);
             io.mqtap.producer.cli.RegisterSchemasCommand.register(fleetConfig);
+            List<KafkaFactory> kafkaOf = new ArrayList<>();
+            for (Variant v : variants) {
+                KafkaFactory k = new KafkaFactory();
+                k.setBootstrapServers(cluster.bootstrapServers());
+                k.setTopic(TOPIC);
+                k.setStatsTopic(STATS_TOPIC);
+                k.setProperties(new java.util.LinkedHashMap<>(v.overrides()));
+                kafkaOf.add(k);
+            }
+            // each kind of host (idle, steady, busy, burster) dealt round-robin to the variants, so they compare like with like
+            int[] dealt = new int[4];
+            int[][] mix = new int[variants.size()][4];
+            int[] variantOf = new int[n];
             List<FleetHost> hosts = new ArrayList<>();
-            for (int i = 0; i < n; i++) hosts.add(new FleetHost(i, dir.resolve("spool-" + i), kafka, schemas));
+            for (int i = 0; i < n; i++) {
+                int kind = rates.kindOf(seed, i);
+                variantOf[i] = dealt[kind]++ % variants.size();
+                mix[variantOf[i]][kind]++;
+                hosts.add(new FleetHost(i, variantOf[i], dir.resolve("spool-" + i), kafkaOf.get(variantOf[i]), schemas));
+            }
+            for (int g = 0; g < variants.size(); g++) {
+                say("variant %s %s: %d idle, %d steady, %d busy, %d bursting hosts", variants.get(g).name(), variants.get(g).overrides(),
+                        mix[g][0], mix[g][1], mix[g][2], mix[g][3]);
+            }
             ExecutorService pool = Executors.newFixedThreadPool(16);
             each(pool, hosts, FleetHost::start);
             say("started %d hosts in %d s", n, secondsSince(t0));
 
-            FleetReadBack readBack = new FleetReadBack(cluster.bootstrapServers(), registry.url(), TOPIC);
+            FleetReadBack readBack = new FleetReadBack(cluster.bootstrapServers(), registry.url(), TOPIC, variants.size(),
+                    machineId -> variantOf[FleetHost.indexOf(machineId)]);
             Thread reader = new Thread(readBack, "fleet-read-back");
             reader.start();
             ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
@@ -104,9 +154,13 @@ public final class FleetBench {
             long startCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum();
             say("%d registry calls at the fleet's start (%.2f per host)", startCalls, (double) startCalls / n);
             double req0 = sum(hosts, "request-total"), bytes0 = sum(hosts, "outgoing-byte-total"), sent0 = sum(hosts, "record-send-total");
+            VariantTotals[] v0 = VariantTotals.of(hosts, variants.size());
             long m0 = System.nanoTime();
+            long m0Ms = System.currentTimeMillis();
+            readBack.steadyWindow(m0Ms, m0Ms + seconds * 1000L);
             Thread.sleep(seconds * 1000L);
             double secs = (System.nanoTime() - m0) / 1e9;
+            VariantTotals[] v1 = VariantTotals.of(hosts, variants.size());
             double req = (sum(hosts, "request-total") - req0) / secs / n, bytes = (sum(hosts, "outgoing-byte-total") - bytes0) / secs / n;
             double recs = (sum(hosts, "record-send-total") - sent0) / secs;
             double connections = sum(hosts, "connection-count") / n;
@@ -160,6 +214,18 @@ public final class FleetBench {
             say("read back %d records (%d duplicates, %d unreadable) of %d made; %d runs incomplete; %d idempotent producers (producer ids)",
                     readBack.records(), readBack.duplicates(), readBack.unreadable(), made, incomplete, producerIds);
             say("took %d s", secondsSince(t0));
+            // each variant against the first, measured side by side in the same window, on the same machine and load
+            for (int g = 0; g < variants.size(); g++) {
+                VariantTotals d = v1[g].minus(v0[g]), base = v1[0].minus(v0[0]);
+                System.out.printf("fleet-variant name=%s settings=%s hosts=%d requests-per-host-per-sec=%.3f bytes-per-record=%.1f "
+                                + "bytes-per-host-per-sec=%.0f cpu-us-per-record=%.1f steady-p50-ms=%d steady-p99-ms=%d "
+                                + "requests-ratio=%.2f bytes-per-record-ratio=%.2f cpu-ratio=%.2f%n",
+                        variants.get(g).name(), variants.get(g).overrides().isEmpty() ? "-" : variants.get(g).overrides(), d.hosts,
+                        d.requests / secs / d.hosts, d.bytes / d.records, d.bytes / secs / d.hosts, d.cpuNanos / 1e3 / d.records,
+                        readBack.steadyQuantile(g, 0.50), readBack.steadyQuantile(g, 0.99),
+                        (d.requests / d.hosts) / (base.requests / base.hosts), (d.bytes / d.records) / (base.bytes / base.records),
+                        (d.cpuNanos / d.records) / (base.cpuNanos / base.records));
+            }
             System.out.printf("fleet hosts=%d brokers=%d events=%d lost=%d duplicates=%d requests-per-host-per-sec=%.3f "
                             + "bytes-per-host-per-sec=%.0f registry-calls-per-host-start=%.2f registry-calls-per-host-restart=%.2f "
                             + "p50-ms=%d p99-ms=%d connections-per-host=%.2f producer-ids=%d%n",
@@ -167,6 +233,36 @@ public final class FleetBench {
                     readBack.latencyQuantile(0.50), readBack.latencyQuantile(0.99), connections, producerIds);
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    /** One variant's producer totals at one moment: requests, bytes, records sent, and its hosts' producer threads' CPU. */
+    private record VariantTotals(int hosts, double requests, double bytes, double records, double cpuNanos) {
+        static VariantTotals[] of(List<FleetHost> hosts, int variants) {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            Map<String, Long> threadIds = new java.util.HashMap<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) threadIds.put(t.getName(), t.getId());
+            int[] count = new int[variants];
+            double[] req = new double[variants], bytes = new double[variants], recs = new double[variants], cpu = new double[variants];
+            for (FleetHost h : hosts) {
+                int g = h.variant;
+                count[g]++;
+                req[g] += h.total("request-total");
+                bytes[g] += h.total("outgoing-byte-total");
+                recs[g] += h.total("record-send-total");
+                for (String name : h.threadNames()) {
+                    Long id = threadIds.get(name);
+                    long c = id == null ? -1 : mx.getThreadCpuTime(id);
+                    if (c > 0) cpu[g] += c;
+                }
+            }
+            VariantTotals[] out = new VariantTotals[variants];
+            for (int g = 0; g < variants; g++) out[g] = new VariantTotals(count[g], req[g], bytes[g], recs[g], cpu[g]);
+            return out;
+        }
+
+        VariantTotals minus(VariantTotals o) {
+            return new VariantTotals(hosts, requests - o.requests, bytes - o.bytes, records - o.records, cpuNanos - o.cpuNanos);
         }
     }
 

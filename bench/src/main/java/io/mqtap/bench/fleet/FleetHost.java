@@ -63,8 +63,12 @@ final class FleetHost {
     private long registryCallsClosed;
     private int producersCreated;
 
-    FleetHost(int index, Path spoolDir, KafkaFactory kafka, SchemaRegistryFactory registry) {
+    /** Which variant of the producer settings this host runs (FleetBench --variant). */
+    final int variant;
+
+    FleetHost(int index, int variant, Path spoolDir, KafkaFactory kafka, SchemaRegistryFactory registry) {
         this.index = index;
+        this.variant = variant;
         this.machineId = String.format("fleet%027d", index);
         this.key = machineId.getBytes(StandardCharsets.UTF_8);
         this.spoolDir = spoolDir;
@@ -147,6 +151,15 @@ final class FleetHost {
 
     synchronized boolean drained() {
         return spool == null || spool.records() == 0 && publisher.inFlight() == 0;
+    }
+
+    /** The threads that do this host's producer work: its publisher (send() compresses into batches) and its producer's sender. */
+    List<String> threadNames() {
+        return List.of("fleet-publisher-" + index, "kafka-producer-network-thread | mqtap-fleet-host-" + index);
+    }
+
+    static int indexOf(String machineId) {
+        return Integer.parseInt(machineId.substring("fleet".length()));
     }
 
     String machineId() {

@@ -28,10 +28,18 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     private long records, duplicates, unreadable;
     private long[] latencyMillis = new long[1 << 16];
     private int latencies;
+    /** Per group (a variant of the producer settings): latencies of events made inside the steady window only. */
+    private final long[][] steadyMillis;
+    private final int[] steadyCount;
+    private final java.util.function.ToIntFunction<String> groupOf;
+    private volatile long windowFromMs = Long.MAX_VALUE, windowToMs = Long.MIN_VALUE;
     private volatile boolean stop;
 
-    FleetReadBack(String bootstrapServers, String registryUrl, String topic) {
+    FleetReadBack(String bootstrapServers, String registryUrl, String topic, int groups, java.util.function.ToIntFunction<String> groupOf) {
         this.topic = topic;
+        this.groupOf = groupOf;
+        this.steadyMillis = new long[groups][1 << 12];
+        this.steadyCount = new int[groups];
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
@@ -65,6 +73,11 @@ final class FleetReadBack implements Runnable, AutoCloseable {
                     s.set(seq);
                     if (latencies == latencyMillis.length) latencyMillis = Arrays.copyOf(latencyMillis, latencies * 2);
                     latencyMillis[latencies++] = now - r.timestamp(); // the record's time is the event's
+                    if (r.timestamp() >= windowFromMs && r.timestamp() < windowToMs) {
+                        int g = groupOf.applyAsInt(e.getMachineId());
+                        if (steadyCount[g] == steadyMillis[g].length) steadyMillis[g] = Arrays.copyOf(steadyMillis[g], steadyCount[g] * 2);
+                        steadyMillis[g][steadyCount[g]++] = now - r.timestamp();
+                    }
                 }
             }
         }
@@ -90,10 +103,25 @@ final class FleetReadBack implements Runnable, AutoCloseable {
 
     /** The q-quantile of event-to-consumer latency, ms. */
     synchronized long latencyQuantile(double q) {
-        if (latencies == 0) return -1;
-        long[] sorted = Arrays.copyOf(latencyMillis, latencies);
+        return quantile(latencyMillis, latencies, q);
+    }
+
+    /** Events made from {@code fromMs} until {@code toMs} (epoch ms) are also counted per group: the steady state's latency. */
+    void steadyWindow(long fromMs, long toMs) {
+        windowFromMs = fromMs;
+        windowToMs = toMs;
+    }
+
+    /** The q-quantile of one group's latency of events made in the steady window, ms. */
+    synchronized long steadyQuantile(int group, double q) {
+        return quantile(steadyMillis[group], steadyCount[group], q);
+    }
+
+    private static long quantile(long[] values, int n, double q) {
+        if (n == 0) return -1;
+        long[] sorted = Arrays.copyOf(values, n);
         Arrays.sort(sorted);
-        return sorted[Math.min(latencies - 1, (int) Math.floor(q * latencies))];
+        return sorted[Math.min(n - 1, (int) Math.floor(q * n))];
     }
 
     @Override

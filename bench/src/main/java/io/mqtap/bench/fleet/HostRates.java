@@ -9,13 +9,19 @@ import java.util.SplittableRandom;
 record HostRates(double idle, double steady, double busy, double burstPerSec, int burstSeconds, int burstEverySeconds) {
     static final HostRates FLEET = new HostRates(0.60, 0.30, 0.08, 1_000, 2, 30);
 
-    /** The rate of host {@code i}, events per second, at {@code second} of the run. */
-    double rate(long seed, int i, long second) {
+    /** Host {@code i}'s kind: 0 idle, 1 steady, 2 busy, 3 burster. */
+    int kindOf(long seed, int i) {
         // SplittableRandom mixes its seed: java.util.Random's first draws for neighbouring seeds are nearly equal
         double u = new SplittableRandom(seed * 1_000_003L + i).nextDouble();
-        if (u < idle) return 0.2;
-        if (u < idle + steady) return 1;
-        if (u < idle + steady + busy) return 10;
+        return u < idle ? 0 : u < idle + steady ? 1 : u < idle + steady + busy ? 2 : 3;
+    }
+
+    /** The rate of host {@code i}, events per second, at {@code second} of the run. */
+    double rate(long seed, int i, long second) {
+        int kind = kindOf(seed, i);
+        if (kind == 0) return 0.2;
+        if (kind == 1) return 1;
+        if (kind == 2) return 10;
         // a burster: bursts at its own phase, otherwise near idle
         long phase = Math.floorMod(second + i, burstEverySeconds);
         return phase < burstSeconds ? burstPerSec : 0.5;
