@@ -107,12 +107,14 @@ class QueueTableFromCaptureTest {
         config.put("mqtap.grace", "PT0S");
         KafkaStreams streams = MqTapStreamsApp.start(new StreamsSettings(config));
         try {
-            // the topics are read side by side, so the unlink can reach the row before the access windows (published
-            // at the producer's stop) do: wait for the row that has both, and check the newest row whatever came
+            // the topics are read side by side, in no order between them (the unlink or the access windows published at
+            // the producer's stop can reach the row before the other user's opens): wait for the row that has seen every
+            // kind of call the life made, then check the newest row exactly, whatever came
             String name = "/" + queue;
             List<ConsumerRecord<String, MqQueue>> rows = Records.read(broker.bootstrapServers(), registry.url(), queues,
                     got -> got.stream().map(ConsumerRecord::value).anyMatch(v -> v != null && name.equals(String.valueOf(v.getKernelName()))
-                            && v.getUnlinked() && v.getSends() >= MESSAGES && v.getReceives() >= MESSAGES), Duration.ofSeconds(90));
+                            && v.getUnlinked() && v.getOpens() >= 3 && v.getSends() >= MESSAGES && v.getReceives() >= MESSAGES
+                            && v.getAttributeChanges() >= 1 && v.getNotifyRegistrations() >= 1), Duration.ofSeconds(90));
             List<MqQueue> mine = new ArrayList<>();
             for (ConsumerRecord<String, MqQueue> r : rows)
                 if (r.value() != null && name.equals(String.valueOf(r.value().getKernelName()))) mine.add(r.value());
