@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 
 /**
@@ -58,29 +57,11 @@ public final class StandaloneConnectWorker implements AutoCloseable {
     public static StandaloneConnectWorker start(Path workerLib, Path workerConfig, Path pluginPath,
                                                 List<Path> connectorConfigs, Map<String, String> env, Path logFile)
             throws IOException {
-        if (!Files.isDirectory(workerLib)) {
-            throw new IllegalStateException("no worker classpath at " + workerLib + ": build connect-config first");
-        }
         String port = env.get("MQTAP_CONNECT_REST_PORT");
         if (port == null) {
             throw new IllegalArgumentException("env needs MQTAP_CONNECT_REST_PORT (the REST listener port on 127.0.0.1)");
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xms64m");
-        cmd.add("-Xmx768m");
-        cmd.add("-XX:+UseSerialGC"); // two cores shared with the broker, the registry and the test
-        // Apicurio's converter reads with plain Avro: a record may not make it allocate past these (the rest goes to the DLQ)
-        cmd.add("-Dorg.apache.avro.limits.collectionItems.maxLength=10000");
-        cmd.add("-Dorg.apache.avro.limits.string.maxLength=1048576");
-        cmd.add("-Dorg.apache.avro.limits.bytes.maxLength=1048576");
-        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-        cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-        cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn");
-        cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common=warn");
-        cmd.add("-cp");
-        cmd.add(workerLib.toAbsolutePath() + "/*");
-        cmd.add("org.apache.kafka.connect.cli.ConnectStandalone");
+        List<String> cmd = ConnectWorkerJvm.command(workerLib, "org.apache.kafka.connect.cli.ConnectStandalone");
         Files.createDirectories(logFile.toAbsolutePath().getParent());
         cmd.add(withPluginPath(workerConfig, pluginPath, logFile.toAbsolutePath().resolveSibling("worker.properties"))
                 .toString());
@@ -170,29 +151,12 @@ public final class StandaloneConnectWorker implements AutoCloseable {
 
     /** The last {@code lines} lines of the worker's log. */
     public String logTail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(log unreadable: " + e + ")";
-        }
+        return ConnectWorkerJvm.logTail(logFile, lines);
     }
 
     /** SIGTERM to the worker's own pid, SIGKILL after 20 s; idempotent. */
     public void stop() {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ConnectWorkerJvm.stop(process);
     }
 
     @Override
