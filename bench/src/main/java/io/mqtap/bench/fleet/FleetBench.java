@@ -52,9 +52,11 @@ public final class FleetBench {
                         + "(default: one variant, the producer's own settings)");
         p.addArgument("--start-jitter-ms").type(Long.class).setDefault(new SchemaRegistryFactory().getStartJitter().toMilliseconds())
                 .help("schemaRegistry.startJitter of every host, ms (default: the producer's)");
+        p.addArgument("--downstream").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
+                .help("also run the Streams app x2 and the Iceberg sink on 2 distributed Connect workers, kill one of each mid-run, check them (FleetDownstream)");
         Namespace ns = p.parseArgsOrFail(args);
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
-                ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")));
+                ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")), ns.getBoolean("downstream"));
     }
 
     /** A variant of the producer settings: a name and the kafka.properties it overrides. */
@@ -80,7 +82,7 @@ public final class FleetBench {
     }
 
     static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis,
-                    List<Variant> variants) throws Exception {
+                    List<Variant> variants, boolean withDownstream) throws Exception {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("mqtap-fleet-");
         HostRates rates = HostRates.FLEET;
@@ -92,6 +94,8 @@ public final class FleetBench {
                 admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) brokers), new NewTopic(STATS_TOPIC, 1, (short) brokers)))
                         .all().get(60, TimeUnit.SECONDS);
             }
+            FleetDownstream downstream = withDownstream ? FleetDownstream.start(cluster, registry, TOPIC, brokers, dir) : null;
+            try {
             KafkaFactory kafka = new KafkaFactory();
             kafka.setBootstrapServers(cluster.bootstrapServers());
             kafka.setTopic(TOPIC);
@@ -158,7 +162,15 @@ public final class FleetBench {
             long m0 = System.nanoTime();
             long m0Ms = System.currentTimeMillis();
             readBack.steadyWindow(m0Ms, m0Ms + seconds * 1000L);
-            Thread.sleep(seconds * 1000L);
+            if (downstream == null) {
+                Thread.sleep(seconds * 1000L);
+            } else { // the engines' kills half-way through the steady state
+                downstream.phase("steady");
+                Thread.sleep(seconds * 500L);
+                downstream.killOneOfEach(10);
+                Thread.sleep(seconds * 500L);
+                downstream.phase("storm");
+            }
             double secs = (System.nanoTime() - m0) / 1e9;
             VariantTotals[] v1 = VariantTotals.of(hosts, variants.size());
             double req = (sum(hosts, "request-total") - req0) / secs / n, bytes = (sum(hosts, "outgoing-byte-total") - bytes0) / secs / n;
@@ -231,6 +243,10 @@ public final class FleetBench {
                             + "p50-ms=%d p99-ms=%d connections-per-host=%.2f producer-ids=%d%n",
                     n, brokers, made, lost, readBack.duplicates(), req, bytes, (double) startCalls / n, (double) stormCalls / n,
                     readBack.latencyQuantile(0.50), readBack.latencyQuantile(0.99), connections, producerIds);
+            if (downstream != null) System.out.println(downstream.check(hosts, Duration.ofSeconds(240)));
+            } finally {
+                if (downstream != null) downstream.close();
+            }
         } finally {
             deleteTree(dir);
         }

@@ -49,6 +49,8 @@ final class FleetHost {
     private final MqOpen template = SerdeBenchmark.realisticRecord();
     /** Records made per run id: the ground truth the read-back is checked against. */
     private final Map<String, Long> madePerRun = new ConcurrentHashMap<>();
+    /** Records made per minute of their timestamp (epoch ms of the minute's start): the downstream counts' truth. */
+    private final Map<Long, Long> madePerMinute = new ConcurrentHashMap<>();
     private final BootClock clock = new BootClock();
     private String runId;
     private long sequence;
@@ -113,6 +115,7 @@ final class FleetHost {
         // under the lock: a stop waits for the append, so every record made is in the spool it drains
         int appended = spool.append(batch, () -> false);
         madePerRun.merge(runId, (long) appended, Long::sum);
+        if (appended > 0) madePerMinute.merge(now / 60_000_000 * 60_000, (long) appended, Long::sum);
     }
 
     /** A clean stop: waits (bounded) until Kafka acknowledged everything spooled, then closes the clients. */
@@ -168,6 +171,10 @@ final class FleetHost {
 
     Map<String, Long> madePerRun() {
         return Map.copyOf(madePerRun);
+    }
+
+    Map<Long, Long> madePerMinute() {
+        return Map.copyOf(madePerMinute);
     }
 
     synchronized int producersCreated() {
