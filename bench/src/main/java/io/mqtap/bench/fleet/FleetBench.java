@@ -150,6 +150,10 @@ public final class FleetBench {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
+                    } catch (RuntimeException | Error e) { // would cancel the feeder silently
+                        say("feeding host %d failed: %s", i, e);
+                        e.printStackTrace();
+                        throw e;
                     }
                 }
             }, 0, 100, TimeUnit.MILLISECONDS);

@@ -182,7 +182,7 @@ final class FleetDownstream implements AutoCloseable {
         Map<String, Map<Long, Long>> perMinute = new HashMap<>();
         for (FleetHost h : hosts) {
             for (Map.Entry<String, Long> run : h.madePerRun().entrySet()) {
-                runs++;
+                if (run.getValue() > 0) runs++; // a run that made nothing leaves no trace downstream
                 for (long s = 0; s < run.getValue(); s++) made.add(h.machineId() + "/" + run.getKey() + "/" + s);
             }
             perMinute.put(h.machineId(), h.madePerMinute());
@@ -240,7 +240,7 @@ final class FleetDownstream implements AutoCloseable {
         String line = String.format("downstream hosts=%d events=%d streams-instances=2 streams-killed=1 streams-restarted=%d "
                         + "connect-workers=2 connect-killed=1 table-rows=%d table-lost=%d table-duplicates=%d table-extra=%d "
                         + "count-windows=%d count-windows-wrong=%d count-windows-missing=%d of %d count-windows-reemitted=%d "
-                        + "completeness-gaps=%d completeness-duplicates=%d run-progress-entries=%d runs=%d "
+                        + "completeness-gaps=%d completeness-duplicates=%d run-progress-entries=%d runs-with-records=%d "
                         + "streams-records-per-sec-per-thread-steady=%.1f streams-records-per-sec-per-thread-peak=%.1f "
                         + "streams-max-lag-kills=%d streams-max-lag-storm=%d streams-lag-end=%d connect-max-lag-kills=%d "
                         + "connect-max-lag-storm=%d connect-lag-end=%d drained-at-s=%.0f",

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -38,6 +39,14 @@ import org.apache.kafka.common.MetricName;
  * host's restart is: a new run id, new clients, the spool reopened.
  */
 final class FleetHost {
+    static {
+        // the feeder copies the template (MqOpen.newBuilder deep-copies its MqAttr), which Avro allows only for trusted
+        // classes; the registry serde trusts them only once a publisher serialized: on a loaded machine the feeder came
+        // first, and its SecurityException cancelled it silently (a run with 0 events)
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
+                ClassSecurityValidator.builder().add(MqOpen.class).add(io.mqtap.avro.MqAttr.class).build()));
+    }
+
     private final int index;
     private final String machineId;
     /** The Kafka key of every record: the machine id, encoded once. */
