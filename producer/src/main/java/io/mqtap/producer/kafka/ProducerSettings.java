@@ -30,6 +30,8 @@ public final class ProducerSettings {
         // while the cluster is away send() waits for metadata (back-pressure) for as long as delivery may take;
         // a shorter wait would fail records the broker could still take (Kafka 4 reports it in the callback)
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000);
+        // a run's records stay in the partition its first record went to, even when partitions are added meanwhile
+        p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, io.mqtap.registry.kafka.RunPinnedPartitioner.class.getName());
         p.putAll(kafka.getProperties());
         return p;
     }
