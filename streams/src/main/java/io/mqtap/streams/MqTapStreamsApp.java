@@ -100,6 +100,9 @@ public final class MqTapStreamsApp {
         // topic if errors.dead.letter.queue.topic.name is set, and skipped: one bad record must not stop the app
         props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class.getName());
+        // partitions added to the record topics are read within seconds, not Kafka's 5 minutes: a host's first run after
+        // the growth may go to a new partition, and its records must not wait past the windows' grace (docs/operations.md)
+        props.putIfAbsent(StreamsConfig.METADATA_MAX_AGE_CONFIG, "10000");
         LOG.info("topology:\n{}", topology.describe());
         return new KafkaStreams(topology, props);
     }
