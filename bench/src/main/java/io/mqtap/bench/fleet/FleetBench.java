@@ -50,13 +50,17 @@ public final class FleetBench {
                 .help("a variant of the producer settings (kafka.properties overrides, e.g. l50:linger.ms=50,compression.type=zstd); "
                         + "hosts are dealt round-robin to the variants, the first is the baseline the others are compared with "
                         + "(default: one variant, the producer's own settings)");
+        p.addArgument("--add-partitions-at").type(Integer.class).setDefault(-1).metavar("SECONDS")
+                .help("add partitions to the events topic this many seconds into the steady window (default: never)");
+        p.addArgument("--to").type(Integer.class).metavar("N").help("the events topic's partitions after --add-partitions-at (default: twice --partitions)");
         p.addArgument("--start-jitter-ms").type(Long.class).setDefault(new SchemaRegistryFactory().getStartJitter().toMilliseconds())
                 .help("schemaRegistry.startJitter of every host, ms (default: the producer's)");
         p.addArgument("--downstream").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
                 .help("also run the Streams app x2 and the Iceberg sink on 2 distributed Connect workers, kill one of each mid-run, check them (FleetDownstream)");
         Namespace ns = p.parseArgsOrFail(args);
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
-                ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")), ns.getBoolean("downstream"));
+                ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")), ns.getBoolean("downstream"),
+                ns.getInt("add_partitions_at"), ns.getInt("to") == null ? 2 * ns.getInt("partitions") : ns.getInt("to"));
     }
 
     /** A variant of the producer settings: a name and the kafka.properties it overrides. */
@@ -82,7 +86,9 @@ public final class FleetBench {
     }
 
     static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis,
-                    List<Variant> variants, boolean withDownstream) throws Exception {
+                    List<Variant> variants, boolean withDownstream, int growAt, int growTo) throws Exception {
+        if (growAt >= 0 && (growAt >= seconds || growTo <= partitions))
+            throw new IllegalArgumentException("--add-partitions-at must be inside --seconds and --to above --partitions");
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("mqtap-fleet-");
         HostRates rates = HostRates.FLEET;
@@ -114,7 +120,10 @@ public final class FleetBench {
                 k.setBootstrapServers(cluster.bootstrapServers());
                 k.setTopic(TOPIC);
                 k.setStatsTopic(STATS_TOPIC);
-                k.setProperties(new java.util.LinkedHashMap<>(v.overrides()));
+                Map<String, String> props = new java.util.LinkedHashMap<>(v.overrides());
+                // a host sees added partitions within its metadata age (5 minutes by default): 5 s here, inside the bench
+                if (growAt >= 0) props.putIfAbsent("metadata.max.age.ms", "5000");
+                k.setProperties(props);
                 kafkaOf.add(k);
             }
             // each kind of host (idle, steady, busy, burster) dealt round-robin to the variants, so they compare like with like
@@ -166,15 +175,29 @@ public final class FleetBench {
             long m0 = System.nanoTime();
             long m0Ms = System.currentTimeMillis();
             readBack.steadyWindow(m0Ms, m0Ms + seconds * 1000L);
-            if (downstream == null) {
-                Thread.sleep(seconds * 1000L);
-            } else { // the engines' kills half-way through the steady state
-                downstream.phase("steady");
-                Thread.sleep(seconds * 500L);
-                downstream.killOneOfEach(10);
-                Thread.sleep(seconds * 500L);
-                downstream.phase("storm");
+            // inside the steady window: the partition growth (--add-partitions-at) and, with --downstream, one kill of each engine half-way
+            if (downstream != null) downstream.phase("steady");
+            long steadyMs = seconds * 1000L, atMs = 0, killAtMs = downstream == null ? -1 : steadyMs / 2;
+            boolean grown = growAt < 0;
+            while (!grown || killAtMs >= 0) {
+                boolean growNext = !grown && (killAtMs < 0 || growAt * 1000L <= killAtMs);
+                long nextMs = growNext ? growAt * 1000L : killAtMs;
+                Thread.sleep(Math.max(0, nextMs - atMs));
+                atMs = nextMs;
+                if (growNext) {
+                    try (Admin admin = cluster.admin()) {
+                        admin.createPartitions(Map.of(TOPIC, org.apache.kafka.clients.admin.NewPartitions.increaseTo(growTo)))
+                                .all().get(60, TimeUnit.SECONDS);
+                    }
+                    say("added partitions to %s: %d -> %d, %d s into the steady window", TOPIC, partitions, growTo, growAt);
+                    grown = true;
+                } else {
+                    downstream.killOneOfEach(10);
+                    killAtMs = -1;
+                }
             }
+            Thread.sleep(Math.max(0, steadyMs - atMs));
+            if (downstream != null) downstream.phase("storm");
             double secs = (System.nanoTime() - m0) / 1e9;
             VariantTotals[] v1 = VariantTotals.of(hosts, variants.size());
             double req = (sum(hosts, "request-total") - req0) / secs / n, bytes = (sum(hosts, "outgoing-byte-total") - bytes0) / secs / n;
@@ -247,6 +270,16 @@ public final class FleetBench {
                             + "p50-ms=%d p99-ms=%d connections-per-host=%.2f producer-ids=%d%n",
                     n, brokers, made, lost, readBack.duplicates(), req, bytes, (double) startCalls / n, (double) stormCalls / n,
                     readBack.latencyQuantile(0.50), readBack.latencyQuantile(0.99), connections, producerIds);
+            if (growAt >= 0) {
+                // (the Streams app runs only with --downstream) the read-back is a reader in partition order, as the completeness
+                // monitor's input is, and a run overtaken there (a later sequence before an earlier one) is a gap it would open
+                long[][] o = readBack.order(variants.size(), partitions);
+                for (int g = 0; g < variants.size(); g++) {
+                    System.out.printf("fleet-partitions variant=%s from=%d to=%d at-s=%d runs=%d runs-moved-mid-run=%d runs-overtaken=%d "
+                                    + "runs-on-added-partitions=%d%n", variants.get(g).name(), partitions, growTo, growAt,
+                            o[g][0], o[g][1], o[g][2], o[g][3]);
+                }
+            }
             if (downstream != null) System.out.println(downstream.check(hosts, Duration.ofSeconds(240)));
             } finally {
                 if (downstream != null) downstream.close();

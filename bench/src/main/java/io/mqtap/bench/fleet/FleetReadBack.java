@@ -25,6 +25,8 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     private final String topic;
     /** "machineId/runId" -> sequences seen. */
     private final Map<String, BitSet> seen = new HashMap<>();
+    /** "machineId/runId" -> where its records are read, in partition order (for partitions added during the run). */
+    private final Map<String, RunOrder> order = new HashMap<>();
     private long records, duplicates, unreadable;
     private long[] latencyMillis = new long[1 << 16];
     private int latencies;
@@ -42,18 +44,21 @@ final class FleetReadBack implements Runnable, AutoCloseable {
         this.steadyCount = new int[groups];
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1_000), // partitions added during the run are read within a second
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         values.configure(Map.of(RegistryConfig.URL, registryUrl, RegistryConfig.SPECIFIC_READER, true), false);
     }
 
     @Override
     public void run() {
-        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(parts);
-        consumer.seekToBeginning(parts);
+        List<TopicPartition> parts = List.of();
+        long nextLook = 0;
         while (!stop) {
+            if (System.nanoTime() >= nextLook) {
+                parts = followPartitions(parts);
+                nextLook = System.nanoTime() + 1_000_000_000L;
+            }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 long now = System.currentTimeMillis();
                 MqOpen e;
@@ -71,6 +76,8 @@ final class FleetReadBack implements Runnable, AutoCloseable {
                     int seq = (int) e.getSequence();
                     if (s.get(seq)) duplicates++;
                     s.set(seq);
+                    order.computeIfAbsent(e.getMachineId() + "/" + e.getRunId(), k -> new RunOrder(r.partition(), groupOf.applyAsInt(e.getMachineId())))
+                            .read(r.partition(), seq);
                     if (latencies == latencyMillis.length) latencyMillis = Arrays.copyOf(latencyMillis, latencies * 2);
                     latencyMillis[latencies++] = now - r.timestamp(); // the record's time is the event's
                     if (r.timestamp() >= windowFromMs && r.timestamp() < windowToMs) {
@@ -81,6 +88,52 @@ final class FleetReadBack implements Runnable, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The topic's partitions now, each new one read from its start (the others keep their position). */
+    private List<TopicPartition> followPartitions(List<TopicPartition> known) {
+        List<TopicPartition> now = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        if (now.size() <= known.size()) return known;
+        List<TopicPartition> added = now.stream().filter(tp -> !known.contains(tp)).toList();
+        consumer.assign(now);
+        consumer.seekToBeginning(added);
+        return now;
+    }
+
+    /**
+     * One run as a reader in partition order sees it: the partitions its records came from, and whether a sequence ever
+     * arrived before a lower one not yet seen (a gap that closed later: what the completeness monitor would see open).
+     */
+    private static final class RunOrder {
+        final int firstPartition;
+        final int group;
+        boolean moved;
+        boolean overtaken;
+        long next;
+
+        RunOrder(int firstPartition, int group) {
+            this.firstPartition = firstPartition;
+            this.group = group;
+        }
+
+        void read(int partition, long seq) {
+            if (partition != firstPartition) moved = true;
+            if (seq > next) overtaken = true;
+            next = Math.max(next, seq + 1);
+        }
+    }
+
+    /** Per group: {runs, runs read from more than one partition, runs overtaken, runs whose first partition was added}. */
+    synchronized long[][] order(int groups, int partitionsBefore) {
+        long[][] out = new long[groups][4];
+        for (RunOrder o : order.values()) {
+            long[] g = out[o.group];
+            g[0]++;
+            if (o.moved) g[1]++;
+            if (o.overtaken) g[2]++;
+            if (o.firstPartition >= partitionsBefore) g[3]++;
+        }
+        return out;
     }
 
     /** Distinct records of one host's run that arrived: a run's sequences are 0..made-1, so all arrived when this is made. */
