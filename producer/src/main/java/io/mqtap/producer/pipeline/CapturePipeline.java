@@ -17,6 +17,7 @@ import io.mqtap.producer.core.Workloads;
 import io.mqtap.producer.health.KernelLossWindow;
 import io.mqtap.producer.health.ProbeHealthCheck;
 import io.mqtap.producer.kafka.DeliveryErrors;
+import io.mqtap.producer.kafka.ProducerThrottle;
 import io.mqtap.producer.kafka.Publisher;
 import io.mqtap.producer.kafka.RecordBodies;
 import io.mqtap.producer.kafka.SchemaGate;
@@ -115,6 +116,8 @@ public final class CapturePipeline implements Managed {
         // the loss-point family (mqtap_events_lost_total{stage="spool"} on /prometheus)
         metrics.gauge("lost.spool", () -> spool == null ? 0 : spool.dropped());
         metrics.gauge("spool.corrupt", () -> spool == null ? 0 : spool.recovered().corruptRecords());
+        // a broker quota holding this host back (records wait in the spool: delayed, not lost), mqtap_kafka_throttle_ms
+        metrics.gauge("kafka.throttleMs", () -> ProducerThrottle.maxMillis(parts.producer()));
         lossWindow = new KernelLossWindow(metrics.captured::getCount, this::lostKernel, 60);
     }
 

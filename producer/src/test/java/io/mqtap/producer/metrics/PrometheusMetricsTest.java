@@ -48,6 +48,7 @@ class PrometheusMetricsTest {
         dropwizard.gauge("mqtap.spool.maxBytes", () -> () -> 1024L);
         dropwizard.gauge("mqtap.spool.bytes", () -> () -> 512L);
         dropwizard.counter("mqtap.spool.writes").inc(9);
+        dropwizard.gauge("mqtap.kafka.throttleMs", () -> () -> 250L);
         dropwizard.counter("jvm.unrelated").inc();
         String text = scrape(TextFormat.CONTENT_TYPE_004);
         assertThat(text)
@@ -55,6 +56,7 @@ class PrometheusMetricsTest {
                 .contains("# TYPE mqtap_spool_max_bytes gauge\nmqtap_spool_max_bytes 1024.0\n")
                 .contains("mqtap_spool_bytes 512.0\n")
                 .contains("# TYPE mqtap_spool_writes_total counter\nmqtap_spool_writes_total 9.0\n")
+                .contains("# TYPE mqtap_kafka_throttle_ms gauge\nmqtap_kafka_throttle_ms 250.0\n")
                 .doesNotContain("jvm_unrelated");
         assertThat(text.split("# TYPE mqtap_spool_bytes ", -1)).as("declared family not repeated").hasSize(2);
     }

@@ -124,6 +124,8 @@ class CapturePipelineTest {
         assertThat(last.getRunId()).isEqualTo("run-1");
         assertThat(s.src().closed).isTrue();
         assertThat(p.spool().records()).isZero();
+        // the producer's throttle time (a broker quota); Kafka's mock producer is never throttled
+        assertThat(metrics.registry().getGauges().get("mqtap.kafka.throttleMs").getValue()).isEqualTo(0L);
     }
 
     /**
