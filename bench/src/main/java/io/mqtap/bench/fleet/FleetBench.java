@@ -35,6 +35,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 public final class FleetBench {
     private static final String TOPIC = "mq-open-events";
     private static final String STATS_TOPIC = "mq-open-stats";
+    private static final int WARMUP_SECONDS = 10;
 
     private FleetBench() {}
 
@@ -57,10 +58,12 @@ public final class FleetBench {
                 .help("schemaRegistry.startJitter of every host, ms (default: the producer's)");
         p.addArgument("--downstream").action(net.sourceforge.argparse4j.impl.Arguments.storeTrue())
                 .help("also run the Streams app x2 and the Iceberg sink on 2 distributed Connect workers, kill one of each mid-run, check them (FleetDownstream)");
+        FleetQuota.addArguments(p);
         Namespace ns = p.parseArgsOrFail(args);
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
                 ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")), ns.getBoolean("downstream"),
-                ns.getInt("add_partitions_at"), ns.getInt("to") == null ? 2 * ns.getInt("partitions") : ns.getInt("to"));
+                ns.getInt("add_partitions_at"), ns.getInt("to") == null ? 2 * ns.getInt("partitions") : ns.getInt("to"),
+                FleetQuota.of(ns, ns.getInt("hosts"), WARMUP_SECONDS));
     }
 
     /** A variant of the producer settings: a name and the kafka.properties it overrides. */
@@ -86,7 +89,7 @@ public final class FleetBench {
     }
 
     static void run(int n, int seconds, int stormSeconds, int partitions, int brokers, long seed, long jitterMillis,
-                    List<Variant> variants, boolean withDownstream, int growAt, int growTo) throws Exception {
+                    List<Variant> variants, boolean withDownstream, int growAt, int growTo, FleetQuota quota) throws Exception {
         if (growAt >= 0 && (growAt >= seconds || growTo <= partitions))
             throw new IllegalArgumentException("--add-partitions-at must be inside --seconds and --to above --partitions");
         long t0 = System.nanoTime();
@@ -99,6 +102,7 @@ public final class FleetBench {
             try (Admin admin = cluster.admin()) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, partitions, (short) brokers), new NewTopic(STATS_TOPIC, 1, (short) brokers)))
                         .all().get(60, TimeUnit.SECONDS);
+                quota.apply(admin);
             }
             FleetDownstream downstream = withDownstream ? FleetDownstream.start(cluster, registry, TOPIC, brokers, dir) : null;
             try {
@@ -149,13 +153,17 @@ public final class FleetBench {
                     machineId -> variantOf[FleetHost.indexOf(machineId)]);
             Thread reader = new Thread(readBack, "fleet-read-back");
             reader.start();
+            if (quota.active()) {
+                readBack.mark(quota.runawayIds(hosts));
+                quota.watch(hosts);
+            }
             ScheduledExecutorService feeder = Executors.newSingleThreadScheduledExecutor();
             long feedStart = System.nanoTime();
             feeder.scheduleAtFixedRate(() -> {
                 long second = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - feedStart);
                 for (int i = 0; i < hosts.size(); i++) {
                     try {
-                        hosts.get(i).feed(rates.rate(seed, i, second), 0.1);
+                        hosts.get(i).feed(quota.rate(i, second, rates.rate(seed, i, second)), 0.1);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -167,7 +175,7 @@ public final class FleetBench {
                 }
             }, 0, 100, TimeUnit.MILLISECONDS);
 
-            Thread.sleep(10_000); // producers connected, metadata fetched, schemas registered, batches flowing
+            Thread.sleep(WARMUP_SECONDS * 1000L); // producers connected, metadata fetched, schemas registered, batches flowing
             long startCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum();
             say("%d registry calls at the fleet's start (%.2f per host)", startCalls, (double) startCalls / n);
             double req0 = sum(hosts, "request-total"), bytes0 = sum(hosts, "outgoing-byte-total"), sent0 = sum(hosts, "record-send-total");
@@ -207,6 +215,7 @@ public final class FleetBench {
                     req, bytes, recs, connections);
 
             long before = hosts.stream().mapToLong(FleetHost::registryCalls).sum();
+            quota.stormStarts();
             Random jitter = new Random(seed);
             long stormStart = System.nanoTime();
             List<Future<?>> restarts = new ArrayList<>();
@@ -230,7 +239,8 @@ public final class FleetBench {
             pool.shutdown();
 
             long made = 0, lost = 0, incomplete = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            // a runaway's backlog drains at its quota: give it minutes
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(quota.active() ? 420 : 120);
             while (true) {
                 made = 0;
                 lost = 0;
@@ -246,6 +256,7 @@ public final class FleetBench {
                 if (lost == 0 && incomplete == 0 || System.nanoTime() > deadline) break;
                 Thread.sleep(500);
             }
+            quota.stop();
             readBack.close();
             reader.join(10_000);
             readBack.closeConsumer();
@@ -264,6 +275,17 @@ public final class FleetBench {
                         readBack.steadyQuantile(g, 0.50), readBack.steadyQuantile(g, 0.99),
                         (d.requests / d.hosts) / (base.requests / base.hosts), (d.bytes / d.records) / (base.bytes / base.records),
                         (d.cpuNanos / d.records) / (base.cpuNanos / base.records));
+            }
+            if (quota.active()) {
+                long runawayMade = 0, runawayLost = 0;
+                for (int i = 0; i < n && quota.runaway(i); i++) {
+                    for (Map.Entry<String, Long> run : hosts.get(i).madePerRun().entrySet()) {
+                        runawayMade += run.getValue();
+                        runawayLost += Math.max(0, run.getValue() - readBack.distinct(hosts.get(i).machineId(), run.getKey()));
+                    }
+                }
+                if (quota.lastUnhealthy() != null) say("a runaway's Kafka health check last said: %s", quota.lastUnhealthy());
+                System.out.println(quota.line(hosts, readBack, runawayMade, runawayLost));
             }
             System.out.printf("fleet hosts=%d brokers=%d events=%d lost=%d duplicates=%d requests-per-host-per-sec=%.3f "
                             + "bytes-per-host-per-sec=%.0f registry-calls-per-host-start=%.2f registry-calls-per-host-restart=%.2f "

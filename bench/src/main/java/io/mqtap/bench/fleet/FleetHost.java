@@ -1,15 +1,19 @@
 package io.mqtap.bench.fleet;
 
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.health.HealthCheck;
+import io.mqtap.avro.MqAttr;
 import io.mqtap.avro.MqOpen;
 import io.mqtap.bench.serde.SerdeBenchmark;
 import io.mqtap.producer.config.KafkaFactory;
 import io.mqtap.producer.config.SchemaRegistryFactory;
 import io.mqtap.producer.core.BootClock;
 import io.mqtap.producer.core.HostIdentity;
+import io.mqtap.producer.health.KafkaHealthCheck;
 import io.mqtap.producer.kafka.CachedSchemaIds;
 import io.mqtap.producer.kafka.DeliveryErrors;
 import io.mqtap.producer.kafka.KafkaWiring;
+import io.mqtap.producer.kafka.ProducerThrottle;
 import io.mqtap.producer.kafka.Publisher;
 import io.mqtap.producer.kafka.RecordBodies;
 import io.mqtap.producer.kafka.SchemaGate;
@@ -68,6 +72,7 @@ final class FleetHost {
     private DiskSpool spool;
     private Publisher publisher;
     private Thread publisherThread;
+    private DeliveryErrors errors;
     private double due;
     /** Totals of the producers this host closed (request counts, bytes), so a restart does not reset them. */
     private final Map<String, Double> closedTotals = new java.util.HashMap<>(); // under this host's lock
@@ -101,8 +106,9 @@ final class FleetHost {
         CachedSchemaIds ids = wiring.schemaIds(registry.idCachePath(spoolDir.toString()));
         SchemaGate gate = new SchemaGate(ids, 5_000, ids::startDelayMillis);
         String topic = kafka.getTopic(); // the fleet sends MqOpen only: every record type to the one topic
+        errors = new DeliveryErrors();
         publisher = new Publisher(producer, recordType -> topic, runId, spool, new PipelineMetrics(new MetricRegistry()),
-                new DeliveryErrors(), clock, gate, wiring.values()::schemaId, () -> { });
+                errors, clock, gate, wiring.values()::schemaId, () -> { });
         publisherThread = new Thread(publisher, "fleet-publisher-" + index);
         publisherThread.setDaemon(true);
         publisherThread.start();
@@ -172,6 +178,28 @@ final class FleetHost {
 
     static int indexOf(String machineId) {
         return Integer.parseInt(machineId.substring("fleet".length()));
+    }
+
+    /** How long a broker quota held this host's producer back lately, ms: what mqtap_kafka_throttle_ms shows (0 while stopped). */
+    synchronized long throttleMillis() {
+        return spool == null ? 0 : ProducerThrottle.maxMillis(producer);
+    }
+
+    /** Records in the spool not acknowledged yet (0 while stopped). */
+    synchronized long spooled() {
+        return spool == null ? 0 : spool.records();
+    }
+
+    /** Records the spool dropped because it was full (it blocks here, so this stays 0 unless that changes). */
+    synchronized long spoolDropped() {
+        return spool == null ? 0 : spool.dropped();
+    }
+
+    /** The producer's own Kafka health check on this host's publisher (null while stopped). */
+    synchronized HealthCheck.Result health(Duration ackTimeout) {
+        if (spool == null) return null;
+        Publisher p = publisher;
+        return new KafkaHealthCheck(() -> p, errors, ackTimeout::toNanos, () -> null).execute();
     }
 
     String machineId() {

@@ -36,6 +36,9 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     private final java.util.function.ToIntFunction<String> groupOf;
     private volatile long windowFromMs = Long.MAX_VALUE, windowToMs = Long.MIN_VALUE;
     private volatile boolean stop;
+    /** Hosts whose records' latencies are kept apart (the runaways of a quota run), and both groups' latencies. */
+    private volatile java.util.Set<String> marked = java.util.Set.of();
+    private final LatencySamples markedLatency = new LatencySamples(), othersLatency = new LatencySamples();
 
     FleetReadBack(String bootstrapServers, String registryUrl, String topic, int groups, java.util.function.ToIntFunction<String> groupOf) {
         this.topic = topic;
@@ -85,6 +88,7 @@ final class FleetReadBack implements Runnable, AutoCloseable {
                         if (steadyCount[g] == steadyMillis[g].length) steadyMillis[g] = Arrays.copyOf(steadyMillis[g], steadyCount[g] * 2);
                         steadyMillis[g][steadyCount[g]++] = now - r.timestamp();
                     }
+                    (marked.contains(e.getMachineId()) ? markedLatency : othersLatency).add(now - r.timestamp());
                 }
             }
         }
@@ -175,6 +179,16 @@ final class FleetReadBack implements Runnable, AutoCloseable {
         long[] sorted = Arrays.copyOf(values, n);
         Arrays.sort(sorted);
         return sorted[Math.min(n - 1, (int) Math.floor(q * n))];
+    }
+
+    /** Keeps the latencies of these hosts' records apart from the others'. */
+    void mark(java.util.Set<String> machineIds) {
+        marked = java.util.Set.copyOf(machineIds);
+    }
+
+    /** The q-quantile of event-to-consumer latency of the marked hosts' records (or the others'), ms; -1 when none. */
+    synchronized long latencyQuantile(double q, boolean ofMarked) {
+        return (ofMarked ? markedLatency : othersLatency).quantile(q);
     }
 
     @Override
