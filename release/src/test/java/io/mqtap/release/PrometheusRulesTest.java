@@ -22,7 +22,7 @@ class PrometheusRulesTest {
 
     @Test
     void rulesAreValid() throws Exception {
-        assertThat(promtool("check", "rules", "mqtap-rules.yml")).contains("SUCCESS: 8 rules found");
+        assertThat(promtool("check", "rules", "mqtap-rules.yml")).contains("SUCCESS: 9 rules found");
     }
 
     @Test
