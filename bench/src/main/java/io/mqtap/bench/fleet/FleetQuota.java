@@ -85,9 +85,15 @@ final class FleetQuota {
         ClientQuotaEntity everyClient = new ClientQuotaEntity(Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
         admin.alterClientQuotas(List.of(new ClientQuotaAlteration(everyClient,
                 List.of(new ClientQuotaAlteration.Op("producer_byte_rate", (double) quotaBytesPerSec))))).all().get(30, TimeUnit.SECONDS);
-        Map<ClientQuotaEntity, Map<String, Double>> set = admin.describeClientQuotas(ClientQuotaFilter.all()).entities().get(30, TimeUnit.SECONDS);
-        if (!Map.of("producer_byte_rate", (double) quotaBytesPerSec).equals(set.get(everyClient))) {
-            throw new IllegalStateException("the cluster holds the quotas " + set + ", not the default client-id quota asked for");
+        // a broker answers from its copy of the metadata, which takes a moment to catch up with the controller
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            Map<ClientQuotaEntity, Map<String, Double>> set = admin.describeClientQuotas(ClientQuotaFilter.all()).entities().get(30, TimeUnit.SECONDS);
+            if (Map.of("producer_byte_rate", (double) quotaBytesPerSec).equals(set.get(everyClient))) return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the cluster holds the quotas " + set + ", not the default client-id quota asked for");
+            }
+            Thread.sleep(200);
         }
     }
 
