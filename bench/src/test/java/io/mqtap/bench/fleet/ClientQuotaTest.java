@@ -78,6 +78,7 @@ class ClientQuotaTest {
             kafka.setTopic(TOPIC);
             SchemaRegistryFactory schemas = new SchemaRegistryFactory();
             schemas.setUrl(registry.url());
+            schemas.setAutoRegister(true); // the hosts register their own schemas: this registry is the test's alone
             FleetHost runaway = new FleetHost(0, 0, dir.resolve("spool-0"), kafka, schemas);
             FleetHost modest = new FleetHost(1, 0, dir.resolve("spool-1"), kafka, schemas);
             FleetReadBack readBack = new FleetReadBack(broker.bootstrapServers(), registry.url(), TOPIC, 1, machineId -> 0);
