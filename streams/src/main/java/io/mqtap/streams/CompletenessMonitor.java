@@ -24,24 +24,51 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * topics, so a gap is reported ({@code GAP}) only once it has stayed open for {@code gapGrace} of event time (0: at
  * once). Each stats record of the run is reconciled with what has been seen ({@code RECONCILIATION}, every open gap
  * counted). Input: MqOpen, LifeFact (the other records) and MqOpenStats of one host, keyed by machine id.
+ * A run nothing was heard of for {@code runRetention} of stream time is forgotten (its entry deleted), so the store
+ * stays bounded; a record of a run the monitor does not know that is older than that is tracked from its own sequence
+ * on, so a run forgotten (or a spool sent days late) does not come back as a false gap from sequence 0.
  */
 final class CompletenessMonitor implements Processor<String, SpecificRecord, String, MqOpenCompleteness> {
     static final String STORE = "run-progress";
 
     private final int maxGaps;
     private final long gapGraceMicros;
+    private final long retentionMs;
     private KeyValueStore<String, RunProgress> runs;
     private ProcessorContext<String, MqOpenCompleteness> context;
 
-    CompletenessMonitor(int maxGaps, java.time.Duration gapGrace) {
+    CompletenessMonitor(int maxGaps, java.time.Duration gapGrace, java.time.Duration runRetention) {
         this.maxGaps = maxGaps;
         this.gapGraceMicros = gapGrace.toNanos() / 1000;
+        this.retentionMs = runRetention.toMillis();
     }
 
     @Override
     public void init(ProcessorContext<String, MqOpenCompleteness> context) {
         this.context = context;
         this.runs = context.getStateStore(STORE);
+        // a sweep a quarter of the retention apart, at most a minute of stream time: one pass over this task's runs
+        long every = Math.max(1, Math.min(retentionMs / 4, 60_000));
+        context.schedule(java.time.Duration.ofMillis(every), org.apache.kafka.streams.processor.PunctuationType.STREAM_TIME, this::forget);
+    }
+
+    /** Deletes the runs nothing was heard of for the retention; entries from before lastSeen was kept start their clock now. */
+    private void forget(long now) {
+        java.util.List<String> expired = new ArrayList<>();
+        java.util.List<org.apache.kafka.streams.KeyValue<String, RunProgress>> started = new ArrayList<>();
+        try (org.apache.kafka.streams.state.KeyValueIterator<String, RunProgress> all = runs.all()) {
+            while (all.hasNext()) {
+                var kv = all.next();
+                if (kv.value.getLastSeen() == 0) {
+                    kv.value.setLastSeen(now);
+                    started.add(kv);
+                } else if (now - kv.value.getLastSeen() >= retentionMs) {
+                    expired.add(kv.key);
+                }
+            }
+        }
+        started.forEach(kv -> runs.put(kv.key, kv.value));
+        expired.forEach(runs::delete);
     }
 
     @Override
@@ -56,7 +83,7 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
     }
 
     private static RunProgress fresh(String hostname) {
-        return new RunProgress(hostname, 0L, 0L, 0L, new ArrayList<>(), new ArrayList<>(), 0L, new ArrayList<>(), new ArrayList<>());
+        return new RunProgress(hostname, 0L, 0L, 0L, new ArrayList<>(), new ArrayList<>(), 0L, new ArrayList<>(), new ArrayList<>(), 0L);
     }
 
     private void onEvent(Record<String, SpecificRecord> record, String hostname, String machineId, String runId, long s,
@@ -65,8 +92,11 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         RunProgress p = runs.get(key);
         if (p == null) {
             p = fresh(hostname);
+            // a run older than the retention that the monitor does not know (forgotten, or sent days late): from here on
+            if (record.timestamp() < context.currentStreamTimeMs() - retentionMs) p.setNextExpected(s);
         }
         p.setHostname(hostname);
+        p.setLastSeen(Math.max(p.getLastSeen(), record.timestamp()));
         long next = p.getNextExpected();
         if (s == next) {
             p.setNextExpected(s + 1);
@@ -123,6 +153,7 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         if (p == null) {
             p = fresh(st.getHostname());
         }
+        p.setLastSeen(Math.max(p.getLastSeen(), record.timestamp()));
         normalize(p);
         reportDueGaps(record, p, st.getHostname(), st.getMachineId(), st.getRunId(), st.getTimestamp());
         runs.put(key, p);

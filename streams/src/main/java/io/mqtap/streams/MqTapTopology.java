@@ -145,7 +145,7 @@ public final class MqTapTopology {
                 .merge(lifeByHost.<SpecificRecord>mapValues(f -> f, Named.as("life-for-completeness")), Named.as("records-for-completeness"))
                 .merge(statsByHost.<SpecificRecord>mapValues(st -> st, Named.as("stats-for-completeness")),
                         Named.as("completeness-input"))
-                .process(() -> new CompletenessMonitor(s.maxTrackedGaps(), s.gapGrace()), Named.as("completeness-monitor"),
+                .process(() -> new CompletenessMonitor(s.maxTrackedGaps(), s.gapGrace(), s.runRetention()), Named.as("completeness-monitor"),
                         CompletenessMonitor.STORE)
                 .to(s.completenessTopic(), Produced.with(keys, serdes.completeness()));
 

@@ -30,7 +30,8 @@ public final class StreamsSettings extends AbstractConfig {
             ACCESS = "mqtap.topic.access", TRANSFERS = "mqtap.topic.transfers", QUEUES = "mqtap.topic.queues",
             MAX_OPENERS = "mqtap.queues.max-openers", QUERIES_LISTEN = "mqtap.queries.listen",
             GAP_GRACE = "mqtap.completeness.gap-grace", UNLINKED_RETENTION = "mqtap.queues.unlinked-retention",
-            IDLE_RETENTION = "mqtap.queues.idle-retention", DEDUP_WINDOW = "mqtap.dedup.window";
+            IDLE_RETENTION = "mqtap.queues.idle-retention", DEDUP_WINDOW = "mqtap.dedup.window",
+            RUN_RETENTION = "mqtap.completeness.run-retention";
 
     /** An ISO-8601 duration or a number of milliseconds, at least {@code min} long. */
     private static ConfigDef.Validator duration(Duration min) {
@@ -71,6 +72,10 @@ public final class StreamsSettings extends AbstractConfig {
             .define(GAP_GRACE, Type.STRING, "PT10S", duration(Duration.ZERO), Importance.LOW,
                     "How long (event time) a gap in a run's sequence may stay open before it is reported: a run's records come "
                             + "from several topics, so they arrive interleaved, not in sequence order.")
+            .define(RUN_RETENTION, Type.STRING, "P1D", duration(Duration.ofMillis(1)), Importance.LOW,
+                    "How long (event time) the completeness monitor keeps a run nothing was heard of: then its entry is "
+                            + "deleted, so the store holds the runs of about this long, not every run ever. A later record "
+                            + "of a forgotten run (a spool sent after a long outage) is tracked from itself on, not from 0.")
             .define(UNLINKS, Type.STRING, "mq-unlink-events", Importance.HIGH, "The producer's MqUnlink topic.")
             .define(NOTIFIES, Type.STRING, "mq-notify-events", Importance.HIGH, "The producer's MqNotify topic.")
             .define(SETATTRS, Type.STRING, "mq-setattr-events", Importance.HIGH, "The producer's MqSetAttr topic.")
@@ -133,6 +138,8 @@ public final class StreamsSettings extends AbstractConfig {
         String v = getString(QUERIES_LISTEN).trim();
         return v.equalsIgnoreCase("none") ? null : v;
     }
+    /** How long the completeness monitor keeps a run nothing was heard of (event time). */
+    public Duration runRetention() { return parseDuration(RUN_RETENTION, getString(RUN_RETENTION)); }
     /** How long a gap in a run's sequence may stay open (event time) before it is reported. */
     public Duration gapGrace() { return parseDuration(GAP_GRACE, getString(GAP_GRACE)); }
 

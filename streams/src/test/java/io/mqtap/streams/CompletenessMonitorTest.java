@@ -60,6 +60,33 @@ class CompletenessMonitorTest {
     }
 
     @Test
+    void aRunNothingWasHeardOfForTheRetentionIsForgottenAndItsLateRecordOpensNoFalseGap() throws Exception {
+        try (TopologyFixture f = new TopologyFixture(stateDir, Map.of("mqtap.completeness.run-retention", "PT1H"))) {
+            String old = "44444444-4444-4444-8444-444444444444";
+            for (long seq = 0; seq < 3; seq++) {
+                f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setRunId(old).setSequence(seq).build());
+            }
+            org.apache.kafka.streams.state.KeyValueStore<String, io.mqtap.streams.avro.internal.RunProgress> store =
+                    f.driver.getKeyValueStore(CompletenessMonitor.STORE);
+            assertThat(store.get(HOST_A + "/" + old)).as("the run, tracked").isNotNull();
+            // the host's next run, two hours of event time later: stream time passes the old run's retention
+            f.pipe(open(HOST_A, "app", T0.plus(java.time.Duration.ofHours(2))).setSequence(0).build());
+            assertThat(store.get(HOST_A + "/" + old)).as("forgotten after an hour without a record").isNull();
+            assertThat(store.get(HOST_A + "/" + RUN)).as("the live run stays").isNotNull();
+            // late records of the forgotten run (a spool sent late): tracked from the first one, no GAP for 0..6
+            f.pipe(open(HOST_A, "app", T0.plusMillis(10)).setRunId(old).setSequence(7).build());
+            f.pipe(open(HOST_A, "app", T0.plusMillis(11)).setRunId(old).setSequence(9).build());
+            assertThat(f.completeness.readValuesToList()).as("only the real gap among the late records").singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.getKind()).isEqualTo(CompletenessKind.GAP);
+                        assertThat(r.getRunId()).isEqualTo(old);
+                        assertThat(r.getFromSequence()).isEqualTo(8L);
+                        assertThat(r.getToSequence()).isEqualTo(8L);
+                    });
+        }
+    }
+
+    @Test
     void aRunWithEverythingSeenIsComplete() throws Exception {
         try (TopologyFixture f = new TopologyFixture(stateDir, Map.of())) {
             String run = "33333333-3333-4333-8333-333333333333";
