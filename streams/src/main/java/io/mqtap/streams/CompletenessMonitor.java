@@ -7,13 +7,18 @@ import io.mqtap.streams.avro.MqOpenCompleteness;
 import io.mqtap.streams.avro.internal.LifeFact;
 import io.mqtap.streams.avro.internal.RunProgress;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -37,7 +42,7 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
     private KeyValueStore<String, RunProgress> runs;
     private ProcessorContext<String, MqOpenCompleteness> context;
 
-    CompletenessMonitor(int maxGaps, java.time.Duration gapGrace, java.time.Duration runRetention) {
+    CompletenessMonitor(int maxGaps, Duration gapGrace, Duration runRetention) {
         this.maxGaps = maxGaps;
         this.gapGraceMicros = gapGrace.toNanos() / 1000;
         this.retentionMs = runRetention.toMillis();
@@ -49,14 +54,14 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         this.runs = context.getStateStore(STORE);
         // a sweep a quarter of the retention apart, at most a minute of stream time: one pass over this task's runs
         long every = Math.max(1, Math.min(retentionMs / 4, 60_000));
-        context.schedule(java.time.Duration.ofMillis(every), org.apache.kafka.streams.processor.PunctuationType.STREAM_TIME, this::forget);
+        context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::forget);
     }
 
     /** Deletes the runs nothing was heard of for the retention; entries from before lastSeen was kept start their clock now. */
     private void forget(long now) {
-        java.util.List<String> expired = new ArrayList<>();
-        java.util.List<org.apache.kafka.streams.KeyValue<String, RunProgress>> started = new ArrayList<>();
-        try (org.apache.kafka.streams.state.KeyValueIterator<String, RunProgress> all = runs.all()) {
+        List<String> expired = new ArrayList<>();
+        List<KeyValue<String, RunProgress>> started = new ArrayList<>();
+        try (KeyValueIterator<String, RunProgress> all = runs.all()) {
             while (all.hasNext()) {
                 var kv = all.next();
                 if (kv.value.getLastSeen() == 0) {

@@ -48,7 +48,7 @@ final class FleetHost {
         // classes; the registry serde trusts them only once a publisher serialized: on a loaded machine the feeder came
         // first, and its SecurityException cancelled it silently (a run with 0 events)
         ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
-                ClassSecurityValidator.builder().add(MqOpen.class).add(io.mqtap.avro.MqAttr.class).build()));
+                ClassSecurityValidator.builder().add(MqOpen.class).add(MqAttr.class).build()));
     }
 
     private final int index;
