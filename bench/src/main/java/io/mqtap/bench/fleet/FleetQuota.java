@@ -165,10 +165,11 @@ final class FleetQuota {
         for (int i = 0; i < runaways; i++) bytes += hosts.get(i).total("outgoing-byte-total");
         return String.format("quota bytes-per-sec=%d entity=client-id-default runaway-hosts=%d runaway-rate=%.0f runaway-seconds=%d "
                         + "runaway-bytes-sent-per-host=%.0f runaway-events=%d runaway-lost=%d runaway-p99-ms=%d others-p99-ms=%d "
-                        + "runaway-throttle-max-ms=%d others-throttle-max-ms=%d runaways-throttled=%d others-throttled=%d "
+                        + "others-steady-p50-ms=%d others-steady-p99-ms=%d runaway-throttle-max-ms=%d others-throttle-max-ms=%d runaways-throttled=%d others-throttled=%d "
                         + "runaway-spool-peak=%d runaway-unhealthy-checks-before-storm=%d/%d",
                 quotaBytesPerSec, runaways, runawayRate, runawaySeconds, runaways == 0 ? 0 : bytes / runaways, made, lost,
-                readBack.latencyQuantile(0.99, true), readBack.latencyQuantile(0.99, false), runawayThrottleMax, othersThrottleMax,
+                readBack.latencyQuantile(0.99, true), readBack.latencyQuantile(0.99, false),
+                readBack.othersSteadyQuantile(0.50), readBack.othersSteadyQuantile(0.99), runawayThrottleMax, othersThrottleMax,
                 throttledRunaways.size(), throttledOthers.size(), runawaySpoolPeak, runawayUnhealthy, runawayChecks);
     }
 

@@ -39,6 +39,8 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     /** Hosts whose records' latencies are kept apart (the runaways of a quota run), and both groups' latencies. */
     private volatile java.util.Set<String> marked = java.util.Set.of();
     private final LatencySamples markedLatency = new LatencySamples(), othersLatency = new LatencySamples();
+    /** The others' latencies of events made in the steady window: the restart storm's spool waits left out. */
+    private final LatencySamples othersSteadyLatency = new LatencySamples();
 
     FleetReadBack(String bootstrapServers, String registryUrl, String topic, int groups, java.util.function.ToIntFunction<String> groupOf) {
         this.topic = topic;
@@ -88,7 +90,9 @@ final class FleetReadBack implements Runnable, AutoCloseable {
                         if (steadyCount[g] == steadyMillis[g].length) steadyMillis[g] = Arrays.copyOf(steadyMillis[g], steadyCount[g] * 2);
                         steadyMillis[g][steadyCount[g]++] = now - r.timestamp();
                     }
-                    (marked.contains(e.getMachineId()) ? markedLatency : othersLatency).add(now - r.timestamp());
+                    boolean ofMarked = marked.contains(e.getMachineId());
+                    (ofMarked ? markedLatency : othersLatency).add(now - r.timestamp());
+                    if (!ofMarked && r.timestamp() >= windowFromMs && r.timestamp() < windowToMs) othersSteadyLatency.add(now - r.timestamp());
                 }
             }
         }
@@ -189,6 +193,11 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     /** The q-quantile of event-to-consumer latency of the marked hosts' records (or the others'), ms; -1 when none. */
     synchronized long latencyQuantile(double q, boolean ofMarked) {
         return (ofMarked ? markedLatency : othersLatency).quantile(q);
+    }
+
+    /** The q-quantile of the unmarked hosts' latency of events made in the steady window, ms; -1 when none. */
+    synchronized long othersSteadyQuantile(double q) {
+        return othersSteadyLatency.quantile(q);
     }
 
     @Override
