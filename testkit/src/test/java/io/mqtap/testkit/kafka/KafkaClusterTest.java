@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +26,7 @@ class KafkaClusterTest {
             assertThat(cluster.bootstrapServers().split(",")).hasSize(3);
             try (Admin admin = cluster.admin()) {
                 admin.createTopics(List.of(new NewTopic("events", 1, (short) -1))).all().get(60, TimeUnit.SECONDS);
-                TopicDescription d = admin.describeTopics(List.of("events")).allTopicNames().get(30, TimeUnit.SECONDS).get("events");
+                TopicDescription d = describeOnceKnown(admin, "events");
                 assertThat(d.partitions().get(0).replicas()).as("the cluster's default replication").hasSize(3);
                 ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, "events");
                 assertThat(admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r).get("min.insync.replicas").value())
@@ -41,6 +43,19 @@ class KafkaClusterTest {
                 assertThat(cluster.leaderOf("events", 0).nodeId()).isNotEqualTo(leader.nodeId());
                 cluster.restartAll();
                 assertThat(leader.alive()).isTrue();
+            }
+        }
+    }
+
+    /** The node that answers may not have the new topic's metadata yet (seen under load): ask again until it has. */
+    private static TopicDescription describeOnceKnown(Admin admin, String topic) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) throw e;
+                Thread.sleep(200);
             }
         }
     }
