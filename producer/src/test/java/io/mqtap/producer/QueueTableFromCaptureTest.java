@@ -57,7 +57,7 @@ class QueueTableFromCaptureTest {
         String queues = "qt-queues-" + id, alerts = "qt-alerts-" + id;
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(queues, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
-                    new NewTopic(alerts, 1, (short) 1), new NewTopic("qt-counts-" + id, 1, (short) 1),
+                    new NewTopic(alerts, 1, (short) 1), new NewTopic("qt-counts-" + id, 1, (short) 1), new NewTopic("qt-counts-late-" + id, 1, (short) 1),
                     new NewTopic("qt-completeness-" + id, 1, (short) 1))).all().get();
         }
 
@@ -102,6 +102,7 @@ class QueueTableFromCaptureTest {
         config.put("mqtap.topic.queues", queues);
         config.put("mqtap.topic.alerts", alerts);
         config.put("mqtap.topic.counts", "qt-counts-" + id);
+        config.put("mqtap.topic.counts-late", "qt-counts-late-" + id);
         config.put("mqtap.topic.completeness", "qt-completeness-" + id);
         config.put("mqtap.repartition.partitions", "1");
         config.put("mqtap.grace", "PT0S");

@@ -25,7 +25,6 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.Stores;
@@ -38,7 +37,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * <pre>
  * mq-open-events ── by host ─┬─ dedup ─┬─ per-event rules ───────────────────────────────────────► mq-open-alerts
  *                             │         ├─ 1-minute windows ─► counts ─┬──────────────────────────► mq-open-counts
- *                             │         │                              └─ rate ───────────────────► mq-open-alerts
+ *                             │         │       │                      └─ rate ───────────────────► mq-open-alerts
+ *                             │         │       └─ calls later than their window's grace ─────────► mq-open-counts-late
  *                             │         ├─ EACCES/EPERM by host+process, windows ─────────────────► mq-open-alerts
  *                             │         └─ facts ─┐
  * mq-unlink-events  ─┐        │                   ├─ queue keys ─ by queue ─ queue table (KTable) ─► mq-queues (compacted)
@@ -81,18 +81,19 @@ public final class MqTapTopology {
                         Named.as("per-event-rules"))
                 .to(s.alertsTopic(), Produced.with(keys, alerts));
 
-        // (a) per host and minute, counts by outcome and by process; one final record per closed window
-        KStream<String, MqOpenCounts> counts = once
-                .groupByKey(Grouped.with(keys, events))
-                .windowedBy(TimeWindows.ofSizeAndGrace(s.countsWindow(), s.grace()))
-                .aggregate(MinuteCounts::empty, (k, e, c) -> MinuteCounts.add(e, c),
-                        Named.as("minute-counts"),
-                        Materialized.<String, MqOpenCounts, WindowStore<Bytes, byte[]>>as("minute-counts")
-                                .withKeySerde(keys).withValueSerde(serdes.counts()))
-                // hold each window's updates until it closes (end + grace, in event time): one final record
-                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()).withName("minute-counts-final"))
-                .toStream()
-                .map((wk, c) -> KeyValue.pair(wk.key(), withWindow(c, wk)), Named.as("minute-counts-by-host"));
+        // (a) per host and minute, counts by outcome and by process; one final record per closed window, and the calls
+        // that came after their window closed (later than the grace) as corrections on their own topic, never dropped.
+        // In this task, after the dedup: the host's records need no second repartition (docs/operations.md, "Late records")
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MinuteCounter.STORE), keys, serdes.counts()));
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MinuteCounter.CLOCK_STORE), keys, Serdes.Long()));
+        KStream<String, MinuteCounter.Output> minutes = once.process(() -> new MinuteCounter(s.countsWindow(), s.grace()),
+                Named.as("host-minute-counts"), MinuteCounter.STORE, MinuteCounter.CLOCK_STORE);
+        KStream<String, MqOpenCounts> counts = minutes
+                .filter((k, o) -> !o.late(), Named.as("minute-counts-final"))
+                .mapValues(MinuteCounter.Output::counts, Named.as("minute-counts-by-host"));
+        minutes.filter((k, o) -> o.late(), Named.as("minute-counts-late"))
+                .mapValues(MinuteCounter.Output::counts, Named.as("late-counts-by-host"))
+                .to(s.countsLateTopic(), Produced.with(keys, serdes.counts()));
         counts.to(s.countsTopic(), Produced.with(keys, serdes.counts()));
 
         // (b) rate spikes, from the closed minutes above
@@ -154,12 +155,6 @@ public final class MqTapTopology {
 
     static boolean isPermissionFailure(MqOpen e) {
         return e.getReturnValue() < 0 && ("EACCES".equals(e.getErrno()) || "EPERM".equals(e.getErrno()));
-    }
-
-    private static MqOpenCounts withWindow(MqOpenCounts c, Windowed<String> wk) {
-        c.setWindowStart(Instant.ofEpochMilli(wk.window().start()));
-        c.setWindowEnd(Instant.ofEpochMilli(wk.window().end()));
-        return c;
     }
 
     /** The running count of one process's permission failures in a window, kept as the alert it may become. */

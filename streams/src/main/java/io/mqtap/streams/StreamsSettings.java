@@ -20,7 +20,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class StreamsSettings extends AbstractConfig {
     public static final String PREFIX = "mqtap.";
 
-    private static final String EVENTS = "mqtap.topic.events", STATS = "mqtap.topic.stats", COUNTS = "mqtap.topic.counts",
+    private static final String EVENTS = "mqtap.topic.events", STATS = "mqtap.topic.stats", COUNTS = "mqtap.topic.counts", COUNTS_LATE = "mqtap.topic.counts-late",
             ALERTS = "mqtap.topic.alerts", COMPLETENESS = "mqtap.topic.completeness",
             REPARTITION = "mqtap.repartition.partitions", WINDOW = "mqtap.counts.window", GRACE = "mqtap.grace",
             ALPHA = "mqtap.alert.rate.alpha", MULTIPLIER = "mqtap.alert.rate.multiplier", FLOOR = "mqtap.alert.rate.floor",
@@ -50,14 +50,19 @@ public final class StreamsSettings extends AbstractConfig {
             .define(EVENTS, Type.STRING, "mq-open-events", Importance.HIGH, "The producer's events topic.")
             .define(STATS, Type.STRING, "mq-open-stats", Importance.HIGH, "The producer's stats topic.")
             .define(COUNTS, Type.STRING, "mq-open-counts", Importance.MEDIUM, "Per-minute counts, written here.")
+            .define(COUNTS_LATE, Type.STRING, "mq-open-counts-late", Importance.MEDIUM,
+                    "Calls that came after their minute's count was published (later than the grace), counted per host and "
+                    + "minute as corrections to add to that count, written here.")
             .define(ALERTS, Type.STRING, "mq-open-alerts", Importance.MEDIUM, "Alerts, written here.")
             .define(COMPLETENESS, Type.STRING, "mq-open-completeness", Importance.MEDIUM, "Completeness reports, written here.")
             .define(REPARTITION, Type.INT, 3, Range.atLeast(1), Importance.LOW,
                     "Partitions of the internal topics that re-key events and stats by host; both get the same count.")
             .define(WINDOW, Type.STRING, "PT1M", duration(Duration.ofMillis(1)), Importance.MEDIUM,
                     "Size of the counting window (the rate rule's \"minute\").")
-            .define(GRACE, Type.STRING, "PT30S", duration(Duration.ZERO), Importance.MEDIUM,
-                    "How long a window stays open for late events after it ends.")
+            .define(GRACE, Type.STRING, "PT2M", duration(Duration.ZERO), Importance.MEDIUM,
+                    "How long a window stays open for late events after it ends (event time): a window's count is published "
+                            + "then, and a call later than that goes to the late counts topic. Sized to a failover: a killed "
+                            + "instance's partitions resume a session timeout (45 s) and a catch-up behind the others.")
             .define(ALPHA, Type.DOUBLE, 0.2, ALPHA_RANGE, Importance.LOW, "Weight of the newest minute in the usual-rate mean (0..1].")
             .define(MULTIPLIER, Type.DOUBLE, 5.0, Range.atLeast(1), Importance.LOW, "A minute is a spike above multiplier x usual...")
             .define(FLOOR, Type.DOUBLE, 100.0, Range.atLeast(0), Importance.LOW,
@@ -116,6 +121,8 @@ public final class StreamsSettings extends AbstractConfig {
     public String eventsTopic() { return getString(EVENTS); }
     public String statsTopic() { return getString(STATS); }
     public String countsTopic() { return getString(COUNTS); }
+    /** Corrections: calls counted per host and minute after that minute's count was published. */
+    public String countsLateTopic() { return getString(COUNTS_LATE); }
     public String alertsTopic() { return getString(ALERTS); }
     public String completenessTopic() { return getString(COMPLETENESS); }
 

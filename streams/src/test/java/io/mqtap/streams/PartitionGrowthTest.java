@@ -55,6 +55,7 @@ class PartitionGrowthTest {
     private static final String EVENTS = "grow-events-" + SUFFIX, UNLINKS = "grow-unlinks-" + SUFFIX, STATS = "grow-stats-" + SUFFIX,
             COMPLETENESS = "grow-completeness-" + SUFFIX;
     private static final Map<String, String> OTHER_TOPICS = Map.of("mqtap.topic.counts", "grow-counts-" + SUFFIX,
+            "mqtap.topic.counts-late", "grow-counts-late-" + SUFFIX,
             "mqtap.topic.alerts", "grow-alerts-" + SUFFIX, "mqtap.topic.queues", "grow-queues-" + SUFFIX,
             "mqtap.topic.notifies", "grow-notifies-" + SUFFIX, "mqtap.topic.setattrs", "grow-setattrs-" + SUFFIX,
             "mqtap.topic.access", "grow-access-" + SUFFIX, "mqtap.topic.transfers", "grow-transfers-" + SUFFIX);

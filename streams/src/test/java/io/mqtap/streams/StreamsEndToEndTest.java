@@ -58,6 +58,7 @@ class StreamsEndToEndTest {
     private static final String EVENTS = "e2e-events-" + SUFFIX;
     private static final String STATS = "e2e-stats-" + SUFFIX;
     private static final String COUNTS = "e2e-counts-" + SUFFIX;
+    private static final String COUNTS_LATE = "e2e-counts-late-" + SUFFIX;
     private static final String ALERTS = "e2e-alerts-" + SUFFIX;
     private static final String COMPLETENESS = "e2e-completeness-" + SUFFIX;
     private static final String QUEUES = "e2e-queues-" + SUFFIX;
@@ -259,7 +260,7 @@ class StreamsEndToEndTest {
         synchronized (TOPICS) {
             if (created) return;
             List<NewTopic> topics = new ArrayList<>(List.of(new NewTopic(EVENTS, 2, (short) 1), new NewTopic(STATS, 1, (short) 1),
-                    new NewTopic(COUNTS, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1), new NewTopic(COMPLETENESS, 1, (short) 1),
+                    new NewTopic(COUNTS, 1, (short) 1), new NewTopic(COUNTS_LATE, 1, (short) 1), new NewTopic(ALERTS, 1, (short) 1), new NewTopic(COMPLETENESS, 1, (short) 1),
                     new NewTopic(QUEUES, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")), new NewTopic(TABLE_EVENTS, 2, (short) 1),
                     new NewTopic(TABLE_ALERTS, 1, (short) 1), new NewTopic(TABLE_COMPLETENESS, 1, (short) 1)));
             LIFE.values().forEach(t -> topics.add(new NewTopic(t, 2, (short) 1)));
@@ -282,6 +283,7 @@ class StreamsEndToEndTest {
         config.put("mqtap.topic.events", EVENTS);
         config.put("mqtap.topic.stats", STATS);
         config.put("mqtap.topic.counts", COUNTS);
+        config.put("mqtap.topic.counts-late", COUNTS_LATE);
         config.put("mqtap.topic.alerts", ALERTS);
         config.put("mqtap.topic.completeness", COMPLETENESS);
         config.put("mqtap.repartition.partitions", "2");

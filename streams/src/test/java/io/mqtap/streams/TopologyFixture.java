@@ -33,6 +33,7 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<String, MqOpen> events;
     final TestInputTopic<String, MqOpenStats> stats;
     final TestOutputTopic<String, MqOpenCounts> counts;
+    final TestOutputTopic<String, MqOpenCounts> lateCounts;
     final TestOutputTopic<String, MqOpenAlert> alerts;
     final TestOutputTopic<String, MqOpenCompleteness> completeness;
     final TestInputTopic<String, MqUnlink> unlinks;
@@ -70,6 +71,7 @@ final class TopologyFixture implements AutoCloseable {
         events = driver.createInputTopic(settings.eventsTopic(), keys.serializer(), serdes.mqOpen().serializer());
         stats = driver.createInputTopic(settings.statsTopic(), keys.serializer(), serdes.stats().serializer());
         counts = driver.createOutputTopic(settings.countsTopic(), keys.deserializer(), serdes.counts().deserializer());
+        lateCounts = driver.createOutputTopic(settings.countsLateTopic(), keys.deserializer(), serdes.counts().deserializer());
         alerts = driver.createOutputTopic(settings.alertsTopic(), keys.deserializer(), serdes.alert().deserializer());
         completeness = driver.createOutputTopic(settings.completenessTopic(), keys.deserializer(),
                 serdes.completeness().deserializer());
