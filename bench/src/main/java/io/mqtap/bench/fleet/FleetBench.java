@@ -60,6 +60,12 @@ public final class FleetBench {
                 .help("also run the Streams app x2 and the Iceberg sink on 2 distributed Connect workers, kill one of each mid-run, check them (FleetDownstream)");
         FleetQuota.addArguments(p);
         Namespace ns = p.parseArgsOrFail(args);
+        if (ns.getBoolean("downstream") && ns.getInt("brokers") < 3) {
+            // the shipped Streams and Connect configs replicate their topics 3 times: they would fail later, unclearly
+            p.handleError(new net.sourceforge.argparse4j.inf.ArgumentParserException("--downstream needs --brokers 3 or more "
+                    + "(the shipped Streams and Connect configs replicate their topics 3 times); got --brokers " + ns.getInt("brokers"), p));
+            System.exit(2);
+        }
         run(ns.getInt("hosts"), ns.getInt("seconds"), ns.getInt("storm_seconds"), ns.getInt("partitions"), ns.getInt("brokers"),
                 ns.getLong("seed"), ns.getLong("start_jitter_ms"), Variant.parseAll(ns.getList("variant")), ns.getBoolean("downstream"),
                 ns.getInt("add_partitions_at"), ns.getInt("to") == null ? 2 * ns.getInt("partitions") : ns.getInt("to"),
@@ -233,6 +239,11 @@ public final class FleetBench {
             Thread.sleep(10_000 + jitterMillis); // the fleet after the storm: every publisher has waited its jitter and resolved its ids
             long stormCalls = hosts.stream().mapToLong(FleetHost::registryCalls).sum() - before;
             say("%d registry calls in the storm (%.2f per host)", stormCalls, (double) stormCalls / n);
+            if (downstream != null) {
+                // the hosts go on until the kill's and the storm's minutes have closed in event time (their end + the grace)
+                downstream.phase("tail");
+                Thread.sleep(downstream.tail().toMillis());
+            }
             feeder.shutdown();
             feeder.awaitTermination(30, TimeUnit.SECONDS);
             each(pool, hosts, h -> h.stop(Duration.ofSeconds(60)));

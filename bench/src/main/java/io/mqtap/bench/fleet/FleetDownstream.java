@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,7 +57,7 @@ final class FleetDownstream implements AutoCloseable {
     private static final String CONNECTOR = "mqtap-iceberg-sink";
     private static final String CONTROL_TOPIC = "mq-open-events-iceberg-control";
     private static final TableIdentifier TABLE = TableIdentifier.of("mqtap", "mq_open");
-    private static final List<String> STREAMS_TOPICS = List.of("mq-open-counts", "mq-open-alerts", "mq-open-completeness",
+    private static final List<String> STREAMS_TOPICS = List.of("mq-open-counts", "mq-open-counts-late", "mq-open-alerts", "mq-open-completeness",
             "mq-unlink-events", "mq-notify-events", "mq-setattr-events", "mq-access-events", "mq-transfer-events",
             "mq-open-streams-dlq");
 
@@ -72,6 +73,8 @@ final class FleetDownstream implements AutoCloseable {
     private final long t0 = System.nanoTime();
     private volatile String phase = "start";
     private HadoopCatalog catalog;
+    /** The shipped config's mqtap.grace: a minute's count is published when event time passes its end plus this. */
+    private final Duration grace;
 
     private FleetDownstream(KafkaCluster cluster, SchemaRegistryServer registry, String eventsTopic, Path dir) {
         this.cluster = cluster;
@@ -81,6 +84,22 @@ final class FleetDownstream implements AutoCloseable {
         this.admin = cluster.admin();
         this.streamsLag = new GroupLag(admin, APPLICATION_ID, eventsTopic);
         this.connectLag = new GroupLag(admin, "connect-" + CONNECTOR, eventsTopic);
+        this.grace = shippedGrace(Path.of(System.getProperty("mqtap.root", ".")).resolve("streams/config/streams.properties"));
+    }
+
+    private static Duration shippedGrace(Path shipped) {
+        Properties p = new Properties();
+        try (var r = Files.newBufferedReader(shipped)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Duration.parse(p.getProperty("mqtap.grace", "PT2M"));
+    }
+
+    /** How long the hosts go on after the storm so that its minutes close: a minute, the grace and a margin. */
+    Duration tail() {
+        return grace.plusSeconds(75);
     }
 
     /** Topics, the table, 2 Connect workers with the sink RUNNING, 2 Streams instances, and the lag sampler. */
@@ -133,6 +152,10 @@ final class FleetDownstream implements AutoCloseable {
             s.start();
             streams.add(s);
         }
+        // the hosts start once the group runs: before that its lag and rate measure the app's start (internal topics,
+        // schemas, the first rebalances), not its work
+        for (StreamsInstance s : streams) s.awaitRunning(Duration.ofSeconds(300));
+        say("both Streams instances RUNNING at %.0f s", now());
         sampler.scheduleWithFixedDelay(() -> streamsLag.sample(now(), phase), 0, 1, TimeUnit.SECONDS);
         sampler.scheduleWithFixedDelay(() -> connectLag.sample(now(), phase), 0, 1, TimeUnit.SECONDS);
     }
@@ -203,28 +226,39 @@ final class FleetDownstream implements AutoCloseable {
         long tableExtra = perKey.keySet().stream().filter(k -> !made.contains(k)).count();
         long tableDup = rows.size() - perKey.size();
 
-        // per host and minute: the final (suppressed) count of each closed window against what the host made then
+        // per host and minute: the count published when the minute closed, plus the corrections for calls that came after
+        // it closed (mq-open-counts-late), against what the host made in that minute
         Map<String, MqOpenCounts> windows = new HashMap<>();
         int[] reemitted = {0};
         readAll("mq-open-counts", MqOpenCounts.class, (k, c) -> {
             if (windows.put(c.getMachineId() + "@" + c.getWindowStart().toEpochMilli(), c) != null) reemitted[0]++;
         });
-        long wrong = 0;
-        for (MqOpenCounts c : windows.values()) {
-            long truth = perMinute.getOrDefault(c.getMachineId(), Map.of()).getOrDefault(c.getWindowStart().toEpochMilli(), 0L);
-            if (c.getTotal() != truth) {
+        Map<String, Long> late = new HashMap<>();
+        readAll("mq-open-counts-late", MqOpenCounts.class, (k, c) -> late.merge(c.getMachineId() + "@" + c.getWindowStart().toEpochMilli(),
+                c.getTotal(), Long::sum));
+        long wrong = 0, lateRecords = late.values().stream().mapToLong(Long::longValue).sum();
+        Set<String> published = new HashSet<>(windows.keySet());
+        published.addAll(late.keySet());
+        for (String hostMinute : published) {
+            int at = hostMinute.indexOf('@');
+            long minute = Long.parseLong(hostMinute.substring(at + 1));
+            long truth = perMinute.getOrDefault(hostMinute.substring(0, at), Map.of()).getOrDefault(minute, 0L);
+            MqOpenCounts c = windows.get(hostMinute);
+            long counted = (c == null ? 0 : c.getTotal()) + late.getOrDefault(hostMinute, 0L);
+            if (counted != truth) {
                 wrong++;
-                if (wrong <= 5) say("counts differ: %s minute %s: counted %d, made %d", c.getMachineId(), c.getWindowStart(), c.getTotal(), truth);
+                if (wrong <= 5) say("counts differ: %s: counted %d + %d late, made %d", hostMinute, c == null ? 0 : c.getTotal(),
+                        late.getOrDefault(hostMinute, 0L), truth);
             }
         }
-        // a host-minute that must have closed (its end + the shipped 30 s grace well behind the last record made) but has no count
+        // a host-minute that must have closed (its end + the grace well behind the last record made) but is in neither topic
         long lastMinuteEnd = perMinute.values().stream().flatMap(m -> m.keySet().stream()).mapToLong(Long::longValue).max().orElse(0);
         long missing = 0, closable = 0;
         for (var host : perMinute.entrySet()) {
             for (long minute : host.getValue().keySet()) {
-                if (minute + 60_000 + 30_000 > lastMinuteEnd) continue; // last minute made starts at lastMinuteEnd: ~1 min of stream time past it
+                if (minute + 60_000 + grace.toMillis() > lastMinuteEnd) continue; // last minute made starts at lastMinuteEnd: ~1 min of stream time past it
                 closable++;
-                if (!windows.containsKey(host.getKey() + "@" + minute)) missing++;
+                if (!published.contains(host.getKey() + "@" + minute)) missing++;
             }
         }
 
@@ -240,12 +274,13 @@ final class FleetDownstream implements AutoCloseable {
         String line = String.format("downstream hosts=%d events=%d streams-instances=2 streams-killed=1 streams-restarted=%d "
                         + "connect-workers=2 connect-killed=1 table-rows=%d table-lost=%d table-duplicates=%d table-extra=%d "
                         + "count-windows=%d count-windows-wrong=%d count-windows-missing=%d of %d count-windows-reemitted=%d "
+                        + "count-windows-late=%d late-records=%d grace-s=%d "
                         + "completeness-gaps=%d completeness-duplicates=%d run-progress-entries=%d runs-with-records=%d "
                         + "streams-records-per-sec-per-thread-steady=%.1f streams-records-per-sec-per-thread-peak=%.1f "
                         + "streams-max-lag-kills=%d streams-max-lag-storm=%d streams-lag-end=%d connect-max-lag-kills=%d "
                         + "connect-max-lag-storm=%d connect-lag-end=%d drained-at-s=%.0f",
                 hosts.size(), made.size(), streams.get(0).starts() - 1, rows.size(), tableLost, tableDup, tableExtra,
-                windows.size(), wrong, missing, closable, reemitted[0], gaps[0], duplicates[0], runProgress, runs,
+                windows.size(), wrong, missing, closable, reemitted[0], late.size(), lateRecords, grace.toSeconds(), gaps[0], duplicates[0], runProgress, runs,
                 steadyRate / 2, streamsLag.peakRate(5) / 2, streamsLag.maxLag("kills"), streamsLag.maxLag("storm"),
                 streamsLag.lastLag(), connectLag.maxLag("kills"), connectLag.maxLag("storm"), connectLag.lastLag(), drained);
         printLag();

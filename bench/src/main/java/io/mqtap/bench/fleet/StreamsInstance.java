@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,8 @@ final class StreamsInstance implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                // Kafka Streams' INFO: what the group did (rebalances, restores, commits) is in the instance's log
+                "-Dlogback.configurationFile=streams-instance-logback.xml",
                 "-cp", System.getProperty("java.class.path"), "io.mqtap.streams.MqTapStreamsApp", config.toString()));
         return new StreamsInstance(cmd, env, dir.resolve(name + ".log"));
     }
@@ -67,6 +70,29 @@ final class StreamsInstance implements AutoCloseable {
         if (process == null) return;
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Waits (bounded) until the instance's log says it went RUNNING at least once per start (the app logs each state
+     * change): its rebalance done, its internal topics created, its tasks restored. Throws if it died or went to ERROR.
+     */
+    void awaitRunning(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+            if (text.contains("-> ERROR")) throw new IllegalStateException(log + ": Kafka Streams went to ERROR");
+            if (count(text, "-> RUNNING") >= starts()) return;
+            if (!alive()) throw new IllegalStateException(log + ": the instance exited");
+            if (System.nanoTime() > deadline) throw new IllegalStateException(log + ": not RUNNING within " + timeout);
+            Thread.sleep(500);
+        }
+    }
+
+    /** How often {@code what} occurs in {@code text}. */
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
     }
 
     synchronized boolean alive() {
