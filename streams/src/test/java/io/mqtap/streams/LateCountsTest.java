@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -83,8 +84,11 @@ class LateCountsTest {
                 send(producer, HOST_A, t0.plusSeconds(185), made, t0);
                 readUntil(counts, counted, t0, () -> counted.containsKey(HOST_A + "@1"));
             } finally {
-                first.close(Duration.ofSeconds(30));
-                first.cleanUp(); // its local state is gone: the next instance restores from the changelogs
+                // it leaves the group (Kafka Streams stays in it by default), so the next instance's rebalance does not wait a
+                // session timeout for it; its local state is then gone: the next instance restores from the changelogs
+                first.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(30)));
+                first.cleanUp();
             }
             assertThat(counted).isEqualTo(Map.of(HOST_A + "@0", 20L, HOST_A + "@1", 20L));
 
