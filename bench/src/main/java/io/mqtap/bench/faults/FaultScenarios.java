@@ -101,7 +101,8 @@ final class FaultScenarios {
         } finally {
             for (KafkaBrokerProcess n : f.brokers()) n.resume();
         }
-        return finish(Faults.calls(g), Math.round((System.nanoTime() - t0) / 1e9), "", p);
+        long outage = Math.round((System.nanoTime() - t0) / 1e9); // before the generator's end is awaited
+        return finish(Faults.calls(g), outage, "", p);
     }
 
     /** The registry down from before the start for {@code seconds}, under load: the spool holds everything meanwhile. */
@@ -137,8 +138,9 @@ final class FaultScenarios {
         } finally {
             f.registry.restart();
         }
+        long outage = Math.round((System.nanoTime() - t0) / 1e9); // before the generator's end is awaited
         f.registerSchemas(tag); // for the next scenarios' producers (it forgot them)
-        return finish(Faults.calls(g), Math.round((System.nanoTime() - t0) / 1e9), "", p);
+        return finish(Faults.calls(g), outage, "", p);
     }
 
     /** A clean restart between two loads (nothing calls while no producer runs): two runs, nothing lost, nothing twice. */
@@ -248,12 +250,14 @@ final class FaultScenarios {
         Producer a = f.producer(tag, tag + "-a");
         Map<String, Long> calls = new LinkedHashMap<>(Faults.calls(f.generator(tag, "-before", f.rate, 5_000)));
         a.awaitQuiet(Duration.ofMinutes(2));
+        long t0 = System.nanoTime();
         a.stop();
         Map<String, Long> down = Faults.calls(f.generator(tag, "-down", f.rate, 10_000));
         calls.putAll(down);
         Producer b = f.producer(tag, tag + "-b");
+        long outage = Math.round((System.nanoTime() - t0) / 1e9); // from the stop to the next run capturing
         calls.putAll(Faults.calls(f.generator(tag, "-after", f.rate, 5_000)));
-        return finish(calls, 10, down.values().iterator().next() + " calls while no producer ran", a, b);
+        return finish(calls, outage, down.values().iterator().next() + " calls while no producer ran", a, b);
     }
 
     /** The uids of flood-fairness (setpriv takes numbers: no such users needed). */
