@@ -87,7 +87,9 @@ class LossAccountingEndToEndTest {
                 assertThat(s.getLostExitMissed()).as("exit skipped").isPositive();
                 assertThat(s.getLostUnexamined()).as("open-exit and thread-exit skipped").isPositive();
                 assertThat(s.getLostKernel()).as("the total is the sum of its parts").isEqualTo(s.getLostOutput()
-                        + s.getLostEntryDropped() + s.getLostEntrySkipped() + s.getLostExitMissed() + s.getLostUnexamined());
+                        + s.getLostEntryDropped() + s.getLostEntrySkipped() + s.getLostExitMissed() + s.getLostUnexamined()
+                        + s.getLostCallMisses() + s.getLostUnreadable());
+                assertThat(s.getAccessNoContext()).as("reported, not a loss").isNotNull();
                 assertThat(s.getFiltered()).isNotNull();
                 assertThat(s.getLostUnreadable()).as("every record the probe delivered was read").isZero();
                 assertThat(s.getProgramMisses()).as("reported by this kernel").containsKeys("enter", "exit", "openExit", "taskExit");

@@ -193,6 +193,8 @@ final class CompletenessMonitor implements Processor<String, SpecificRecord, Str
         m.put("entrySkipped", orZero(st.getLostEntrySkipped()));
         m.put("exitMissed", orZero(st.getLostExitMissed()));
         m.put("unexamined", orZero(st.getLostUnexamined()));
+        // the calls after the open the probe could not record (before version 7 only in lostKernel)
+        m.put("callMisses", orZero(st.getLostCallMisses()));
         m.put("unreadable", orZero(st.getLostUnreadable()));
         return m;
     }

@@ -132,10 +132,10 @@ class CompletenessMonitorTest {
         }
     }
 
-    /** A version-3 stats record: every way of kernel-side loss apart; any of them makes the run incomplete. */
+    /** A version-7 stats record: every way of kernel-side loss apart; any of them makes the run incomplete. */
     @Test
     void everyWayOfKernelLossMakesARunIncomplete() throws Exception {
-        for (String way : java.util.List.of("output", "entryDropped", "entrySkipped", "exitMissed", "unexamined", "unreadable")) {
+        for (String way : java.util.List.of("output", "entryDropped", "entrySkipped", "exitMissed", "unexamined", "callMisses", "unreadable")) {
             try (TopologyFixture f = new TopologyFixture(stateDir.resolve(way), Map.of())) {
                 for (long seq = 0; seq < 3; seq++) f.pipe(open(HOST_A, "app", T0.plusMillis(seq)).setSequence(seq).build());
                 MqOpenStats clean = v3(stats(HOST_A, RUN, T0.plusSeconds(10), 2, 3), null);
@@ -146,7 +146,7 @@ class CompletenessMonitorTest {
                 assertThat(out).hasSize(2);
                 assertThat(out.get(0).getComplete()).as("nothing lost yet").isTrue();
                 assertThat(out.get(0).getKernelLosses()).containsOnlyKeys("output", "entryDropped", "entrySkipped",
-                        "exitMissed", "unexamined", "unreadable").allSatisfy((k, v) -> assertThat(v).isZero());
+                        "exitMissed", "unexamined", "callMisses", "unreadable").allSatisfy((k, v) -> assertThat(v).isZero());
                 assertThat(out.get(1).getComplete()).as(way + " lost one").isFalse();
                 assertThat(out.get(1).getKernelLosses()).containsEntry(way, 1L);
                 assertThat(out.get(1).getLostKernel()).isEqualTo(1L);
@@ -154,13 +154,14 @@ class CompletenessMonitorTest {
         }
     }
 
-    /** The stats record a version-2 producer sends, with one loss of the named way (null: none). */
+    /** The stats record a version-7 producer sends, with one loss of the named way (null: none). */
     private static MqOpenStats v3(MqOpenStats s, String lostWay) {
         s.setLostOutput("output".equals(lostWay) ? 1L : 0L);
         s.setLostEntryDropped("entryDropped".equals(lostWay) ? 1L : 0L);
         s.setLostEntrySkipped("entrySkipped".equals(lostWay) ? 1L : 0L);
         s.setLostExitMissed("exitMissed".equals(lostWay) ? 1L : 0L);
         s.setLostUnexamined("unexamined".equals(lostWay) ? 1L : 0L);
+        s.setLostCallMisses("callMisses".equals(lostWay) ? 1L : 0L);
         s.setLostUnreadable("unreadable".equals(lostWay) ? 1L : 0L);
         s.setLostKernel(lostWay == null ? 0 : 1);
         return s;

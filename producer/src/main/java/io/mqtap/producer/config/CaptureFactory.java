@@ -126,7 +126,8 @@ public class CaptureFactory {
         b.compat32Hooks(compat32Hooks);
         b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
-                faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn, 0));
+                faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn,
+                faultInjection.callSkipOneIn));
         b.fairness(fairness.enabled ? fairness.rate : 0, fairness.burst, fairness.perCgroup);
         return b.build();
     }
@@ -192,7 +193,8 @@ public class CaptureFactory {
     /**
      * 1 in N mq_open calls behaves as if the kernel failed to store its entry, skipped its entry or its exit; 1 in N
      * queue opens through the mqueue filesystem as if it skipped the open-exit program, 1 in N thread exits with a
-     * call pending as if it skipped the thread-exit program (0: never).
+     * call pending as if it skipped the thread-exit program, and with queueLife 1 in N mq_notify and mq_getsetattr calls
+     * as if it skipped their program (0: never).
      */
     public static class FaultInjection {
         @Min(0) @JsonProperty public int entryDropOneIn;
@@ -200,6 +202,7 @@ public class CaptureFactory {
         @Min(0) @JsonProperty public int exitSkipOneIn;
         @Min(0) @JsonProperty public int openExitSkipOneIn;
         @Min(0) @JsonProperty public int taskExitSkipOneIn;
+        @Min(0) @JsonProperty public int callSkipOneIn;
     }
 
     public String getAttachMode() { return attachMode; }

@@ -107,6 +107,10 @@ public final class StatsReporter {
             s.setFiltered(k.filtered());
             s.setQueueUnresolved(k.queueUnresolved());
             s.setSuppressed(k.suppressed());
+            // what the queue-life hooks missed: a way of loss in lostKernel, and its exact part; keys without a caller
+            s.setLostCallMisses(lost.get("callMisses"));
+            s.setLostCallArgsDropped(k.argsDropped());
+            s.setAccessNoContext(k.accessNoContext());
         }
         return s;
     }
