@@ -38,7 +38,8 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * {@code openat-ratio=<traced/untraced openat calls/s>},
  * {@code send-ratio=<aggregated/untraced sends/s> send-ratio-per-call=<per call/untraced>} and
  * {@code capture-ratio=<traced/untraced calls/s> c-reader-ratio=<same, C reader> calls=<N> received=<N> lost=<N>}
- * for the median of the runs.
+ * for the median of the runs. {@code --field-costs} and {@code --idle} ({@link IdleCost}: the cost with no queue traffic)
+ * measure something else instead.
  */
 public final class CaptureBench {
     private CaptureBench() {}
@@ -108,6 +109,10 @@ public final class CaptureBench {
             FieldCosts.run(opts, mode, Math.min(calls, 300_000), runs);
             return;
         }
+        if (ns.getBoolean("idle")) {
+            IdleCost.run(opts, mode, ns.getInt("idle_seconds"), ns.getLong("idle_window_ms"), calls, runs);
+            return;
+        }
         System.out.printf(Locale.ROOT, "capture bench: %,d calls per burst, %d runs, %s%n", calls, runs, describe(opts));
         AttachMode attached = warmUp(opts, mode);
         List<Run> results = new ArrayList<>();
@@ -170,6 +175,12 @@ public final class CaptureBench {
                 .help("skip what tracing mq_timedsend costs the sender (send-ratio, aggregated and per call)");
         p.addArgument("--field-costs").action(Arguments.storeTrue())
                 .help("instead: what each group of fields costs inside the programs (their kernel run time)");
+        p.addArgument("--idle").action(Arguments.storeTrue())
+                .help("instead: what mqtap costs a host with no queue traffic (process CPU with queue life on and off, and the openat ratio of each)");
+        p.addArgument("--idle-seconds").metavar("S").type(Integer.class).setDefault(30)
+                .help("--idle: seconds measured per mode (default 30)");
+        p.addArgument("--idle-window-ms").metavar("MS").type(Long.class).setDefault(10_000L)
+                .help("--idle: the access window, read out this often (default 10000, the producer's capture.access.window)");
         p.addArgument("--decode").choices("full", "pid").setDefault("full")
                 .help("decode every event (full, default) or only its pid");
         p.addArgument("--with-fairness").metavar("RATE,BURST")
