@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The publisher thread: sends the spool's records to Kafka in spool order, keyed by the host's machine id so one
  * host's records stay in order in one partition, and acknowledges each in the spool when Kafka does. A record Kafka
- * did not take (broker away past the delivery timeout, leader lost, registry down for a writer schema) is not failed:
+ * did not take (no metadata within max.block.ms, the producer closed, registry down for a writer schema) is not failed:
  * the publisher waits until nothing is in flight and reads the spool again from the first unacknowledged record, so
  * it may be sent twice (the dedup key makes that visible) but is never lost. Only a record Kafka refuses for good
  * (too large, invalid) is acknowledged as failed and counted. Before the first send it waits until the topics are
