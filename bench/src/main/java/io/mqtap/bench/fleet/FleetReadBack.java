@@ -1,6 +1,7 @@
 package io.mqtap.bench.fleet;
 
 import io.mqtap.avro.MqOpen;
+import io.mqtap.bench.LatencySamples;
 import io.mqtap.registry.RegistryConfig;
 import io.mqtap.registry.serde.AvroDeserializer;
 import java.time.Duration;
@@ -179,10 +180,7 @@ final class FleetReadBack implements Runnable, AutoCloseable {
     }
 
     private static long quantile(long[] values, int n, double q) {
-        if (n == 0) return -1;
-        long[] sorted = Arrays.copyOf(values, n);
-        Arrays.sort(sorted);
-        return sorted[Math.min(n - 1, (int) Math.floor(q * n))];
+        return LatencySamples.quantile(values, n, q);
     }
 
     /** Keeps the latencies of these hosts' records apart from the others'. */
