@@ -1,6 +1,8 @@
 package io.mqtap.bench.pipeline;
 
 import io.mqtap.bench.BenchArgs;
+import io.mqtap.bench.LatencySamples;
+import io.mqtap.bench.RunReadBack;
 import io.mqtap.testkit.mqgen.MqOpenGenerator;
 import io.mqtap.testkit.process.ChildProcesses;
 import io.mqtap.testkit.process.ProcStat;
@@ -36,14 +38,17 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * {@code ./mqtap bench pipeline}: the generator, a Kafka broker and mqtap together on this machine, each its own
  * process. Finds the highest steady mq_open rate mqtap delivers to Kafka (acks=all) with nothing lost, measures
  * Kafka's own ProducerPerformance on records of the same size against the same broker, compares CPU per record,
- * and reports kernel-to-ack latency at 1k/10k/50k events/s and idle CPU and RSS. Last line:
- * {@code pipeline cpu-ratio=<x.xx> events-per-sec=<N> lost=<N>}.
+ * and reports kernel-to-ack latency at 1k/10k/50k events/s (mqtap's histogram, cold start included, and the steady
+ * kernel-to-append latency after a warm-up, from the records' LogAppendTime) and idle CPU and RSS. Last line:
+ * {@code pipeline cpu-ratio=<x.xx> events-per-sec=<N> lost=<N> p99-steady-ms=<N>}.
  */
 public final class PipelineBench {
     private static final String TOPIC = "mq-open-events";
@@ -81,7 +86,8 @@ public final class PipelineBench {
         }
         // load every class of this benchmark now: other builds on this machine may rewrite bench/target/classes mid-run
         for (Class<?> c : List.of(KafkaPerf.class, KafkaPerf.Run.class, MqTapProcess.class, MqTapProcess.Snapshot.class,
-                ProducerProcess.class, ProducerProcess.StopLine.class, ChildProcesses.class, ProcStat.class, Step.class, Latency.class)) {
+                ProducerProcess.class, ProducerProcess.StopLine.class, ChildProcesses.class, ProcStat.class, Step.class, Latency.class,
+                SteadyLatency.class, LatencySamples.class, RunReadBack.class)) {
             Class.forName(c.getName(), true, c.getClassLoader());
         }
         Path root = Path.of(System.getProperty("mqtap.root", ".")).toAbsolutePath().normalize();
@@ -111,7 +117,8 @@ public final class PipelineBench {
 
     /** One run of the generator against a running mqtap, with the producer's counts and CPU around it. */
     record Step(long requested, long calls, double achieved, long captured, long published, long lostKernel,
-                long dropped, long failed, double cpuSeconds, double windowSeconds, double drainSeconds, boolean pass) {
+                long dropped, long failed, double cpuSeconds, double windowSeconds, double drainSeconds, boolean pass,
+                long firstOffset, long startEpochMicros) {
         /** Counted losses: in the kernel buffer, at the hand-off, at delivery. */
         long lost() {
             return lostKernel + dropped + failed;
@@ -130,7 +137,8 @@ public final class PipelineBench {
         }
     }
 
-    record Latency(long rate, Step step, long count, double p50Ms, double p99Ms) {}
+    /** One latency run: mqtap's histogram (the whole run, cold start included) and the steady window read back from Kafka. */
+    record Latency(long rate, Step step, long count, double p50Ms, double p99Ms, SteadyLatency steady) {}
 
     private void run() throws Exception {
         List<Latency> latencies = new ArrayList<>();
@@ -138,6 +146,12 @@ public final class PipelineBench {
         double idleRssMiB;
         double recordBytes;
         double keyBytes;
+
+        // 0. mqtap's topic made before mqtap (which then finds it): the broker stamps each batch as it appends it, the
+        // clock the steady latency is read on (one partition, min.insync.replicas 1: what mqtap would create here)
+        createTopic(TOPIC, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, TimestampType.LOG_APPEND_TIME.name,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1"));
+        say("%s created with %s=%s", TOPIC, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, TimestampType.LOG_APPEND_TIME.name);
 
         // 1. idle, then 1k/s, on a fresh producer
         try (MqTapProcess p = startMqTap("idle-1k")) {
@@ -175,7 +189,7 @@ public final class PipelineBench {
 
         // 4. ProducerPerformance against the same broker: records of the same size, same producer settings
         int ppSize = (int) Math.round(recordBytes + keyBytes);
-        createTopic(PP_TOPIC);
+        createTopic(PP_TOPIC, Map.of());
         List<String> ppProps = new ArrayList<>();
         Map<String, String> settings = new LinkedHashMap<>(SAME_PRODUCER_SETTINGS);
         settings.putAll(o.kafkaProperties());
@@ -202,8 +216,9 @@ public final class PipelineBench {
         System.out.println("== pipeline summary (load average now " + ProcStat.loadAverage() + ") ==");
         System.out.printf(Locale.ROOT, "idle: %.2f%% of a core, RSS %.0f MiB%n", idleCpuPercent, idleRssMiB);
         for (Latency l : latencies) {
-            System.out.printf(Locale.ROOT, "latency at %6d/s (achieved %.0f/s, %d acks in window): p50 %.1f ms, p99 %.1f ms, lost %d%n",
+            System.out.printf(Locale.ROOT, "latency at %6d/s (achieved %.0f/s, %d acks in window, warm-up included): p50 %.1f ms, p99 %.1f ms, lost %d%n",
                     l.rate(), l.step().achieved(), l.count(), l.p50Ms(), l.p99Ms(), l.step().lost());
+            System.out.println(steadyLine(l.rate(), l.steady()));
         }
         System.out.printf(Locale.ROOT, "record size: key %.1f + value %.1f bytes -> ProducerPerformance --record-size %d%n",
                 keyBytes, recordBytes, ppSize);
@@ -233,10 +248,15 @@ public final class PipelineBench {
             System.out.println("no rate was delivered without loss");
         }
         Latency l10k = latencies.get(1);
-        System.out.printf(Locale.ROOT, "targets: cpu-ratio <= 1.5 %s, events-per-sec >= 150000 %s, p99 at 10k/s <= 50 ms %s%n",
-                verdict(ratio <= 1.5), verdict(cpuWindow != null && cpuWindow.achieved() >= 150_000), verdict(l10k.p99Ms() <= 50));
-        System.out.printf(Locale.ROOT, "pipeline cpu-ratio=%.2f events-per-sec=%d lost=%d%n", ratio,
-                cpuWindow == null ? 0 : Math.round(cpuWindow.achieved()), cpuWindow == null ? best == null ? -1 : best.lost() : cpuWindow.lost());
+        // judged on the steady window: the histogram's p99 is mostly the fresh producer's first second (BENCHMARKS.md)
+        long p99Steady = l10k.steady().quantileMs(0.99);
+        System.out.printf(Locale.ROOT, "targets: cpu-ratio <= 1.5 %s, events-per-sec >= 150000 %s, p99 at 10k/s <= 50 ms %s "
+                        + "(steady: %d ms kernel-to-append after %d s warm-up; the histogram's %.1f ms includes the cold start)%n",
+                verdict(ratio <= 1.5), verdict(cpuWindow != null && cpuWindow.achieved() >= 150_000),
+                verdict(p99Steady >= 0 && p99Steady <= 50), p99Steady, o.warmupSeconds, l10k.p99Ms());
+        System.out.printf(Locale.ROOT, "pipeline cpu-ratio=%.2f events-per-sec=%d lost=%d p99-steady-ms=%d%n", ratio,
+                cpuWindow == null ? 0 : Math.round(cpuWindow.achieved()), cpuWindow == null ? best == null ? -1 : best.lost() : cpuWindow.lost(),
+                p99Steady);
     }
 
     private static String verdict(boolean met) {
@@ -256,13 +276,48 @@ public final class PipelineBench {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /** Runs the generator at a rate on a fresh producer and reads the latency histogram (which holds only this run). */
+    /**
+     * Runs the generator at a rate on a fresh producer for the warm-up and then the window, in one run, and reads the
+     * latency histogram (which holds only this run, both parts) and the window's records back from Kafka.
+     */
     private Latency latency(MqTapProcess p, long rate) throws Exception {
-        Step s = step(p, rate, o.latencySeconds * 1000L);
+        Step s = step(p, rate, (o.warmupSeconds + o.latencySeconds) * 1000L);
         MqTapProcess.Snapshot m = p.metrics();
-        Latency l = new Latency(rate, s, m.latencyCount(), m.p50Micros() / 1000, m.p99Micros() / 1000);
+        SteadyLatency steady = steadyLatency(s);
+        Latency l = new Latency(rate, s, m.latencyCount(), m.p50Micros() / 1000, m.p99Micros() / 1000, steady);
         say("latency %s: p50 %.1f ms p99 %.1f ms over %d acks", s.line(), l.p50Ms(), l.p99Ms(), l.count());
         return l;
+    }
+
+    /** The run's records as the broker holds them: LogAppendTime less the kernel timestamp, for events made after the warm-up. */
+    private SteadyLatency steadyLatency(Step s) throws Exception {
+        SteadyLatency steady = new SteadyLatency(s.startEpochMicros() + o.warmupSeconds * 1_000_000L);
+        long[] createTime = {0};
+        long t0 = System.nanoTime();
+        long end = endOffset();
+        long read = RunReadBack.range(bootstrap, registryUrl, new TopicPartition(TOPIC, 0), s.firstOffset(), end, Duration.ofSeconds(10),
+                (r, e) -> {
+                    if (r.timestampType() != TimestampType.LOG_APPEND_TIME) createTime[0]++;
+                    steady.add(ChronoUnit.MICROS.between(Instant.EPOCH, e.getTimestamp()), r.timestamp());
+                });
+        // a record stamped by its producer would measure nothing: the topic must be LogAppendTime (created so in run())
+        if (createTime[0] > 0) {
+            throw new IllegalStateException(createTime[0] + " records of " + TOPIC + " carry no LogAppendTime: the topic's "
+                    + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + " is not LogAppendTime");
+        }
+        say("steady window read back in %.1f s: %d of %d records (offsets %d-%d), %d of the %d s warm-up left out", (System.nanoTime() - t0) / 1e9,
+                read, end - s.firstOffset(), s.firstOffset(), end, steady.warmupRecords(), o.warmupSeconds);
+        say("%s", steadyLine(s.requested(), steady));
+        return steady;
+    }
+
+    private String steadyLine(long rate, SteadyLatency steady) {
+        if (steady.records() == 0) {
+            return String.format(Locale.ROOT, "steady latency at %6d/s (after %d s warm-up): no records in the window", rate, o.warmupSeconds);
+        }
+        return String.format(Locale.ROOT, "steady latency at %6d/s (after %d s warm-up, %d records): p50 %d ms, p99 %d ms, max %d ms "
+                        + "(LogAppendTime - kernel timestamp)", rate, o.warmupSeconds, steady.records(), steady.quantileMs(0.50),
+                steady.quantileMs(0.99), steady.maxMs());
     }
 
     /**
@@ -331,6 +386,7 @@ public final class PipelineBench {
         long offset0 = endOffset();
         double c0 = ProcStat.cpuSeconds(p.pid());
         long t0 = System.nanoTime();
+        Instant start = Instant.now();
         MqOpenGenerator.Result g = MqOpenGenerator.run(new MqOpenGenerator.Options(0, rate, durationMs, queueName, false));
         long genEnd = System.nanoTime();
         long drainDeadline = genEnd + Math.max(1_000, durationMs / 5) * 1_000_000L;
@@ -356,7 +412,7 @@ public final class PipelineBench {
         boolean pass = onTime && lostKernel == 0 && dropped == 0 && failed == 0 && captured == g.calls()
                 && published == g.calls() && inKafka == g.calls();
         Step s = new Step(rate, g.calls(), g.callsPerSec(), captured, published, lostKernel, dropped, failed, c1 - c0,
-                (t1 - t0) / 1e9, (t1 - genEnd) / 1e9, pass);
+                (t1 - t0) / 1e9, (t1 - genEnd) / 1e9, pass, offset0, ChronoUnit.MICROS.between(Instant.EPOCH, start));
         if (p.label.startsWith("50k") && g.callsPerSec() >= 10_000) warmWindows.add(s);
         return s;
     }
@@ -482,9 +538,9 @@ public final class PipelineBench {
         }
     }
 
-    private void createTopic(String topic) throws Exception {
+    private void createTopic(String topic, Map<String, String> configs) throws Exception {
         // one partition, like mqtap's keyed records (one host's records all go to one partition)
-        admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
     }
 
     /** The broker as its own JVM with this JVM's classpath (testkit's broker; no Dropwizard on it). */
@@ -528,6 +584,7 @@ public final class PipelineBench {
         int stepSeconds = 6;
         int cpuSeconds = 10;
         int latencySeconds = 30;
+        int warmupSeconds = 10;
         int idleSeconds = 10;
         long settleMillis = 3_000;
         int bisections = 4;
@@ -554,7 +611,9 @@ public final class PipelineBench {
                     .help("highest rate the search tries, calls/s (default: as fast as the generator goes)");
             p.addArgument("--step-seconds").metavar("S").type(Integer.class).help("length of a search step");
             p.addArgument("--cpu-seconds").metavar("S").type(Integer.class).help("length of the CPU window");
-            p.addArgument("--latency-seconds").metavar("S").type(Integer.class).help("length of each latency run");
+            p.addArgument("--latency-seconds").metavar("S").type(Integer.class).help("length of each latency run's measured window");
+            p.addArgument("--warmup-seconds").metavar("S").type(Integer.class)
+                    .help("seconds each latency run goes at its rate before the measured window (the steady latency leaves them out)");
             p.addArgument("--idle-seconds").metavar("S").type(Integer.class).help("length of the idle window");
             p.addArgument("--bisections").metavar("N").type(Integer.class).help("bisection steps of the rate search");
             p.addArgument("--no-flat-out-reference").dest("flat_out_reference").action(Arguments.storeFalse())
@@ -576,6 +635,7 @@ public final class PipelineBench {
                 o.stepSeconds = 3;
                 o.cpuSeconds = 5;
                 o.latencySeconds = 5;
+                o.warmupSeconds = 5;
                 o.idleSeconds = 5;
                 o.bisections = 2;
                 o.ppFlatRecords = 300_000;
@@ -586,6 +646,7 @@ public final class PipelineBench {
             if (ns.get("step_seconds") != null) o.stepSeconds = ns.getInt("step_seconds");
             if (ns.get("cpu_seconds") != null) o.cpuSeconds = ns.getInt("cpu_seconds");
             if (ns.get("latency_seconds") != null) o.latencySeconds = ns.getInt("latency_seconds");
+            if (ns.get("warmup_seconds") != null) o.warmupSeconds = ns.getInt("warmup_seconds");
             if (ns.get("idle_seconds") != null) o.idleSeconds = ns.getInt("idle_seconds");
             if (ns.get("bisections") != null) o.bisections = ns.getInt("bisections");
             o.flatOutReference = ns.getBoolean("flat_out_reference");
