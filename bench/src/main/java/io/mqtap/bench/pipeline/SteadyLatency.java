@@ -13,6 +13,7 @@ final class SteadyLatency {
     private final long windowFromMicros;
     private final LatencySamples window = new LatencySamples();
     private long warmup;
+    private long notInKafka;
 
     SteadyLatency(long windowFromMicros) {
         this.windowFromMicros = windowFromMicros;
@@ -36,6 +37,20 @@ final class SteadyLatency {
     /** Records of events made in the warm-up, left out. */
     long warmupRecords() {
         return warmup;
+    }
+
+    /** Records the producer had not yet delivered when the read-back gave up on them: their latency is not known. */
+    void notInKafka(long records) {
+        notInKafka = records;
+    }
+
+    long notInKafka() {
+        return notInKafka;
+    }
+
+    /** The figures hold the whole run: some records made in the window and none still on their way. */
+    boolean complete() {
+        return records() > 0 && notInKafka == 0;
     }
 
     /** The q-quantile, ms; -1 when the window holds no record. */

@@ -50,11 +50,22 @@ class SteadyLatencyTest {
     }
 
     @Test
-    void aWindowWithNoRecordSaysMinusOne() {
+    void aWindowWithNoRecordSaysMinusOneAndIsNotComplete() {
         SteadyLatency s = new SteadyLatency(FROM_MICROS);
         s.add(START_MICROS, START_MICROS / 1000 + 5);
         assertThat(s.records()).isZero();
         assertThat(s.quantileMs(0.99)).isEqualTo(-1);
         assertThat(s.maxMs()).isEqualTo(-1);
+        assertThat(s.complete()).isFalse();
+    }
+
+    @Test
+    void recordsStillOnTheirWayMakeTheFiguresIncomplete() {
+        SteadyLatency s = new SteadyLatency(FROM_MICROS);
+        s.add(FROM_MICROS, FROM_MICROS / 1000 + 12);
+        assertThat(s.complete()).isTrue();
+        s.notInKafka(3); // the slowest, whose latency the read-back never saw
+        assertThat(s.complete()).isFalse();
+        assertThat(s.notInKafka()).isEqualTo(3);
     }
 }
