@@ -181,6 +181,38 @@ JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_features(JNIEnv *env, j
 	return mqtap_probe_features(PROBE(h));
 }
 
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_setPinPath(JNIEnv *env, jclass cls, jlong h, jstring path)
+{
+	const char *c = path ? (*env)->GetStringUTFChars(env, path, NULL) : NULL;
+	int err;
+
+	if (path && !c)
+		return -ENOMEM;
+	err = mqtap_probe_set_pin_path(PROBE(h), c);
+	if (c)
+		(*env)->ReleaseStringUTFChars(env, path, c);
+	return err;
+}
+
+JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_pinState(JNIEnv *env, jclass cls, jlong h, jlongArray out)
+{
+	int64_t v[3];
+	int state = mqtap_probe_pin_state(PROBE(h), v);
+
+	(*env)->SetLongArrayRegion(env, out, 0, 3, (const jlong *)v);
+	return state;
+}
+
+JNIEXPORT jstring JNICALL Java_io_mqtap_capture_NativeProbe_pinWhy(JNIEnv *env, jclass cls, jlong h)
+{
+	return (*env)->NewStringUTF(env, mqtap_probe_pin_why(PROBE(h)));
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_keepPins(JNIEnv *env, jclass cls, jlong h, jboolean keep)
+{
+	mqtap_probe_keep_pins(PROBE(h), keep ? 1 : 0);
+}
+
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_attach(JNIEnv *env, jclass cls, jlong h)
 {
 	return mqtap_probe_attach(PROBE(h));

@@ -27,6 +27,7 @@
 #include "mq_open_event.h"
 #include "mq_open.skel.h"
 #include "mqtap_kretprobe.h"
+#include "mqtap_pin.h"
 #include "mqtap_probe.h"
 
 #define LOG_CAP (256 * 1024)
@@ -86,6 +87,9 @@ struct mqtap_probe {
 	pthread_cond_t stage_cond;
 	_Atomic int64_t received;     /* drain and pump add, counters() reads from any thread */
 	_Atomic int64_t lost_records;
+
+	struct mqtap_pin pin; /* capture.pinPath */
+	int keep_pins;
 
 	char err[4096];
 	char *log;
@@ -428,14 +432,12 @@ int mqtap_probe_set_fairness(struct mqtap_probe *p, uint64_t rate, uint64_t burs
 	return 0;
 }
 
-int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf)
+/* The two-step rewrite of the filters in the live maps and globals (see sync_filter_map). 0 or -errno. */
+static int sync_filters(struct mqtap_probe *p, const struct mqtap_options *nf)
 {
 	struct mqtap_bpf *s = p->skel;
-	struct mqtap_options *o = &p->opts;
 	int fds[3], narrow, err = 0, i;
 
-	if (!s || !s->bss || !p->set)
-		return -EINVAL; /* nothing loaded: the filters are given at load */
 	fds[0] = bpf_map__fd(s->maps.uid_filter);
 	fds[1] = bpf_map__fd(s->maps.comm_filter);
 	fds[2] = bpf_map__fd(s->maps.cgroup_filter);
@@ -463,6 +465,18 @@ int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf)
 					      nf->include_cgroups, nf->n_include_cgroups, nf->exclude_cgroups,
 					      nf->n_exclude_cgroups, narrow);
 	}
+	return err;
+}
+
+int mqtap_probe_set_filters(struct mqtap_probe *p, struct mqtap_options *nf)
+{
+	struct mqtap_bpf *s = p->skel;
+	struct mqtap_options *o = &p->opts;
+	int err;
+
+	if (!s || !s->bss || !p->set)
+		return -EINVAL; /* nothing loaded: the filters are given at load */
+	err = sync_filters(p, nf);
 	if (err) {
 		set_err(p, -err, "bpf_map_update_elem(filters)", "while replacing the filters");
 		return err;
@@ -619,6 +633,72 @@ static int set_access_bounds(struct mqtap_probe *p, struct mqtap_bpf *s)
 	return err;
 }
 
+/* FNV-1a: the fingerprint of what a run's programs and maps are made of */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const uint8_t *b = data;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static int sync_filters(struct mqtap_probe *p, const struct mqtap_options *nf);
+
+/* capture.pinPath before load: the fingerprint of this load (the object, its read-only settings but the
+ * per-run ones, the map sizes, the set), then the pinned run's maps when it matches, and this generation. */
+static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
+{
+	size_t elf_sz;
+	const void *elf = mqtap_bpf__elf_bytes(&elf_sz);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	__u32 tgid = s->rodata->self_tgid, sizes[5];
+	int err;
+
+	if (p->opts.transport != MQTAP_RING_BUFFER) {
+		set_err(p, EINVAL, "capture.pinPath", "needs the ring buffer transport (capture.transport: ring)");
+		return -EINVAL;
+	}
+	err = mqtap_pin_check_dir(p->pin.dir, p->pin.why, sizeof(p->pin.why));
+	if (err) {
+		set_err(p, -err, "capture.pinPath", "%s", p->pin.why);
+		return err;
+	}
+	s->rodata->self_tgid = 0;
+	s->rodata->pin_generation = 0;
+	h = fnv(h, elf, elf_sz);
+	h = fnv(h, s->rodata, bpf_map__value_size(s->maps.rodata));
+	s->rodata->self_tgid = tgid;
+	sizes[0] = (__u32)set;
+	sizes[1] = bpf_map__max_entries(s->maps.ringbuf);
+	sizes[2] = bpf_map__max_entries(s->maps.access0);
+	sizes[3] = bpf_map__max_entries(s->maps.access_ctx0);
+	sizes[4] = bpf_map__type(s->maps.pending);
+	h = fnv(h, sizes, sizeof(sizes));
+	p->pin.fingerprint = h;
+	p->pin.why[0] = 0;
+	err = mqtap_pin_prepare(&p->pin, s->obj, s->maps.pin_meta);
+	if (err) {
+		set_err(p, -err, "capture.pinPath", "%s (remove %s to start afresh)", p->pin.why, p->pin.dir);
+		return err;
+	}
+	s->rodata->pin_generation = p->pin.gen;
+	return 0;
+}
+
+/* A reused run's .bss and filter maps are the live ones: this run's filters and budget go in as a reload's. */
+static int refill_live(struct mqtap_probe *p)
+{
+	int err;
+
+	p->set = 1; /* set_fairness writes only into a loaded probe */
+	err = sync_filters(p, &p->opts);
+	mqtap_probe_set_fairness(p, p->opts.fair_rate, p->opts.fair_burst, p->opts.fair_by_cgroup);
+	p->set = 0;
+	return err;
+}
+
 int mqtap_probe_load(struct mqtap_probe *p, int set)
 {
 	struct mqtap_bpf *s;
@@ -626,6 +706,12 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 
 	free_loaded(p);
 	p->err[0] = 0;
+	if (p->pin.dir[0]) {
+		struct mqtap_pin fresh = { 0 };
+
+		memcpy(fresh.dir, p->pin.dir, sizeof(fresh.dir));
+		p->pin = fresh;
+	}
 	log_begin(p);
 	s = mqtap_bpf__open();
 	if (!s) {
@@ -682,6 +768,11 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		goto out;
 	}
 
+	if (p->pin.dir[0]) {
+		err = pin_prepare(p, s, set);
+		if (err)
+			goto out;
+	}
 	err = mqtap_bpf__load(s);
 	if (err) {
 		/* EPERM: the Java side says why (capabilities missing, or the kernel refusing despite them) */
@@ -696,10 +787,17 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 				set_name(set));
 		goto out;
 	}
-	err = fill_filters(p);
+	err = p->pin.reused ? refill_live(p) : fill_filters(p);
 	if (err) {
 		set_err(p, -err, "bpf_map_update_elem(filters)", NULL);
 		goto out;
+	}
+	if (p->pin.dir[0]) {
+		err = mqtap_pin_loaded(&p->pin, s->maps.pin_meta);
+		if (err) {
+			set_err(p, -err, "pin_meta", "%s", p->pin.why);
+			goto out;
+		}
 	}
 	err = open_reader(p);
 	if (err)
@@ -919,7 +1017,8 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	for (i = 0; i < n && !err; i++) {
 		p->link_progs[i] = progs[i];
 		p->nlinks = i + 1;
-		if (kretprobe_target(p, progs[i]) && attach_kretprobe(p, progs[i], &p->krp[i]) == 0)
+		/* pinned: kprobe PMU links only (a tracefs event would be swept by the next run) */
+		if (!p->pin.dir[0] && kretprobe_target(p, progs[i]) && attach_kretprobe(p, progs[i], &p->krp[i]) == 0)
 			p->links[i] = p->krp[i].link;
 		else
 			p->links[i] = attach_one(p, progs[i], &err);
@@ -933,8 +1032,68 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 		mqtap_probe_detach(p);
 		return err;
 	}
+	if (p->pin.dir[0]) {
+		struct bpf_link *all[MQTAP_MAX_LINKS + 2];
+		int nall = 0;
+
+		for (i = 0; i < p->nlinks; i++)
+			all[nall++] = p->links[i];
+		all[nall++] = p->enter_link;
+		all[nall++] = p->compat_enter_link;
+		mqtap_pin_commit(&p->pin, p->skel->obj, p->skel->maps.pin_meta, all, nall);
+	}
 	p->attached = 1;
 	return 0;
+}
+
+int mqtap_probe_set_pin_path(struct mqtap_probe *p, const char *path)
+{
+	if (path && strlen(path) >= sizeof(p->pin.dir) - 16)
+		return -ENAMETOOLONG;
+	snprintf(p->pin.dir, sizeof(p->pin.dir), "%s", path ? path : "");
+	if (p->pin.dir[0] && p->stage) {
+		/* events wait in the pinned ring, which outlives this process; a staging ring would not */
+		free(p->stage);
+		p->stage = NULL;
+		p->opts.staging_events = 0;
+	}
+	return 0;
+}
+
+int mqtap_probe_pin_state(const struct mqtap_probe *p, int64_t *out)
+{
+	out[0] = p->pin.gen;
+	out[1] = p->pin.prev_gen;
+	out[2] = p->pin.discarded;
+	return p->pin.dir[0] ? p->pin.state : MQTAP_PIN_OFF;
+}
+
+const char *mqtap_probe_pin_why(const struct mqtap_probe *p)
+{
+	return p->pin.state == MQTAP_PIN_UNSUPPORTED ? p->pin.why : "";
+}
+
+void mqtap_probe_keep_pins(struct mqtap_probe *p, int keep)
+{
+	p->keep_pins = keep;
+}
+
+/* The counters' raw sums for the next run to count from (pinned runs only). */
+static void pin_checkpoint(struct mqtap_probe *p)
+{
+	uint64_t sums[MQ_OPEN_CTR_MAX];
+	int fd = bpf_map__fd(p->skel->maps.counters), i, c;
+
+	for (c = 0; c < MQ_OPEN_CTR_MAX; c++) {
+		__u32 idx = c;
+
+		sums[c] = 0;
+		if (bpf_map_lookup_elem(fd, &idx, p->percpu))
+			continue;
+		for (i = 0; i < p->ncpus; i++)
+			sums[c] += p->percpu[i];
+	}
+	mqtap_pin_checkpoint(&p->pin, p->skel->maps.pin_meta, sums);
 }
 
 static void link_misses(struct mqtap_probe *p, int64_t *by_role);
@@ -948,6 +1107,13 @@ void mqtap_probe_detach(struct mqtap_probe *p)
 	pthread_mutex_lock(&p->counters_lock);
 	if (p->skel && p->set == MQTAP_SET_KPROBE && (p->enter_link || p->nlinks))
 		link_misses(p, p->link_missed_base);
+	/* pinned: a restart leaves the programs running (the pins hold them), a stop for good unpins them */
+	if (p->skel && p->pin.pinned) {
+		if (p->keep_pins)
+			pin_checkpoint(p);
+		else
+			mqtap_pin_remove(&p->pin);
+	}
 	/* entry first: calls in flight still reach their exit and are emitted */
 	if (p->enter_link)
 		bpf_link__destroy(p->enter_link);
@@ -1279,7 +1445,8 @@ static int64_t sum_counter(struct mqtap_probe *p, __u32 idx)
 		return 0;
 	for (i = 0; i < p->ncpus; i++)
 		sum += p->percpu[i];
-	return sum;
+	/* a taken-over run counts from the previous run's checkpoint: the gap's losses are this run's */
+	return idx < MQ_OPEN_CTR_MAX ? sum - (int64_t)p->pin.base[idx] : sum;
 }
 
 static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
@@ -1527,7 +1694,7 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 	out[MQTAP_CTR_LOST_RECORDS] = atomic_load_explicit(&p->lost_records, memory_order_relaxed);
 	pthread_mutex_lock(&p->counters_lock);
 	if (p->skel && p->set) {
-		out[MQTAP_CTR_LOST_KERNEL] = sum_counter(p, MQ_OPEN_CTR_LOST);
+		out[MQTAP_CTR_LOST_KERNEL] = sum_counter(p, MQ_OPEN_CTR_LOST) + p->pin.discarded;
 		out[MQTAP_CTR_EMITTED] = sum_counter(p, MQ_OPEN_CTR_EMITTED);
 		out[MQTAP_CTR_FILTERED] = sum_counter(p, MQ_OPEN_CTR_FILTERED);
 		out[MQTAP_CTR_NAME_ERRORS] = sum_counter(p, MQ_OPEN_CTR_NAME_ERROR);
@@ -1559,6 +1726,8 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 		out[MQTAP_CTR_SUPPRESSED] = sum_counter(p, MQ_OPEN_CTR_SUPPRESSED);
 		out[MQTAP_CTR_UNATTRIBUTED] = sum_counter(p, MQ_OPEN_CTR_UNATTRIBUTED);
 	}
+	if (p->skel && p->set && p->pin.pinned)
+		pin_checkpoint(p);
 	pthread_mutex_unlock(&p->counters_lock);
 	return 0;
 }

@@ -142,6 +142,20 @@ int mqtap_probe_access_overflow(struct mqtap_probe *p, int64_t *out);
 
 /* Turns the kernel's BPF run-time statistics on until the returned fd is closed. fd or -errno. */
 int mqtap_enable_stats(void);
+/*
+ * capture.pinPath, after attach: enum mqtap_pin_state (mqtap_pin.h); out gets {generation, the generation taken
+ * over or replaced (0: none), events counted lost from a replaced run}. why: the reason pinning is off
+ * (MQTAP_PIN_UNSUPPORTED), else "".
+ */
+int mqtap_probe_pin_state(const struct mqtap_probe *p, int64_t *out);
+/* capture.pinPath, before load (ring buffer only): a directory on bpffs where the maps and links outlive this
+ * run; NULL or "" off. Staging goes off with it: events wait in the kernel's ring, which the next run takes
+ * over. 0, or -ENAMETOOLONG. */
+int mqtap_probe_set_pin_path(struct mqtap_probe *p, const char *path);
+const char *mqtap_probe_pin_why(const struct mqtap_probe *p);
+/* 1: detach and free leave the pinned programs running into the pinned ring for the next run (a restart);
+ * 0 (the default): they unpin, and the programs detach (a stop for good). */
+void mqtap_probe_keep_pins(struct mqtap_probe *p, int keep);
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
 /* Copies what fairness and the buffer did to each uid's calls (MQTAP_FAIR_SLOTS values per uid, at most cap uids)

@@ -85,6 +85,10 @@ public final class MqOpenProbe implements AutoCloseable {
                 options.accessMaxKeys(), options.accessMaxContexts());
         if (h == 0) throw new ProbeException("open", 12 /* ENOMEM */, "mqtap_probe_new failed: out of memory");
         MqOpenProbe p = new MqOpenProbe(options, h);
+        if (options.pinPath() != null && NativeProbe.setPinPath(h, options.pinPath()) != 0) {
+            NativeProbe.free(h);
+            throw new ProbeException("open", 36 /* ENAMETOOLONG */, "pinPath too long: " + options.pinPath());
+        }
         Set<ProbeFeature> off = java.util.EnumSet.noneOf(ProbeFeature.class);
         off.addAll(without);
         if (!options.compat32Hooks()) off.add(ProbeFeature.COMPAT32_HOOKS);
@@ -371,7 +375,7 @@ public final class MqOpenProbe implements AutoCloseable {
         return () -> NativeProbe.closeFd(fd);
     }
 
-    /** Stops new events; drain still returns what is buffered. Any thread; idempotent. */
+    /** Stops new events; drain still returns what is buffered. With a pin path, unpins (a stop for good). Any thread; idempotent. */
     public void detach() {
         lock.readLock().lock();
         try {
@@ -383,6 +387,32 @@ public final class MqOpenProbe implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** What {@link ProbeOptions#pinPath()} found and did at the last attach ({@link PinReport#OFF} without one). */
+    public PinReport pinReport() {
+        lock.readLock().lock();
+        try {
+            if (closed || options.pinPath() == null) return PinReport.OFF;
+            long[] v = new long[3];
+            int state = NativeProbe.pinState(handle, v);
+            return new PinReport(PinState.values()[state], v[0], v[1], v[2], NativeProbe.pinWhy(handle));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Closes the probe for a restart: with a pin path, its programs stay attached and keep capturing into the
+     * pinned ring buffer (the counters checkpointed there), for the next probe of that path to take over. Without
+     * one, as {@link #close()}. Call it after the last drain: what is still in the ring is the next run's.
+     */
+    public void release() {
+        synchronized (closeLock) {
+            if (closed) return;
+            NativeProbe.keepPins(handle, true);
+        }
+        close();
     }
 
     /** The hook set currently attached, or null. */

@@ -31,6 +31,17 @@ final class NativeProbe {
     /** The {@link ProbeFeature} bits the loaded program uses; 0 when nothing is loaded. */
     static native int features(long handle);
 
+    /** capture.pinPath before load (mqtap_probe_set_pin_path); null: off. */
+    static native int setPinPath(long handle, String dir);
+
+    /** The pin state after attach; out gets {generation, previous generation, discarded events}. */
+    static native int pinState(long handle, long[] out);
+
+    static native String pinWhy(long handle);
+
+    /** true: detach and free leave the pinned programs running for the next run. */
+    static native void keepPins(long handle, boolean keep);
+
     static native int attach(long handle);
 
     static native void detach(long handle);

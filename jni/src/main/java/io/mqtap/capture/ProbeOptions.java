@@ -40,6 +40,7 @@ public final class ProbeOptions {
     private final boolean fairPerCgroup;
     private final boolean compat32Hooks;
     private final int kretprobeInstances;
+    private final String pinPath;
 
     private ProbeOptions(Builder b) {
         transport = b.transport;
@@ -67,6 +68,7 @@ public final class ProbeOptions {
         fairPerCgroup = b.fairPerCgroup;
         compat32Hooks = b.compat32Hooks;
         kretprobeInstances = b.kretprobeInstances;
+        pinPath = b.pinPath;
     }
 
     public static Builder builder() {
@@ -94,6 +96,7 @@ public final class ProbeOptions {
         b.accessMaxContexts = accessMaxContexts;
         b.compat32Hooks = compat32Hooks;
         b.kretprobeInstances = kretprobeInstances;
+        b.pinPath = pinPath;
         return b;
     }
 
@@ -135,6 +138,13 @@ public final class ProbeOptions {
      * caller's mq_open is not seen in that set (the fentry and kprobe sets see it either way).
      */
     public boolean compat32Hooks() { return compat32Hooks; }
+    /**
+     * A directory on a BPF filesystem where the maps and links outlive the probe (ring buffer transport only), or
+     * null (default): a probe closed with {@link MqOpenProbe#release()} leaves its programs capturing into the
+     * pinned ring, and the next probe with the same directory takes them over and drains what they caught.
+     * Staging is off with it (the events wait in the kernel's ring, which outlives the process).
+     */
+    public String pinPath() { return pinPath; }
     /** Instances of each kretprobe the kprobe set makes (default 4096, the kernel's most; tests set fewer). */
     public int kretprobeInstances() { return kretprobeInstances; }
     /** How send and receive are recorded when {@link #queueLife}: default {@link AccessMode#AGGREGATE}; without it, off. */
@@ -208,7 +218,7 @@ public final class ProbeOptions {
                 + includeCgroupIds + ", excludeCgroupIds=" + excludeCgroupIds + ", namePrefix="
                 + new String(namePrefix, StandardCharsets.UTF_8)
                 + ", queueLife=" + queueLife + ", accessMode=" + accessMode().label() + ", accessMaxKeys=" + accessMaxKeys + ", accessMaxContexts=" + accessMaxContexts
-                + (compat32Hooks ? "" : ", compat32Hooks=false")
+                + (compat32Hooks ? "" : ", compat32Hooks=false") + (pinPath == null ? "" : ", pinPath=" + pinPath)
                 + (kretprobeInstances != MAX_KRETPROBE_INSTANCES ? ", kretprobeInstances=" + kretprobeInstances : "")
                 + (faults.any() ? ", faults=" + faults : "") + (skipFields != 0 ? ", skipFields=0x"
                 + Integer.toHexString(skipFields) : "") + ", fairRate=" + fairRate + ", fairBurst=" + fairBurst
@@ -232,6 +242,7 @@ public final class ProbeOptions {
         private boolean queueLife;
         private boolean compat32Hooks = true;
         private int kretprobeInstances = MAX_KRETPROBE_INSTANCES;
+        private String pinPath;
         private AccessMode accessMode = AccessMode.AGGREGATE;
         private int accessMaxKeys = 4096;
         private int accessMaxContexts = 1024;
@@ -279,6 +290,8 @@ public final class ProbeOptions {
         public Builder queueLife(boolean on) { queueLife = on; return this; }
         /** See {@link ProbeOptions#compat32Hooks} (default true). */
         public Builder compat32Hooks(boolean on) { compat32Hooks = on; return this; }
+        /** See {@link ProbeOptions#pinPath} (default null: nothing pinned). */
+        public Builder pinPath(String dir) { pinPath = dir == null || dir.isEmpty() ? null : dir; return this; }
         /**
          * Tests only: instances of each kretprobe (1..4096, default 4096), so a test can hold them all with blocked
          * calls and drive the kernel's own kretprobe miss counters.
@@ -329,6 +342,11 @@ public final class ProbeOptions {
                 throw new IllegalArgumentException("drainIntervalMillis: must be between 1 and 10000, was " + drainIntervalMillis);
             if (stagingEvents != 0 && (stagingEvents < 64 || stagingEvents > (1 << 22)))
                 throw new IllegalArgumentException("stagingEvents: must be 0 (off) or between 64 and 4194304, was " + stagingEvents);
+            if (pinPath != null && transport != Transport.RING_BUFFER)
+                throw new IllegalArgumentException("pinPath: needs the ring buffer transport (the perf buffer's rings belong to the reader), was "
+                        + transport);
+            if (pinPath != null && (!pinPath.startsWith("/") || pinPath.getBytes(StandardCharsets.UTF_8).length > 200))
+                throw new IllegalArgumentException("pinPath: must be an absolute path of at most 200 bytes, was " + pinPath);
             if (accessMaxKeys < 1 || accessMaxKeys > (1 << 20))
                 throw new IllegalArgumentException("accessMaxKeys: must be between 1 and 1048576, was " + accessMaxKeys);
             if (accessMaxContexts < 1 || accessMaxContexts > (1 << 18))
@@ -408,7 +426,8 @@ public final class ProbeOptions {
                 && Arrays.equals(namePrefix, p.namePrefix) && faults.equals(p.faults) && skipFields == p.skipFields
                 && queueLife == p.queueLife && accessMode == p.accessMode && accessMaxKeys == p.accessMaxKeys && accessMaxContexts == p.accessMaxContexts
                 && fairRate == p.fairRate && fairBurst == p.fairBurst && fairPerCgroup == p.fairPerCgroup
-                && compat32Hooks == p.compat32Hooks && kretprobeInstances == p.kretprobeInstances;
+                && compat32Hooks == p.compat32Hooks && kretprobeInstances == p.kretprobeInstances
+                && Objects.equals(pinPath, p.pinPath);
     }
 
     @Override
@@ -416,6 +435,6 @@ public final class ProbeOptions {
         return Objects.hash(transport, perCpuPages, ringBufferBytes, wakeupBytes, drainIntervalMillis, stagingEvents, attachMode,
                 includeUids, excludeUids, includeComms, excludeComms, includeCgroupIds, excludeCgroupIds,
                 Arrays.hashCode(namePrefix), faults, skipFields, queueLife, accessMode, accessMaxKeys, accessMaxContexts,
-                fairRate, fairBurst, fairPerCgroup, compat32Hooks, kretprobeInstances);
+                fairRate, fairBurst, fairPerCgroup, compat32Hooks, kretprobeInstances, pinPath);
     }
 }
