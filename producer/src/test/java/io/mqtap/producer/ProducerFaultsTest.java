@@ -224,6 +224,85 @@ class ProducerFaultsTest {
         }
     }
 
+    /**
+     * capture.pinPath: the programs stay attached while the service restarts, and the next run publishes what they
+     * caught; every call of the three phases (before the stop, while no mqtap ran, after the start) is in Kafka once.
+     */
+    @Test
+    void aRestartWithAPinnedProbeMissesNoCallMadeMeanwhile(@TempDir Path dir) throws Exception {
+        String prefix = "pinned-" + UUID.randomUUID().toString().substring(0, 8);
+        Path pins = Path.of("/sys/fs/bpf/mqtap-test-" + prefix);
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, """
+                kafka: {bootstrapServers: "%s", partitions: 1, minReplication: 1, minInsyncReplicas: 1}
+                schemaRegistry: {url: "%s"}
+                capture: {transport: ring-buffer, pinPath: "%s", filters: {namePrefix: "%s"}}
+                spool: {dir: "%s"}
+                pipeline: {statsInterval: 1s, shutdownTimeout: 10s}
+                server:
+                  applicationConnectors: [{type: http, port: 0}]
+                  adminConnectors: [{type: http, port: 0}]
+                logging: {level: WARN, loggers: {io.mqtap: INFO, org.eclipse.jetty.server.Server: INFO}}
+                """.formatted(broker.bootstrapServers(), registry.url(), pins, prefix, dir.resolve("spool")));
+        io.mqtap.producer.cli.RegisterSchemasCommand.register(config);
+        MqOpenHelper.HelperRun before, gap, after;
+        try {
+            String firstRun;
+            try (ProducerProcess p = ProducerProcess.builder().args("server", config.toString()).start()) {
+                p.awaitOutput("Started oejs.Server", Duration.ofSeconds(120)); // a SIGTERM before it is not a stop
+                assertThat(p.output()).contains("capture.pinPath: nothing was pinned");
+                firstRun = p.runId();
+                before = MqOpenHelper.run("name=" + prefix + "-before repeat=300 quiet");
+                p.terminate(); // whatever it had not drained by now is the next run's
+                assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+            }
+            gap = MqOpenHelper.run("name=" + prefix + "-gap repeat=500 quiet"); // no mqtap runs
+            try (ProducerProcess p = ProducerProcess.builder().args("server", config.toString()).start()) {
+                p.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
+                assertThat(p.output()).contains("capture.pinPath: took over the pinned probe");
+                String secondRun = p.runId();
+                after = MqOpenHelper.run("name=" + prefix + "-after repeat=200 quiet");
+                Set<Long> pids = Set.of(before.pid(), gap.pid(), after.pid());
+                List<ConsumerRecord<String, MqOpen>> rs = Records.read(broker.bootstrapServers(), registry.url(), "mq-open-events",
+                        got -> got.stream().filter(r -> pids.contains(r.value().getPid())).count() >= 1000, Duration.ofSeconds(90));
+                Map<Long, Long> byPid = new TreeMap<>();
+                Set<String> keys = new HashSet<>();
+                for (ConsumerRecord<String, MqOpen> r : rs) {
+                    MqOpen e = r.value();
+                    if (!pids.contains(e.getPid())) continue;
+                    assertThat(keys.add(e.getRunId() + "/" + e.getSequence())).as("dedup key %s/%d twice", e.getRunId(), e.getSequence()).isTrue();
+                    assertThat(e.getRunId()).isIn(firstRun, secondRun);
+                    byPid.merge(e.getPid(), 1L, Long::sum);
+                }
+                assertThat(byPid).as(p.tail(30)).containsEntry(before.pid(), 300L).containsEntry(gap.pid(), 500L)
+                        .containsEntry(after.pid(), 200L);
+                assertThat(Records.events(rs, secondRun).stream().filter(e -> e.getPid() == gap.pid()).count())
+                        .as("the calls made while no mqtap ran, published by the run that took over").isEqualTo(500);
+                List<ConsumerRecord<String, io.mqtap.avro.MqOpenStats>> st = Records.read(broker.bootstrapServers(), registry.url(),
+                        "mq-open-stats", got -> !Records.stats(got, secondRun).isEmpty(), Duration.ofSeconds(60));
+                io.mqtap.avro.PreviousRun prev = Records.stats(st, secondRun).get(0).getPreviousRun();
+                assertThat(prev.getRunId()).isEqualTo(firstRun);
+                assertThat(prev.getGapCaptured()).isTrue();
+                assertThat(prev.getBlindWindowMs()).isZero();
+                p.terminate();
+                assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+            }
+        } finally {
+            unpin(pins); // a stop for good: the pinned programs detach
+        }
+    }
+
+    private static void unpin(Path pins) {
+        java.io.File[] runs = pins.toFile().listFiles();
+        if (runs != null)
+            for (java.io.File run : runs) {
+                java.io.File[] files = run.listFiles();
+                if (files != null) for (java.io.File f : files) f.delete();
+                run.delete();
+            }
+        pins.toFile().delete();
+    }
+
     /** Records in the producer's spool, from /metrics; -1 while its admin port does not answer yet (a loaded machine). */
     private static long spooled(ProducerProcess p) throws InterruptedException {
         try {

@@ -60,6 +60,8 @@ public final class CaptureReader implements Runnable {
                 }
                 events.clear();
                 boolean detached = stopping;
+                // pinned: what the kernel still holds is the next run's (it takes the ring over), so stop here
+                if (detached && source.pinned()) break;
                 int n = source.drainTo(events, batchEvents, drainMillis);
                 if (n == 0) {
                     // an empty drain begun after detach means the kernel buffer is empty: nothing more will come
@@ -126,7 +128,10 @@ public final class CaptureReader implements Runnable {
             handoff.put(new ArrayList<>(records.subList(from, Math.min(records.size(), from + batchEvents))));
     }
 
-    /** Detaches the probe; the reader then drains what the kernel still holds, reads the last access window and ends. */
+    /**
+     * Detaches the probe; the reader then drains what the kernel still holds, reads the last access window and ends.
+     * A pinned probe (capture.pinPath) stays attached and the reader ends after its current batch: the next run drains.
+     */
     public void stop() {
         source.detach();
         stopping = true;

@@ -50,7 +50,20 @@ public interface EventSource extends AutoCloseable {
         return "";
     }
 
-    /** Stops new events; events already buffered can still be drained. */
+    /**
+     * How the capture.pinPath probe took over from the previous run (null: not pinned, or no probe): with
+     * {@link io.mqtap.capture.PinReport#gapCovered()} nothing made between the runs was missed.
+     */
+    default io.mqtap.capture.PinReport pinReport() {
+        return null;
+    }
+
+    /** True when a stop leaves the programs capturing for the next run (capture.pinPath): the reader stops at once. */
+    default boolean pinned() {
+        return false;
+    }
+
+    /** Stops new events; events already buffered can still be drained. A pinned source's programs go on (for the next run). */
     void detach();
 
     @Override

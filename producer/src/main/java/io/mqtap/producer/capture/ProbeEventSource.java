@@ -17,10 +17,14 @@ public final class ProbeEventSource implements EventSource {
     private final MqOpenProbe probe;
     private final AttachReport report;
     private final ByteBuffer buffer;
+    /** capture.pinPath: what the attach found and did; null when not pinned */
+    private final io.mqtap.capture.PinReport pin;
 
     private ProbeEventSource(MqOpenProbe probe, AttachReport report, int batchEvents) {
         this.probe = probe;
         this.report = report;
+        io.mqtap.capture.PinReport r = probe.pinReport();
+        this.pin = r.state() == io.mqtap.capture.PinState.OFF ? null : r;
         this.buffer = MqOpenProbe.allocateBuffer(batchEvents);
     }
 
@@ -104,13 +108,24 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
+    public io.mqtap.capture.PinReport pinReport() {
+        return pin;
+    }
+
+    @Override
+    public boolean pinned() {
+        return pin != null && pin.state() != io.mqtap.capture.PinState.OFF && pin.state() != io.mqtap.capture.PinState.UNSUPPORTED;
+    }
+
+    @Override
     public void detach() {
-        probe.detach();
+        if (!pinned()) probe.detach(); // pinned: the programs go on capturing into the ring the next run takes over
     }
 
     @Override
     public void close() {
-        probe.close();
+        if (pinned()) probe.release();
+        else probe.close();
         snapshot = null; // the final counters, not a cached read
     }
 }

@@ -7,7 +7,9 @@ import io.mqtap.capture.AccessMode;
 import io.mqtap.capture.AttachMode;
 import io.mqtap.capture.ProbeOptions;
 import io.mqtap.capture.Transport;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -88,6 +90,16 @@ public class CaptureFactory {
     @JsonProperty
     private boolean compat32Hooks = true;
 
+    /**
+     * A directory on a BPF filesystem (e.g. /sys/fs/bpf/mqtap) where the probe's maps and links stay pinned across a
+     * restart of the service: the programs keep capturing into the ring buffer while no mqtap runs, and the next run
+     * takes them over and publishes what they caught (blind window zero). Needs {@code transport: ring-buffer}; empty
+     * (default): off. A stop leaves the programs capturing for the next run: to stop for good, remove the directory
+     * after the stop (`rm -r`), which detaches them (docs/operations.md).
+     */
+    @JsonProperty
+    private String pinPath = "";
+
     /** How mq_timedsend and mq_timedreceive are recorded (the other calls of a queue's life are one record each). */
     @Valid
     @NotNull
@@ -100,6 +112,18 @@ public class CaptureFactory {
 
     public Fairness getFairness() { return fairness; }
     public void setFairness(Fairness v) { fairness = v; }
+
+    public String getPinPath() { return pinPath; }
+    public void setPinPath(String v) { pinPath = v; }
+
+    @JsonIgnore
+    @AssertTrue(message = "capture.pinPath needs capture.transport: ring-buffer (the perf buffer's rings end with the process), "
+            + "and must be an absolute path of at most 200 bytes")
+    public boolean isPinPathUsable() {
+        if (pinPath == null || pinPath.isEmpty()) return true;
+        return parseTransport(transport) == Transport.RING_BUFFER && pinPath.startsWith("/")
+                && pinPath.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 200;
+    }
 
     public boolean isDropCapabilities() { return dropCapabilities; }
     public void setDropCapabilities(boolean v) { dropCapabilities = v; }
@@ -124,6 +148,7 @@ public class CaptureFactory {
                 .excludeCgroupIds(filters.excludeCgroupIds);
         if (filters.namePrefix != null && !filters.namePrefix.isEmpty()) b.namePrefix(filters.namePrefix);
         b.compat32Hooks(compat32Hooks);
+        b.pinPath(pinPath);
         b.queueLife(queueLife).accessMode(AccessMode.of(access.mode)).accessMaxKeys(access.maxKeys).accessMaxContexts(access.maxContexts);
         b.faultInjection(new ProbeOptions.FaultInjection(faultInjection.entryDropOneIn, faultInjection.entrySkipOneIn,
                 faultInjection.exitSkipOneIn, faultInjection.openExitSkipOneIn, faultInjection.taskExitSkipOneIn,

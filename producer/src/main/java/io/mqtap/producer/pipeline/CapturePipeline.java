@@ -138,12 +138,15 @@ public final class CapturePipeline implements Managed {
             spool.close();
             throw e;
         }
-        previousRun = PreviousRuns.of(before, spool.recovered(), clock.toEpochMicros(clock.nowBootNs()));
+        previousRun = PreviousRuns.of(before, spool.recovered(), clock.toEpochMicros(clock.nowBootNs()), source.pinReport());
+        announcePin(source.pinReport());
         RunMarker.started(parts.host().runId()).write(parts.spool().dir());
         if (previousRun != null) {
             LOG.info("The previous run {} ended {}; its last record in the spool: sequence {}{}", previousRun.getRunId(),
                     previousRun.getClean() ? "cleanly" : "without a clean stop (crash, SIGKILL or power loss)",
-                    previousRun.getLastSequence(), previousRun.getBlindWindowMs() != null
+                    previousRun.getLastSequence(), previousRun.getGapCaptured()
+                            ? "; its pinned probe kept capturing until this run took it over: no blind window"
+                            : previousRun.getBlindWindowMs() != null
                             ? "; no probe was attached for " + previousRun.getBlindWindowMs() + " ms"
                             : previousRun.getSinceLastEventMs() != null
                             ? "; " + previousRun.getSinceLastEventMs() + " ms since its last record" : "");
@@ -174,6 +177,22 @@ public final class CapturePipeline implements Managed {
         LOG.info("Capturing mq_open with the {} probe; publishing to {} (the other calls of a queue's life to a topic per "
                 + "record type) as run {}", source.probe(), parts.topics().of(io.mqtap.avro.MqOpen.getClassSchema().getFullName()),
                 parts.host().runId());
+    }
+
+    /** What capture.pinPath found: said once at start, as operators check a restart by it. */
+    private static void announcePin(io.mqtap.capture.PinReport pin) {
+        if (pin == null) return;
+        switch (pin.state()) {
+            case FRESH -> LOG.info("capture.pinPath: nothing was pinned; this run's probe is pinned (generation {}) and "
+                    + "keeps capturing across a restart", pin.generation());
+            case TAKEN_OVER -> LOG.info("capture.pinPath: took over the pinned probe of generation {} (now {}): what it caught "
+                    + "while no mqtap ran is published first", pin.previousGeneration(), pin.generation());
+            case REPLACED -> LOG.warn("capture.pinPath: the pinned probe (generation {}) was of another build or other "
+                    + "load-time settings: replaced, {} events it held counted lost (lostOutput)", pin.previousGeneration(),
+                    pin.discarded());
+            case UNSUPPORTED -> LOG.warn("{}", pin.why());
+            default -> { }
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.mqtap.producer.pipeline;
 
 import io.mqtap.avro.PreviousRun;
+import io.mqtap.capture.PinReport;
 import io.mqtap.producer.spool.DiskSpool;
 import io.mqtap.producer.spool.RunMarker;
 import java.time.Instant;
@@ -9,8 +10,11 @@ import java.time.Instant;
 final class PreviousRuns {
     private PreviousRuns() {}
 
-    /** Null when the spool directory holds no trace of an earlier run. attachMicros: this run's attach, epoch µs. */
-    static PreviousRun of(RunMarker marker, DiskSpool.Recovered spool, long attachMicros) {
+    /**
+     * Null when the spool directory holds no trace of an earlier run. attachMicros: this run's attach, epoch µs;
+     * pin: how the pinned probe took over (null: not pinned).
+     */
+    static PreviousRun of(RunMarker marker, DiskSpool.Recovered spool, long attachMicros, PinReport pin) {
         if (marker == null && spool.lastRunId() == null) return null;
         String runId = marker != null ? marker.runId() : spool.lastRunId();
         boolean clean = marker != null && marker.clean();
@@ -25,6 +29,8 @@ final class PreviousRuns {
             lastEvent = spool.lastTimestampMicros();
         }
         Long detached = clean && marker.detachedMicros() > 0 ? marker.detachedMicros() : null;
+        // the previous run's programs kept capturing until this run took them over: no blind window, clean or not
+        boolean covered = pin != null && pin.gapCovered();
         return PreviousRun.newBuilder()
                 .setRunId(runId)
                 .setClean(clean)
@@ -32,7 +38,8 @@ final class PreviousRuns {
                 .setLastEventTime(lastEvent == null ? null : micros(lastEvent))
                 .setDetachedAt(detached == null ? null : micros(detached))
                 .setSinceLastEventMs(lastEvent == null ? null : (attachMicros - lastEvent) / 1000)
-                .setBlindWindowMs(detached == null ? null : (attachMicros - detached) / 1000)
+                .setBlindWindowMs(covered ? Long.valueOf(0) : detached == null ? null : (attachMicros - detached) / 1000)
+                .setGapCaptured(covered)
                 .build();
     }
 
