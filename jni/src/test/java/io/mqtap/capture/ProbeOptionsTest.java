@@ -45,6 +45,12 @@ class ProbeOptionsTest {
         assertThatThrownBy(() -> ProbeOptions.builder().wakeupBytes(-1).build()).hasMessageStartingWith("wakeupBytes:");
         assertThatThrownBy(() -> ProbeOptions.builder().drainIntervalMillis(0).build()).hasMessageStartingWith("drainIntervalMillis:");
         assertThatThrownBy(() -> ProbeOptions.builder().stagingEvents(10).build()).hasMessageStartingWith("stagingEvents:");
+        assertThatThrownBy(() -> ProbeOptions.builder().pinPath("/sys/fs/bpf/x").build()).hasMessageStartingWith("pinPath:")
+                .hasMessageContaining("ring buffer");
+        assertThatThrownBy(() -> ProbeOptions.builder().transport(Transport.RING_BUFFER).pinPath("relative").build())
+                .hasMessageStartingWith("pinPath:");
+        assertThat(ProbeOptions.builder().transport(Transport.RING_BUFFER).pinPath("/sys/fs/bpf/x").build().pinPath())
+                .isEqualTo("/sys/fs/bpf/x");
         assertThatThrownBy(() -> ProbeOptions.builder().includeUids(Set.of(-1L)).build()).hasMessageStartingWith("includeUids:");
         assertThatThrownBy(() -> ProbeOptions.builder().excludeUids(Set.of(1L << 32)).build()).hasMessageStartingWith("excludeUids:");
         assertThatThrownBy(() -> ProbeOptions.builder().includeComms(Set.of("a-name-of-16-byt")).build()).hasMessageStartingWith("includeComms:");

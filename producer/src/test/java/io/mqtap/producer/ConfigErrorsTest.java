@@ -64,6 +64,14 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aPinPathWithThePerfBufferIsNamed() throws Exception {
+        try (ProducerProcess p = check(GOOD + "capture:\n  pinPath: /sys/fs/bpf/mqtap\n", Map.of())) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isNotZero();
+            assertThat(p.output()).contains("capture.pinPath needs capture.transport: ring-buffer");
+        }
+    }
+
+    @Test
     void whatTheStartWouldRefuseFailsTheCheck() throws Exception {
         // GOOD ends in the schemaRegistry section: the id cache's file named as a directory
         String yaml = GOOD + "  idCacheFile: " + dir + "\n" + "capture:\n  perCpuPages: 48\n  batchEvents: 2048\n"
