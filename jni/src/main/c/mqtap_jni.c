@@ -181,6 +181,31 @@ JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_features(JNIEnv *env, j
 	return mqtap_probe_features(PROBE(h));
 }
 
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_setManualCommit(JNIEnv *env, jclass cls, jlong h, jboolean on)
+{
+	mqtap_probe_set_manual_commit(PROBE(h), on ? 1 : 0);
+}
+
+JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_readPosition(JNIEnv *env, jclass cls, jlong h)
+{
+	return mqtap_probe_read_pos(PROBE(h));
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_commit(JNIEnv *env, jclass cls, jlong h, jlong pos)
+{
+	mqtap_probe_commit(PROBE(h), pos);
+}
+
+JNIEXPORT void JNICALL Java_io_mqtap_capture_NativeProbe_resume(JNIEnv *env, jclass cls, jlong h, jlong pos)
+{
+	mqtap_probe_resume(PROBE(h), pos);
+}
+
+JNIEXPORT jlong JNICALL Java_io_mqtap_capture_NativeProbe_ringId(JNIEnv *env, jclass cls, jlong h)
+{
+	return mqtap_probe_ring_id(PROBE(h));
+}
+
 JNIEXPORT jint JNICALL Java_io_mqtap_capture_NativeProbe_setPinPath(JNIEnv *env, jclass cls, jlong h, jstring path)
 {
 	const char *c = path ? (*env)->GetStringUTFChars(env, path, NULL) : NULL;

@@ -28,6 +28,7 @@
 #include "mq_open.skel.h"
 #include "mqtap_kretprobe.h"
 #include "mqtap_pin.h"
+#include "mqtap_ring.h"
 #include "mqtap_probe.h"
 
 #define LOG_CAP (256 * 1024)
@@ -90,6 +91,10 @@ struct mqtap_probe {
 
 	struct mqtap_pin pin; /* capture.pinPath */
 	int keep_pins;
+	/* pinned: the ring read by hand, consumed only on commit (manual_commit) or after each drain */
+	struct mqtap_ring ring;
+	int own_ring;
+	int manual_commit;
 
 	char err[4096];
 	char *log;
@@ -182,6 +187,9 @@ static void free_loaded(struct mqtap_probe *p)
 		perf_buffer__free(p->pb);
 	if (p->rb)
 		ring_buffer__free(p->rb);
+	if (p->own_ring)
+		mqtap_ring_close(&p->ring);
+	p->own_ring = 0;
 	if (p->epoll_fd >= 0)
 		close(p->epoll_fd);
 	p->pb = NULL;
@@ -511,7 +519,24 @@ static int open_reader(struct mqtap_probe *p)
 {
 	int err;
 
-	if (p->opts.transport == MQTAP_RING_BUFFER) {
+	if (p->opts.transport == MQTAP_RING_BUFFER && p->pin.dir[0]) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		int fd = bpf_map__fd(p->skel->maps.ringbuf);
+
+		err = mqtap_ring_open(&p->ring, fd, bpf_map__max_entries(p->skel->maps.ringbuf));
+		if (err) {
+			set_err(p, -err, "mmap(ringbuf)", NULL);
+			return err;
+		}
+		p->own_ring = 1;
+		p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (p->epoll_fd < 0 || epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+			err = -errno;
+			set_err(p, -err, "epoll(ringbuf)", NULL);
+			return err;
+		}
+		return 0;
+	} else if (p->opts.transport == MQTAP_RING_BUFFER) {
 		p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.ringbuf), rb_sample, p, NULL);
 		if (!p->rb) {
 			err = -errno;
@@ -1244,9 +1269,52 @@ static int rb_copy(struct mqtap_probe *p, uint8_t *out, int cap)
 	return p->rb_n;
 }
 
+/* A pinned ring: copied, and consumed only when the caller commits (or at once without manual commits). */
+static int own_ring_copy(struct mqtap_probe *p, uint8_t *out, int cap)
+{
+	int n = mqtap_ring_read(&p->ring, out, cap, MQ_OPEN_EVENT_SIZE, put_event);
+
+	if (!p->manual_commit)
+		mqtap_ring_commit(&p->ring, p->ring.read_pos);
+	return n;
+}
+
 static int copy_kernel(struct mqtap_probe *p, uint8_t *out, int cap)
 {
-	return p->pb ? perf_copy(p, out, cap) : rb_copy(p, out, cap);
+	return p->pb ? perf_copy(p, out, cap) : p->own_ring ? own_ring_copy(p, out, cap) : rb_copy(p, out, cap);
+}
+
+void mqtap_probe_set_manual_commit(struct mqtap_probe *p, int manual)
+{
+	p->manual_commit = manual;
+}
+
+int64_t mqtap_probe_read_pos(const struct mqtap_probe *p)
+{
+	return p->own_ring ? (int64_t)p->ring.read_pos : -1;
+}
+
+void mqtap_probe_commit(struct mqtap_probe *p, int64_t pos)
+{
+	if (p->own_ring && pos >= 0)
+		mqtap_ring_commit(&p->ring, (uint64_t)pos);
+}
+
+void mqtap_probe_resume(struct mqtap_probe *p, int64_t pos)
+{
+	if (p->own_ring && pos >= 0)
+		mqtap_ring_resume(&p->ring, (uint64_t)pos);
+}
+
+int64_t mqtap_probe_ring_id(const struct mqtap_probe *p)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (!p->own_ring || bpf_obj_get_info_by_fd(p->ring.map_fd, &info, &len))
+		return -1;
+	return info.id;
 }
 
 static int copy_ready(struct mqtap_probe *p, uint8_t *out, int cap)
@@ -1384,7 +1452,7 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 	struct epoll_event evs[16];
 	int n;
 
-	if (!p->pb && !p->rb) {
+	if (!p->pb && !p->rb && !p->own_ring) {
 		set_err(p, EINVAL, "drain", "nothing is loaded");
 		return -EINVAL;
 	}
@@ -1405,7 +1473,7 @@ int mqtap_probe_drain(struct mqtap_probe *p, uint8_t *out, int cap, int timeout_
 		if (left < 0)
 			left = 0;
 		wait = left < p->opts.drain_interval_ms ? (int)left : p->opts.drain_interval_ms;
-		if (p->rb && wait > 0) {
+		if ((p->rb || p->own_ring) && wait > 0) {
 			/* a ring buffer polls readable while it holds any data: pause briefly so a batch gathers */
 			struct timespec pause = { 0, (wait < 1 ? wait : 1) * 1000000L };
 

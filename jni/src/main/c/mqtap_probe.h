@@ -156,6 +156,18 @@ const char *mqtap_probe_pin_why(const struct mqtap_probe *p);
 /* 1: detach and free leave the pinned programs running into the pinned ring for the next run (a restart);
  * 0 (the default): they unpin, and the programs detach (a stop for good). */
 void mqtap_probe_keep_pins(struct mqtap_probe *p, int keep);
+/*
+ * The pinned ring (capture.pinPath) is read without being consumed. manual 1: records stay the kernel's until
+ * mqtap_probe_commit (the producer commits what its spool holds, so a killed process loses none); 0 (default):
+ * each drain consumes what it copied. read_pos: where the last drain stopped (-1 unpinned); resume: the next run
+ * starts past records a killed run had already made safe (before the first drain). ring_id: the ring map's id.
+ */
+void mqtap_probe_set_manual_commit(struct mqtap_probe *p, int manual);
+int64_t mqtap_probe_read_pos(const struct mqtap_probe *p);
+void mqtap_probe_commit(struct mqtap_probe *p, int64_t pos);
+void mqtap_probe_resume(struct mqtap_probe *p, int64_t pos);
+int64_t mqtap_probe_ring_id(const struct mqtap_probe *p);
+
 /* Fills MQTAP_CTR_SLOTS values. 0 or -errno. Safe from any thread while the probe lives. */
 int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out);
 /* Copies what fairness and the buffer did to each uid's calls (MQTAP_FAIR_SLOTS values per uid, at most cap uids)

@@ -389,6 +389,50 @@ public final class MqOpenProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * Pinned ring only: from now on a drain leaves what it copied in the kernel's ring until {@link #commit} says it
+     * is safe (the producer commits what its spool holds), so a process killed in between loses none of it.
+     */
+    public void manualCommit(boolean on) {
+        withHandle(() -> NativeProbe.setManualCommit(handle, on));
+    }
+
+    /** Where the last drain of the pinned ring stopped (a position to {@link #commit} later); -1 when not pinned. */
+    public long readPosition() {
+        long[] v = {-1};
+        withHandle(() -> v[0] = NativeProbe.readPosition(handle));
+        return v[0];
+    }
+
+    /** Lets the kernel reuse the pinned ring up to a position {@link #readPosition} gave. Any thread. */
+    public void commit(long position) {
+        withHandle(() -> NativeProbe.commit(handle, position));
+    }
+
+    /**
+     * Before the first drain: starts past the records a killed run had already made safe (a position it read, in
+     * this same ring: {@link #ringId}), when that is ahead of what it committed.
+     */
+    public void resume(long position) {
+        withHandle(() -> NativeProbe.resume(handle, position));
+    }
+
+    /** The pinned ring's map id (-1 when not pinned): a position means something only in the ring it came from. */
+    public long ringId() {
+        long[] v = {-1};
+        withHandle(() -> v[0] = NativeProbe.ringId(handle));
+        return v[0];
+    }
+
+    private void withHandle(Runnable r) {
+        lock.readLock().lock();
+        try {
+            if (!closed) r.run();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** What {@link ProbeOptions#pinPath()} found and did at the last attach ({@link PinReport#OFF} without one). */
     public PinReport pinReport() {
         lock.readLock().lock();

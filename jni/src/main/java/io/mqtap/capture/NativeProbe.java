@@ -31,6 +31,19 @@ final class NativeProbe {
     /** The {@link ProbeFeature} bits the loaded program uses; 0 when nothing is loaded. */
     static native int features(long handle);
 
+    /** The pinned ring: consumed only on commit (true) or after each drain (false, the default). */
+    static native void setManualCommit(long handle, boolean on);
+
+    /** Where the last drain of the pinned ring stopped; -1 unpinned. */
+    static native long readPosition(long handle);
+
+    static native void commit(long handle, long position);
+
+    static native void resume(long handle, long position);
+
+    /** The pinned ring map's id (-1 unpinned): positions are comparable only within one ring. */
+    static native long ringId(long handle);
+
     /** capture.pinPath before load (mqtap_probe_set_pin_path); null: off. */
     static native int setPinPath(long handle, String dir);
 

@@ -113,6 +113,52 @@ class PinnedRingKernelTest {
         assertThat(new File(dir).list()).as("nothing left pinned after a stop for good").isEmpty();
     }
 
+    /**
+     * Manual commits: what a run read but did not commit (not yet in its spool when it died) is read again by the
+     * next run, unless the next run resumes past it (a position the killed run had made safe).
+     */
+    private void readButNotCommitted(boolean resume) throws Exception {
+        HelperRun safe, unsafe, later;
+        long safePos, readPos, ring;
+        try (MqOpenProbe a = MqOpenProbe.open(pinned().build())) {
+            a.attach(AttachMode.AUTO);
+            if (perfLinksOnly(a, a.pinReport())) return;
+            a.manualCommit(true);
+            safe = calls("mqtap-t-pin-safe", 1000);
+            assertThat(of(Captured.collect(a, e -> e.pid() == safe.pid(), 1000, 10_000), safe)).isEqualTo(1000);
+            safePos = a.readPosition();
+            unsafe = calls("mqtap-t-pin-unsafe", 300);
+            assertThat(of(Captured.collect(a, e -> e.pid() == unsafe.pid(), 300, 10_000), unsafe)).isEqualTo(300);
+            readPos = a.readPosition();
+            assertThat(readPos).isGreaterThan(safePos);
+            a.commit(safePos); // the first 1,000 reached the spool, the 300 not yet
+            ring = a.ringId();
+            a.release(); // as a SIGKILL would: the 300 were read, never committed
+        }
+        try (MqOpenProbe b = MqOpenProbe.open(pinned().build())) {
+            b.attach(AttachMode.AUTO);
+            assertThat(b.pinReport().state()).isEqualTo(PinState.TAKEN_OVER);
+            assertThat(b.ringId()).as("the same ring").isEqualTo(ring);
+            if (resume) b.resume(readPos);
+            later = calls("mqtap-t-pin-later", 200);
+            List<MqOpenEvent> got = Captured.drainAll(b, e -> true);
+            assertThat(of(got, safe)).as("committed: not read again").isZero();
+            assertThat(of(got, unsafe)).as("read, not committed").isEqualTo(resume ? 0 : 300);
+            assertThat(of(got, later)).isEqualTo(200);
+            b.detach();
+        }
+    }
+
+    @Test
+    void whatARunReadButDidNotCommitIsTheNextRuns() throws Exception {
+        readButNotCommitted(false);
+    }
+
+    @Test
+    void theNextRunResumesPastWhatTheKilledRunHadMadeSafe() throws Exception {
+        readButNotCommitted(true);
+    }
+
     @Test
     void aRunOfOtherSettingsReplacesThePinnedOneAndCountsWhatItLeaves() throws Exception {
         HelperRun unread;

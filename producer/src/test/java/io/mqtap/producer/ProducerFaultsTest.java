@@ -230,7 +230,18 @@ class ProducerFaultsTest {
      */
     @Test
     void aRestartWithAPinnedProbeMissesNoCallMadeMeanwhile(@TempDir Path dir) throws Exception {
+        pinnedRestart(dir, false);
+    }
+
+    /** The same across a SIGKILL: the ring is committed only up to what the spool holds, and resumed just past it. */
+    @Test
+    void aSigkillWithAPinnedProbeLosesAndDuplicatesNothing(@TempDir Path dir) throws Exception {
+        pinnedRestart(dir, true);
+    }
+
+    private void pinnedRestart(Path dir, boolean kill) throws Exception {
         String prefix = "pinned-" + UUID.randomUUID().toString().substring(0, 8);
+        int admin = Ports.freeLoopbackPort();
         Path pins = Path.of("/sys/fs/bpf/mqtap-test-" + prefix);
         Path config = dir.resolve("config.yml");
         Files.writeString(config, """
@@ -241,23 +252,33 @@ class ProducerFaultsTest {
                 pipeline: {statsInterval: 1s, shutdownTimeout: 10s}
                 server:
                   applicationConnectors: [{type: http, port: 0}]
-                  adminConnectors: [{type: http, port: 0}]
+                  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
                 logging: {level: WARN, loggers: {io.mqtap: INFO, org.eclipse.jetty.server.Server: INFO}}
-                """.formatted(broker.bootstrapServers(), registry.url(), pins, prefix, dir.resolve("spool")));
+                """.formatted(broker.bootstrapServers(), registry.url(), pins, prefix, dir.resolve("spool"), admin));
         io.mqtap.producer.cli.RegisterSchemasCommand.register(config);
         MqOpenHelper.HelperRun before, gap, after;
         try {
             String firstRun;
-            try (ProducerProcess p = ProducerProcess.builder().args("server", config.toString()).start()) {
+            try (ProducerProcess p = ProducerProcess.builder().adminPort(admin).args("server", config.toString()).start()) {
                 p.awaitOutput("Started oejs.Server", Duration.ofSeconds(120)); // a SIGTERM before it is not a stop
                 assertThat(p.output()).contains("capture.pinPath: nothing was pinned");
                 firstRun = p.runId();
                 before = MqOpenHelper.run("name=" + prefix + "-before repeat=300 quiet");
-                p.terminate(); // whatever it had not drained by now is the next run's
-                assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+                if (kill) {
+                    // some of them spooled and published, the rest anywhere between the ring and the spool
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (published(p) < 100) {
+                        assertThat(System.nanoTime()).as(p.tail(30)).isLessThan(deadline);
+                        Thread.sleep(5);
+                    }
+                    p.kill();
+                } else {
+                    p.terminate(); // whatever it had not drained by now is the next run's
+                    assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.tail(30)).isIn(0, 143);
+                }
             }
             gap = MqOpenHelper.run("name=" + prefix + "-gap repeat=500 quiet"); // no mqtap runs
-            try (ProducerProcess p = ProducerProcess.builder().args("server", config.toString()).start()) {
+            try (ProducerProcess p = ProducerProcess.builder().adminPort(admin).args("server", config.toString()).start()) {
                 p.awaitOutput("Capturing mq_open", Duration.ofSeconds(120));
                 assertThat(p.output()).contains("capture.pinPath: took over the pinned probe");
                 String secondRun = p.runId();
@@ -289,6 +310,15 @@ class ProducerFaultsTest {
             }
         } finally {
             unpin(pins); // a stop for good: the pinned programs detach
+        }
+    }
+
+    /** Records the producer has had acknowledged by Kafka, from /metrics; -1 while its admin port does not answer. */
+    private static long published(ProducerProcess p) throws InterruptedException {
+        try {
+            return p.metrics().path("meters").path("mqtap.published").path("count").asLong();
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 

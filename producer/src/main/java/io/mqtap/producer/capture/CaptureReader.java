@@ -36,6 +36,10 @@ public final class CaptureReader implements Runnable {
     private final AtomicLong unreadable = new AtomicLong();
     private volatile boolean stopping;
     private volatile Throwable failure;
+    /** pinned ring: each batch's (last sequence, end position) until its records are spooled, then committed */
+    private final java.util.ArrayDeque<long[]> uncommitted = new java.util.ArrayDeque<>();
+    private RingPositions positions;
+    private java.util.function.LongSupplier handled = () -> Long.MAX_VALUE;
 
     public CaptureReader(EventSource source, QueueLifeMapper mapper, Handoff handoff, PipelineMetrics metrics,
                          int batchEvents, int drainMillis, long accessWindowMillis) {
@@ -46,6 +50,27 @@ public final class CaptureReader implements Runnable {
         this.batchEvents = Math.min(batchEvents, handoff.capacity());
         this.drainMillis = drainMillis;
         this.accessWindowNanos = accessWindowMillis * 1_000_000L;
+    }
+
+    /**
+     * capture.pinPath: record where each batch ended in {@code positions} before handing it on, and commit the ring
+     * up to a batch once {@code handled} (the spooler's last sequence appended or counted) reaches its last record.
+     */
+    public CaptureReader commitAfterSpool(RingPositions positions, java.util.function.LongSupplier handled) {
+        this.positions = positions;
+        this.handled = handled;
+        return this;
+    }
+
+    /**
+     * Commits the ring up to the last batch whose records all reached the spool (or were counted dropped there). The
+     * reader thread's, and once more by the stop after the reader and the spooler ended.
+     */
+    public void commitSpooled() {
+        long done = handled.getAsLong();
+        long pos = -1;
+        while (!uncommitted.isEmpty() && uncommitted.peekFirst()[0] <= done) pos = uncommitted.pollFirst()[1];
+        if (pos >= 0) source.commit(pos);
     }
 
     @Override
@@ -59,6 +84,7 @@ public final class CaptureReader implements Runnable {
                     windowDue = System.nanoTime() + accessWindowNanos;
                 }
                 events.clear();
+                if (positions != null) commitSpooled();
                 boolean detached = stopping;
                 // pinned: what the kernel still holds is the next run's (it takes the ring over), so stop here
                 if (detached && source.pinned()) break;
@@ -72,6 +98,12 @@ public final class CaptureReader implements Runnable {
                 for (int i = 0; i < n; i++) {
                     SpecificRecord r = toRecord(events.get(i));
                     if (r != null) batch.add(r);
+                }
+                if (positions != null) {
+                    // before the hand-off: a batch spooled by the time of a SIGKILL always has its position on file
+                    long end = source.readPosition(), last = nextSequence.get() - 1;
+                    positions.record(last, end);
+                    uncommitted.addLast(new long[] {last, end});
                 }
                 if (batch.isEmpty()) continue;
                 metrics.captured.mark(batch.size());

@@ -58,6 +58,22 @@ public interface EventSource extends AutoCloseable {
         return null;
     }
 
+    /** Pinned ring: where the last drain stopped, to commit once its records are spooled; -1 when not pinned. */
+    default long readPosition() {
+        return -1;
+    }
+
+    /** Pinned ring: the kernel may reuse it up to this position (its records are in the spool). */
+    default void commit(long position) {}
+
+    /** Pinned ring, before the first drain: start past what a killed run had already spooled. */
+    default void resume(long position) {}
+
+    /** Pinned ring: its map id (-1 when not pinned). */
+    default long ringId() {
+        return -1;
+    }
+
     /** True when a stop leaves the programs capturing for the next run (capture.pinPath): the reader stops at once. */
     default boolean pinned() {
         return false;

@@ -25,6 +25,8 @@ public final class ProbeEventSource implements EventSource {
         this.report = report;
         io.mqtap.capture.PinReport r = probe.pinReport();
         this.pin = r.state() == io.mqtap.capture.PinState.OFF ? null : r;
+        // pinned: a drained record stays the kernel's until the spool holds it, so a SIGKILL between loses none
+        if (pinned()) probe.manualCommit(true);
         this.buffer = MqOpenProbe.allocateBuffer(batchEvents);
     }
 
@@ -110,6 +112,26 @@ public final class ProbeEventSource implements EventSource {
     @Override
     public io.mqtap.capture.PinReport pinReport() {
         return pin;
+    }
+
+    @Override
+    public long readPosition() {
+        return pinned() ? probe.readPosition() : -1;
+    }
+
+    @Override
+    public void commit(long position) {
+        if (pinned()) probe.commit(position);
+    }
+
+    @Override
+    public void resume(long position) {
+        if (pinned()) probe.resume(position);
+    }
+
+    @Override
+    public long ringId() {
+        return pinned() ? probe.ringId() : -1;
     }
 
     @Override

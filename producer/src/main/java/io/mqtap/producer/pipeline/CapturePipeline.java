@@ -81,6 +81,7 @@ public final class CapturePipeline implements Managed {
     private Spooler spooler;
     private volatile Publisher publisher;
     private PreviousRun previousRun;
+    private io.mqtap.producer.capture.RingPositions ring;
     private volatile Thread readerThread;
     private volatile Thread spoolerThread;
     private volatile Thread publisherThread;
@@ -154,6 +155,7 @@ public final class CapturePipeline implements Managed {
         probeProblem = null;
         reader = new CaptureReader(source, new QueueLifeMapper(parts.host(), clock, parts.workloads(), parts.nameHmac()), handoff, metrics,
                 parts.batchEvents(), parts.drainMillis(), parts.accessWindow().toMillis());
+        if (source.ringId() >= 0) reader.commitAfterSpool(ringPositions(), () -> spooler.lastHandled());
         spooler = new Spooler(handoff, spool, parts.host().machineId().getBytes(StandardCharsets.UTF_8), metrics);
         publisher = new Publisher(parts.producer(), parts.topics(), parts.host().runId(), spool, metrics, errors, clock, parts.schema(),
                 parts.ids(), parts.readiness());
@@ -177,6 +179,25 @@ public final class CapturePipeline implements Managed {
         LOG.info("Capturing mq_open with the {} probe; publishing to {} (the other calls of a queue's life to a topic per "
                 + "record type) as run {}", source.probe(), parts.topics().of(io.mqtap.avro.MqOpen.getClassSchema().getFullName()),
                 parts.host().runId());
+    }
+
+    /**
+     * capture.pinPath: the file of where each batch ended in the pinned ring. After a take-over the ring is read from
+     * just past the previous run's last spooled record (a killed run had read further than it committed).
+     */
+    private io.mqtap.producer.capture.RingPositions ringPositions() throws IOException {
+        ring = io.mqtap.producer.capture.RingPositions.open(parts.spool().dir());
+        io.mqtap.capture.PinReport pin = source.pinReport();
+        if (pin != null && pin.gapCovered() && previousRun != null && previousRun.getLastSequence() >= 0) {
+            long at = ring.after(source.ringId(), previousRun.getRunId(), previousRun.getLastSequence());
+            if (at >= 0) {
+                source.resume(at);
+                LOG.info("capture.pinPath: the pinned ring is read from just past the previous run's last spooled record "
+                        + "(sequence {})", previousRun.getLastSequence());
+            }
+        }
+        ring.begin(source.ringId(), parts.host().runId());
+        return ring;
     }
 
     /** What capture.pinPath found: said once at start, as operators check a restart by it. */
@@ -263,8 +284,11 @@ public final class CapturePipeline implements Managed {
             new RunMarker(parts.host().runId(), true, spooler.lastSequence(), spooler.lastTimestampMicros(), detachedMicros)
                     .write(parts.spool().dir());
         }
+        // the last batches' ring positions, now that the spooler has them: a pinned ring is not read again from there
+        if (ring != null && !spoolerThread.isAlive() && !readerThread.isAlive()) reader.commitSpooled();
         spool.close();
         source.close();
+        if (ring != null) ring.close();
         StatsReporter.Counters c = counters();
         LOG.info("Stopped in {} ms: captured {}, published {}, failed {}, dropped {}, lost in kernel {}, last sequence {}, "
                         + "left in the spool {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), c.captured(), c.published(),

@@ -30,6 +30,8 @@ public final class Spooler implements Runnable {
     private volatile boolean done;
     /** The last record that went into the spool: where this run ends, for the next one. */
     private volatile long lastSequence = -1;
+    /** the last sequence appended, or dropped and counted: the pinned ring may be committed up to it */
+    private volatile long lastHandled = -1;
     private volatile long lastTimestampMicros;
 
     public Spooler(Handoff handoff, DiskSpool spool, byte[] key, PipelineMetrics metrics) {
@@ -65,6 +67,7 @@ public final class Spooler implements Runnable {
                 }
                 long droppedBefore = spool.dropped();
                 int appended = spool.append(records, () -> abort);
+                lastHandled = records.get(records.size() - 1).sequence();
                 if (appended > 0) {
                     SpoolRecord last = records.get(records.size() - 1);
                     lastTimestampMicros = last.timestampMicros();
@@ -93,6 +96,11 @@ public final class Spooler implements Runnable {
 
     public long lastSequence() {
         return lastSequence;
+    }
+
+    /** The last sequence in the spool or counted as not spooled (dropped, failed): nothing up to it is in memory only. */
+    public long lastHandled() {
+        return lastHandled;
     }
 
     public long lastTimestampMicros() {
