@@ -9,8 +9,8 @@ import java.util.Map;
  * @param name        the scenario's name in its line
  * @param countedLoss the scenario's point is a counted drop (kernel overflow, a full spool or disk): mqtap's own count
  *                    may be non-zero, but must still equal the calls that are missing
- * @param info        informational (a producer SIGKILL: what the killed process had drained from the pinned ring but not
- *                    yet spooled is lost uncounted): {@code result=info}, its loss in calls
+ * @param info        informational (a producer restart with the perf buffer: calls made while no mqtap runs are not
+ *                    captured): {@code result=info}, its loss the restart's blind window in calls
  * @param body        runs the scenario
  */
 public record FaultScenario(String name, boolean countedLoss, boolean info, Body body) {

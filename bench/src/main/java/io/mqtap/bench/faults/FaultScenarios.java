@@ -16,8 +16,8 @@ import java.util.Map;
  * The scenarios of {@code ./mqtap bench faults}, in the order they run: one entry each (a name, whether a counted drop
  * is its point, whether it is informational, and its body). A new scenario is one more entry here. The producer
  * restarts capture with the pinned ring buffer ({@code capture.pinPath}): the programs keep capturing while no mqtap
- * runs, so a stop and start (SIGTERM) must lose nothing; after a SIGKILL what the killed process had drained but not yet
- * spooled is gone, uncounted, so the SIGKILL rows are informational (their loss in calls, no longer a blind window).
+ * runs and the ring is consumed only as far as the spool holds, so every restart, SIGKILL included, must lose nothing;
+ * each runs once more with the perf buffer as an informational row, its loss the restart's blind window in calls.
  */
 final class FaultScenarios {
     private FaultScenarios() {}
@@ -39,11 +39,16 @@ final class FaultScenarios {
         s.add(new FaultScenario("disk-full", true, false, (f, tag) -> diskFull(f, tag, d.shortOutageSeconds())));
         s.add(new FaultScenario("kernel-overflow", true, false, FaultScenarios::kernelOverflow));
         s.add(new FaultScenario("flood-fairness", true, false, FaultScenarios::floodFairness));
-        // restarts with the pinned ring: a SIGTERM and a stop lose nothing; a SIGKILL loses what was in the process (info)
-        s.add(new FaultScenario("producer-sigkill-under-load", false, true, (f, tag) -> restartUnderLoad(f, tag, true)));
-        s.add(new FaultScenario("producer-sigkill-during-outage", false, true, FaultScenarios::sigkillDuringOutage));
-        s.add(new FaultScenario("producer-sigterm-under-load", false, false, (f, tag) -> restartUnderLoad(f, tag, false)));
-        s.add(new FaultScenario("restart-blind-window", false, false, FaultScenarios::blindWindow));
+        // producer restarts with the pinned ring (capture.pinPath): the programs capture while no mqtap runs, lost=0
+        s.add(new FaultScenario("producer-sigkill-under-load", false, false, (f, tag) -> restartUnderLoad(f, tag, true, true)));
+        s.add(new FaultScenario("producer-sigkill-during-outage", false, false, (f, tag) -> sigkillDuringOutage(f, tag, true)));
+        s.add(new FaultScenario("producer-sigterm-under-load", false, false, (f, tag) -> restartUnderLoad(f, tag, false, true)));
+        s.add(new FaultScenario("restart-blind-window", false, false, (f, tag) -> blindWindow(f, tag, true)));
+        // the same with the perf buffer (nothing pinned): informational, the blind window of each in calls
+        s.add(new FaultScenario("producer-sigkill-under-load-perf-buffer", false, true, (f, tag) -> restartUnderLoad(f, tag, true, false)));
+        s.add(new FaultScenario("producer-sigkill-during-outage-perf-buffer", false, true, (f, tag) -> sigkillDuringOutage(f, tag, false)));
+        s.add(new FaultScenario("producer-sigterm-under-load-perf-buffer", false, true, (f, tag) -> restartUnderLoad(f, tag, false, false)));
+        s.add(new FaultScenario("restart-blind-window-perf-buffer", false, true, (f, tag) -> blindWindow(f, tag, false)));
         return s;
     }
 
@@ -218,7 +223,8 @@ final class FaultScenarios {
      * capture.pinPath for a restart scenario: the ring sized for the high rate through a stop, 5 s down and a JVM start
      * (256 MiB: about 20 s of 20,000 calls/s), under a directory of the scenario's own that {@link #unpin} removes.
      */
-    private static Map<String, Object> pinned(String tag) {
+    private static Map<String, Object> pinned(String tag, boolean pin) {
+        if (!pin) return Map.of();
         return Map.of("capture", Map.of("transport", "ring-buffer", "ringBufferBytes", 256 << 20, "pinPath", pinDir(tag)));
     }
 
@@ -239,17 +245,17 @@ final class FaultScenarios {
     }
 
     /** Under load at the high rate: the producer SIGKILLed (or SIGTERMed), started again 5 s later. */
-    private static Outcome restartUnderLoad(Faults f, String tag, boolean kill) throws Exception {
+    private static Outcome restartUnderLoad(Faults f, String tag, boolean kill, boolean pin) throws Exception {
         try {
-            return restartUnderLoadPinned(f, tag, kill);
+            return restartUnderLoadPinned(f, tag, kill, pin);
         } finally {
             f.cleanUp();
             unpin(tag);
         }
     }
 
-    private static Outcome restartUnderLoadPinned(Faults f, String tag, boolean kill) throws Exception {
-        Producer a = f.producer(tag, tag + "-a", pinned(tag));
+    private static Outcome restartUnderLoadPinned(Faults f, String tag, boolean kill, boolean pin) throws Exception {
+        Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Generator g = f.generator(tag, "", f.highRate, 45_000);
         Faults.sleep(12);
         long t0 = System.nanoTime();
@@ -257,23 +263,24 @@ final class FaultScenarios {
         else a.stop();
         FaultsBench.say("producer %s", kill ? "SIGKILLed" : "stopped (SIGTERM)");
         Faults.sleep(5);
-        Producer b = f.producer(tag, tag + "-b", pinned(tag));
+        Producer b = f.producer(tag, tag + "-b", pinned(tag, pin));
         long outage = Math.round((System.nanoTime() - t0) / 1e9);
-        return finish(Faults.calls(g), outage, String.format(Locale.ROOT, "no producer for %d s, the pinned ring taken over", outage), a, b);
+        return finish(Faults.calls(g), outage, String.format(Locale.ROOT, "no producer for %d s%s", outage,
+                pin ? ", the pinned ring taken over" : ""), a, b);
     }
 
     /** Brokers down, the spool filling; the producer SIGKILLed and started again 5 s later; the brokers back. */
-    private static Outcome sigkillDuringOutage(Faults f, String tag) throws Exception {
+    private static Outcome sigkillDuringOutage(Faults f, String tag, boolean pin) throws Exception {
         try {
-            return sigkillDuringOutagePinned(f, tag);
+            return sigkillDuringOutagePinned(f, tag, pin);
         } finally {
             f.cleanUp();
             unpin(tag);
         }
     }
 
-    private static Outcome sigkillDuringOutagePinned(Faults f, String tag) throws Exception {
-        Producer a = f.producer(tag, tag + "-a", pinned(tag));
+    private static Outcome sigkillDuringOutagePinned(Faults f, String tag, boolean pin) throws Exception {
+        Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Generator g = f.generator(tag, "", f.rate, 60_000);
         Faults.sleep(8);
         long down = f.allBrokersDown();
@@ -282,31 +289,31 @@ final class FaultScenarios {
         a.kill();
         FaultsBench.say("producer SIGKILLed with %d records in its spool", spooled);
         Faults.sleep(5);
-        Producer b = f.producer(tag, tag + "-b", pinned(tag));
+        Producer b = f.producer(tag, tag + "-b", pinned(tag, pin));
         Faults.sleep(13);
         long outage = f.allBrokersBack(down);
         return finish(Faults.calls(g), outage, spooled + " records were in the killed producer's spool", a, b);
     }
 
     /** The service stopped cleanly, calls made while it is down (10 s), started again. */
-    private static Outcome blindWindow(Faults f, String tag) throws Exception {
+    private static Outcome blindWindow(Faults f, String tag, boolean pin) throws Exception {
         try {
-            return blindWindowPinned(f, tag);
+            return blindWindowPinned(f, tag, pin);
         } finally {
             f.cleanUp();
             unpin(tag);
         }
     }
 
-    private static Outcome blindWindowPinned(Faults f, String tag) throws Exception {
-        Producer a = f.producer(tag, tag + "-a", pinned(tag));
+    private static Outcome blindWindowPinned(Faults f, String tag, boolean pin) throws Exception {
+        Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Map<String, Long> calls = new LinkedHashMap<>(Faults.calls(f.generator(tag, "-before", f.rate, 5_000)));
         a.awaitQuiet(Duration.ofMinutes(2));
         long t0 = System.nanoTime();
         a.stop();
         Map<String, Long> down = Faults.calls(f.generator(tag, "-down", f.rate, 10_000));
         calls.putAll(down);
-        Producer b = f.producer(tag, tag + "-b", pinned(tag));
+        Producer b = f.producer(tag, tag + "-b", pinned(tag, pin));
         long outage = Math.round((System.nanoTime() - t0) / 1e9); // from the stop to the next run capturing
         calls.putAll(Faults.calls(f.generator(tag, "-after", f.rate, 5_000)));
         return finish(calls, outage, down.values().iterator().next() + " calls while no producer ran", a, b);

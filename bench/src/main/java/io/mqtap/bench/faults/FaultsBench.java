@@ -30,8 +30,8 @@ import net.sourceforge.argparse4j.inf.Namespace;
  * scenario=&lt;name&gt; calls=&lt;N&gt; unique=&lt;N&gt; duplicates=&lt;N&gt; lost=&lt;calls-unique&gt; counted-lost=&lt;N&gt; outage-s=&lt;N&gt; result=pass|fail|info
  * faults: scenarios=&lt;N&gt; passed=&lt;N&gt; lost=&lt;N&gt; unexplained=&lt;sum of lost minus counted-lost&gt; duplicated=&lt;N&gt;
  * </pre>
- * Informational rows (producer SIGKILLs: what the killed process held is lost uncounted) add {@code blind-window-calls}
- * and {@code missing-ranges}, and count in none of the summary's figures. The restarts run with {@code capture.pinPath}.
+ * The producer restarts run with {@code capture.pinPath}, then once more with the perf buffer as informational rows,
+ * which add {@code blind-window-calls} and {@code missing-ranges} and count in none of the summary's figures.
  */
 public final class FaultsBench {
     private FaultsBench() {}
