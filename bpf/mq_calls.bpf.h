@@ -718,7 +718,6 @@ static __always_inline int on_mqueue_unlink(void *ctx, struct dentry *dentry, __
 SEC("fexit/do_mq_timedsend")
 int BPF_PROG(fexit_do_mq_timedsend, int mqdes, const char *msg, size_t len, unsigned int prio, void *ts, int ret)
 {
-	GATE();
 	return on_transfer(ctx, MQ_ACCESS_SEND, mqdes, len, prio, 0, ts != NULL, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
@@ -730,21 +729,18 @@ int BPF_PROG(fexit_do_mq_timedsend, int mqdes, const char *msg, size_t len, unsi
 SEC("fexit/do_mq_timedreceive")
 int fexit_do_mq_timedreceive(unsigned long long *ctx)
 {
-	GATE();
 	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, (int)ctx[5], compat_syscall(current_task()), MQ_OPEN_PROBE_FENTRY);
 }
 
 SEC("fexit/do_mq_notify")
 int BPF_PROG(fexit_do_mq_notify, int mqdes, const struct sigevent *n, int ret)
 {
-	GATE();
 	return on_notify(ctx, mqdes, n, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
 SEC("fexit/do_mq_getsetattr")
 int BPF_PROG(fexit_do_mq_getsetattr, int mqdes, struct mq_attr *nw, struct mq_attr *old, int ret)
 {
-	GATE();
 	return on_getsetattr(ctx, mqdes, nw, old, ret, MQ_OPEN_PROBE_FENTRY);
 }
 
@@ -755,7 +751,6 @@ int BPF_PROG(fexit_do_mq_getsetattr, int mqdes, struct mq_attr *nw, struct mq_at
 SEC("fexit/__x64_sys_mq_unlink")
 int fexit_sys_mq_unlink(unsigned long long *ctx)
 {
-	GATE();
 	unsigned long a[5] = {};
 
 	syscall_args(current_task(), 0, a);
@@ -765,7 +760,6 @@ int fexit_sys_mq_unlink(unsigned long long *ctx)
 SEC("fexit/__ia32_sys_mq_unlink")
 int fexit_ia32_sys_mq_unlink(unsigned long long *ctx)
 {
-	GATE();
 	unsigned long a[5] = {};
 
 	syscall_args(current_task(), 1, a);
@@ -775,7 +769,6 @@ int fexit_ia32_sys_mq_unlink(unsigned long long *ctx)
 SEC("fentry/mqueue_unlink")
 int BPF_PROG(fentry_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 {
-	GATE();
 	return on_mqueue_unlink(ctx, dentry, MQ_OPEN_PROBE_FENTRY);
 }
 
@@ -784,28 +777,24 @@ int BPF_PROG(fentry_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 SEC("kretprobe/do_mq_timedsend")
 int BPF_KRETPROBE(kretprobe_do_mq_timedsend, int ret)
 {
-	GATE();
 	return on_transfer_regs(ctx, MQ_ACCESS_SEND, ret, compat_syscall(current_task()), MQ_OPEN_PROBE_KPROBE);
 }
 
 SEC("kretprobe/do_mq_timedreceive")
 int BPF_KRETPROBE(kretprobe_do_mq_timedreceive, int ret)
 {
-	GATE();
 	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, ret, compat_syscall(current_task()), MQ_OPEN_PROBE_KPROBE);
 }
 
 SEC("kprobe/do_mq_notify")
 int BPF_KPROBE(kprobe_do_mq_notify, int mqdes, const struct sigevent *n)
 {
-	GATE();
 	return keep_args(MQ_OPEN_API_NOTIFY, (__u64)n, mqdes);
 }
 
 SEC("kretprobe/do_mq_notify")
 int BPF_KRETPROBE(kretprobe_do_mq_notify, int ret)
 {
-	GATE();
 	struct call_args a;
 
 	if (!take_args(MQ_OPEN_API_NOTIFY, &a))
@@ -816,7 +805,6 @@ int BPF_KRETPROBE(kretprobe_do_mq_notify, int ret)
 SEC("kprobe/do_mq_getsetattr")
 int BPF_KPROBE(kprobe_do_mq_getsetattr, int mqdes, struct mq_attr *nw, struct mq_attr *old)
 {
-	GATE();
 	/* the descriptor is the syscall's first argument: it is read again from the registers at exit */
 	return keep_args(MQ_OPEN_API_GETSETATTR, (__u64)nw, (__u64)old);
 }
@@ -824,7 +812,6 @@ int BPF_KPROBE(kprobe_do_mq_getsetattr, int mqdes, struct mq_attr *nw, struct mq
 SEC("kretprobe/do_mq_getsetattr")
 int BPF_KRETPROBE(kretprobe_do_mq_getsetattr, int ret)
 {
-	GATE();
 	struct task_struct *task = current_task();
 	unsigned long r[5] = {};
 	struct call_args a;
@@ -839,7 +826,6 @@ int BPF_KRETPROBE(kretprobe_do_mq_getsetattr, int ret)
 SEC("kretprobe/__x64_sys_mq_unlink")
 int BPF_KRETPROBE(kretprobe_sys_mq_unlink, long ret)
 {
-	GATE();
 	unsigned long a[5] = {};
 
 	syscall_args(current_task(), 0, a);
@@ -849,7 +835,6 @@ int BPF_KRETPROBE(kretprobe_sys_mq_unlink, long ret)
 SEC("kretprobe/__ia32_sys_mq_unlink")
 int BPF_KRETPROBE(kretprobe_ia32_sys_mq_unlink, long ret)
 {
-	GATE();
 	unsigned long a[5] = {};
 
 	syscall_args(current_task(), 1, a);
@@ -859,7 +844,6 @@ int BPF_KRETPROBE(kretprobe_ia32_sys_mq_unlink, long ret)
 SEC("kprobe/mqueue_unlink")
 int BPF_KPROBE(kprobe_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 {
-	GATE();
 	return on_mqueue_unlink(ctx, dentry, MQ_OPEN_PROBE_KPROBE);
 }
 
@@ -868,35 +852,30 @@ int BPF_KPROBE(kprobe_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 SEC("tracepoint/syscalls/sys_exit_mq_timedsend")
 int tp_sys_exit_mq_timedsend(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_transfer_regs(ctx, MQ_ACCESS_SEND, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mq_timedreceive")
 int tp_sys_exit_mq_timedreceive(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mq_notify")
 int tp_sys_exit_mq_notify(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_notify_regs(ctx, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mq_getsetattr")
 int tp_sys_exit_mq_getsetattr(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_getsetattr_regs(ctx, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mq_unlink")
 int tp_sys_exit_mq_unlink(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	unsigned long a[5] = {};
 
 	syscall_args(current_task(), 0, a);

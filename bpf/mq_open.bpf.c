@@ -19,7 +19,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Tunables, set by the loader before load. */
-const volatile __u32 self_tgid = 0;              /* mqtap's own process: always excluded */
+/* mqtap's own process: always excluded; in .bss, so a run taking over pinned programs puts its own pid there */
+volatile __u32 self_tgid = 0;
 const volatile __u8 use_ringbuf = 0;             /* 0: perf buffer, 1: BPF ring buffer */
 const volatile __u64 ringbuf_wakeup_bytes = 0;   /* ring buffer: wake the reader past this */
 /*
@@ -150,34 +151,17 @@ struct {
 	__type(value, __u8);
 } cgroup_filter SEC(".maps");
 
-/* capture.pinPath: this load's generation; 0 when nothing is pinned (the gate is then compiled out) */
-const volatile __u32 pin_generation = 0;
-
+/*
+ * capture.pinPath: what a run leaves for the next beside its pinned maps (the programs themselves never look at it):
+ * the fingerprint of the object and settings, and the counters as last read. mmapable: written without a syscall.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE); /* the loader switches the generation with one atomic store */
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct mq_pin_meta);
 } pin_meta SEC(".maps");
-
-/* 1 when another run's programs own the pinned maps: during a hand-over both sets are attached, one writes */
-static __always_inline int gate_closed(void)
-{
-	struct mq_pin_meta *m;
-	__u32 zero = 0;
-
-	if (!pin_generation)
-		return 0;
-	m = bpf_map_lookup_elem(&pin_meta, &zero);
-	return !m || *(volatile __u32 *)&m->generation != pin_generation;
-}
-
-#define GATE()                        \
-	do {                          \
-		if (gate_closed())    \
-			return 0;     \
-	} while (0)
 
 static __always_inline void count(__u32 idx)
 {
@@ -700,7 +684,6 @@ static __always_inline int on_create(struct dentry *dentry)
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(task_exit)
 {
-	GATE();
 	struct pending *p = pending_get(current_task(), 0);
 
 	if (p && p->state == ST_ACTIVE) {
@@ -963,7 +946,6 @@ static __always_inline int on_open_exit(void *ctx, long ret, int sys, struct ope
 SEC("fentry/do_mq_open")
 int BPF_PROG(fentry_do_mq_open, const char *u_name, int oflag, umode_t mode, struct mq_attr *attr)
 {
-	GATE();
 	return on_enter(u_name, oflag, mode, attr, 1, MQ_OPEN_PROBE_FENTRY);
 }
 
@@ -971,14 +953,12 @@ SEC("fexit/do_mq_open")
 int BPF_PROG(fexit_do_mq_open, const char *u_name, int oflag, umode_t mode, struct mq_attr *attr,
 	     int ret)
 {
-	GATE();
 	return on_exit(ctx, ret);
 }
 
 SEC("fentry/mqueue_create_attr")
 int BPF_PROG(fentry_mqueue_create_attr, struct dentry *dentry)
 {
-	GATE();
 	return on_create(dentry);
 }
 
@@ -987,7 +967,6 @@ int BPF_PROG(fentry_mqueue_create_attr, struct dentry *dentry)
 SEC("fexit/do_sys_openat2")
 int BPF_PROG(fexit_do_sys_openat2, int dfd, const char *filename, struct open_how *how, int ret)
 {
-	GATE();
 	struct open_args a = {
 		.dfd = dfd,
 		.path = filename,
@@ -1003,28 +982,24 @@ int BPF_PROG(fexit_do_sys_openat2, int dfd, const char *filename, struct open_ho
 SEC("kprobe/do_mq_open")
 int BPF_KPROBE(kprobe_do_mq_open, const char *u_name, int oflag, umode_t mode, struct mq_attr *attr)
 {
-	GATE();
 	return on_enter(u_name, oflag, mode, attr, 1, MQ_OPEN_PROBE_KPROBE);
 }
 
 SEC("kretprobe/do_mq_open")
 int BPF_KRETPROBE(kretprobe_do_mq_open, int ret)
 {
-	GATE();
 	return on_exit(ctx, ret);
 }
 
 SEC("kprobe/mqueue_create_attr")
 int BPF_KPROBE(kprobe_mqueue_create_attr, struct dentry *dentry)
 {
-	GATE();
 	return on_create(dentry);
 }
 
 SEC("kretprobe/do_sys_openat2")
 int BPF_KRETPROBE(kretprobe_do_sys_openat2, int ret)
 {
-	GATE();
 	return on_open_exit(ctx, ret, OPEN_SYS_FROM_REGS, NULL, MQ_OPEN_PROBE_KPROBE);
 }
 
@@ -1033,7 +1008,6 @@ int BPF_KRETPROBE(kretprobe_do_sys_openat2, int ret)
 SEC("tracepoint/syscalls/sys_enter_mq_open")
 int tp_sys_enter_mq_open(struct trace_event_raw_sys_enter *ctx)
 {
-	GATE();
 	return on_enter((const char *)ctx->args[0], (int)ctx->args[1], (__u32)ctx->args[2],
 			(const void *)ctx->args[3], 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
@@ -1041,35 +1015,30 @@ int tp_sys_enter_mq_open(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_mq_open")
 int tp_sys_exit_mq_open(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_exit(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int tp_sys_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_open_exit(ctx, ctx->ret, OPEN_SYS_OPEN, NULL, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int tp_sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_open_exit(ctx, ctx->ret, OPEN_SYS_OPENAT, NULL, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int tp_sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_open_exit(ctx, ctx->ret, OPEN_SYS_OPENAT2, NULL, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int tp_sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	GATE();
 	return on_open_exit(ctx, ctx->ret, OPEN_SYS_CREAT, NULL, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
@@ -1102,7 +1071,6 @@ int raw_sys_enter_compat(struct bpf_raw_tracepoint_args *ctx)
 
 	if (ctx->args[1] != IA32_NR_MQ_OPEN || !in_ia32_syscall(regs))
 		return 0;
-	GATE(); /* after the number: this program runs for every syscall */
 	/* i386 arguments: ebx, ecx, edx, esi; pointers are 32-bit */
 	return on_enter((const char *)(__u64)(__u32)BPF_CORE_READ(regs, bx), (int)BPF_CORE_READ(regs, cx),
 			(__u32)BPF_CORE_READ(regs, dx), (const void *)(__u64)(__u32)BPF_CORE_READ(regs, si),
@@ -1120,7 +1088,6 @@ int raw_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (!in_ia32_syscall(regs))
 		return 0;
-	GATE();
 	if (nr == IA32_NR_MQ_OPEN)
 		return on_exit(ctx, (long)ctx->args[1]);
 	if (!queue_life)

@@ -107,16 +107,17 @@ enum mq_open_counter {
 };
 
 /*
- * capture.pinPath: what a run leaves beside its pinned maps (map pin_meta). fingerprint: the object and every
- * load-time setting, so a run takes the maps over only when its programs would build and read them alike;
- * generation: the run whose programs may write (the others return at once); checkpoint: the counters as the
- * run last read them, so the next run counts from there.
+ * capture.pinPath: what a run leaves beside its pinned maps and links (map pin_meta). fingerprint: the object and every
+ * load-time setting, so a run takes the pinned programs over only when it would have loaded the very same;
+ * generation: the run that pinned them; checkpoint and misses: the counters and the programs' recursion misses by
+ * role as the last run read them, so the next run counts from there.
  */
 struct mq_pin_meta {
 	__u64 fingerprint;
 	__u32 generation;
 	__u32 reserved;
 	__u64 checkpoint[MQ_OPEN_CTR_MAX];
+	__u64 misses[8];
 };
 
 /* uids fair_accounts holds; past that a suppressed or lost event is counted in MQ_OPEN_CTR_UNATTRIBUTED */

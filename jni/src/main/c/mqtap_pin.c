@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * capture.pinPath: pins a run's maps and links in bpffs and hands them to the next run. A run whose object
- * and load-time settings match (the fingerprint) reuses the pinned maps: its programs attach beside the old
- * ones, the generation in pin_meta switches which set writes, then the old links are unpinned and detach.
- * A run that does not match starts with maps of its own and counts what the old ring still held as lost.
+ * and load-time settings match (the fingerprint) takes the pinned programs over as they run: it reuses their
+ * maps and opens their links, so nothing is detached or attached twice and no call falls between two runs. A run
+ * that does not match attaches its own, then detaches the old and counts what their ring still held as lost.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -158,6 +158,7 @@ int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_
 	pin->gen = old.generation + 1 ? old.generation + 1 : 1;
 	if (old.fingerprint != pin->fingerprint)
 		return 0;
+	pin->gen = pin->prev_gen; /* the same programs go on: no new generation */
 	bpf_object__for_each_map(m, obj) {
 		int fd;
 
@@ -202,6 +203,7 @@ int mqtap_pin_loaded(struct mqtap_pin *pin, struct bpf_map *meta)
 	}
 	if (pin->reused) {
 		memcpy(pin->base, m->checkpoint, sizeof(pin->base));
+		memcpy(pin->miss_base, m->misses, sizeof(pin->miss_base));
 	} else {
 		memset(m, 0, sizeof(*m));
 		m->fingerprint = pin->fingerprint;
@@ -338,20 +340,11 @@ static int pin_run(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map
 void mqtap_pin_commit(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map *meta, struct bpf_link **links,
 		      int nlinks)
 {
-	struct mq_pin_meta *m;
 	struct dirent *d;
 	DIR *dh;
 
 	pin->pinned = pin_run(pin, obj, meta, links, nlinks) == 0;
-	if (pin->reused) {
-		/* the hand-over: from this store on only this run's programs write */
-		m = map_meta(meta);
-		if (m) {
-			__atomic_store_n(&m->generation, pin->gen, __ATOMIC_RELEASE);
-			munmap(m, sizeof(*m));
-		}
-		remove_run(pin->dir, pin->prev_gen, 0);
-	} else if (pin->prev_gen) {
+	if (pin->prev_gen) {
 		/* another run's programs: stop them (this run's already capture), then count what they leave */
 		remove_run(pin->dir, pin->prev_gen, 1);
 		pin->discarded = replaced_loss(pin->dir, pin->prev_gen);
@@ -373,11 +366,16 @@ void mqtap_pin_commit(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_
 		}
 		closedir(dh);
 	}
-	pin->state = !pin->pinned ? MQTAP_PIN_UNSUPPORTED
-		   : pin->reused ? MQTAP_PIN_TAKEN_OVER : pin->prev_gen ? MQTAP_PIN_REPLACED : MQTAP_PIN_FRESH;
+	pin->state = !pin->pinned ? MQTAP_PIN_UNSUPPORTED : pin->prev_gen ? MQTAP_PIN_REPLACED : MQTAP_PIN_FRESH;
 }
 
-void mqtap_pin_checkpoint(struct mqtap_pin *pin, struct bpf_map *meta, const uint64_t *sums)
+void mqtap_pin_take_over(struct mqtap_pin *pin)
+{
+	pin->pinned = 1;
+	pin->state = MQTAP_PIN_TAKEN_OVER;
+}
+
+void mqtap_pin_checkpoint(struct mqtap_pin *pin, struct bpf_map *meta, const uint64_t *sums, const uint64_t *misses)
 {
 	struct mq_pin_meta *m;
 
@@ -387,6 +385,7 @@ void mqtap_pin_checkpoint(struct mqtap_pin *pin, struct bpf_map *meta, const uin
 	if (!m)
 		return;
 	memcpy(m->checkpoint, sums, sizeof(m->checkpoint));
+	memcpy(m->misses, misses, sizeof(m->misses));
 	munmap(m, sizeof(*m));
 }
 

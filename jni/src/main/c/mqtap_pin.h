@@ -17,7 +17,7 @@
 enum mqtap_pin_state {
 	MQTAP_PIN_OFF = 0,         /* no pinPath */
 	MQTAP_PIN_FRESH = 1,       /* nothing was pinned: this run pinned its own */
-	MQTAP_PIN_TAKEN_OVER = 2,  /* the previous run's maps taken over: nothing it or the gap captured is lost */
+	MQTAP_PIN_TAKEN_OVER = 2,  /* the previous run's programs and maps taken over, never detached: nothing is lost */
 	MQTAP_PIN_REPLACED = 3,    /* a previous run of other programs or settings replaced; its unread events counted lost */
 	MQTAP_PIN_UNSUPPORTED = 4, /* this kernel can't pin every link: running unpinned (why says which) */
 };
@@ -32,21 +32,24 @@ struct mqtap_pin {
 	int pinned;          /* this run's maps and links are pinned under g<gen> */
 	int64_t discarded;   /* a replaced run's events nobody will read, and its losses since its checkpoint */
 	uint64_t base[MQ_OPEN_CTR_MAX]; /* counter values this run counts from */
+	uint64_t miss_base[8];          /* and the taken-over programs' recursion misses, by role */
 	char why[512];
 };
 
 /* 0, or -errno with why filled: the directory exists (made if missing) and is on a BPF filesystem */
 int mqtap_pin_check_dir(const char *dir, char *why, size_t n);
-/* Before load: finds the newest complete run; if its fingerprint is ours, the object's maps reuse its pinned
- * maps. Sets gen. 0, or -errno (why filled). */
+/* Before load: finds the newest complete run; if its fingerprint is ours, the object's maps reuse its pinned maps
+ * (and the attach takes its links over, mqtap_pin_take_over), else this run is the next generation. 0, or -errno. */
 int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map *meta);
-/* After load: a fresh run's meta written (its programs run at once); a reused run's counter base read. */
+/* After load: a fresh run's meta written; a reused run's counter and miss bases read. */
 int mqtap_pin_loaded(struct mqtap_pin *pin, struct bpf_map *meta);
-/* After attach: pins the maps and links, hands over from the previous run (its programs stop, its pins go). */
+/* After attach of this run's own programs: pins its maps and links, then detaches a replaced run (its pins go). */
 void mqtap_pin_commit(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map *meta, struct bpf_link **links,
 		      int nlinks);
-/* Writes the counters as now read (raw sums) for the next run to count from. */
-void mqtap_pin_checkpoint(struct mqtap_pin *pin, struct bpf_map *meta, const uint64_t *sums);
+/* After the attach took the pinned links over: the run is pinned, as the previous one was. */
+void mqtap_pin_take_over(struct mqtap_pin *pin);
+/* Writes the counters (raw sums) and the programs' misses by role as now read, for the next run to count from. */
+void mqtap_pin_checkpoint(struct mqtap_pin *pin, struct bpf_map *meta, const uint64_t *sums, const uint64_t *misses);
 /* Removes this run's pins: its links detach once the process closes them. */
 void mqtap_pin_remove(struct mqtap_pin *pin);
 

@@ -678,7 +678,7 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 	size_t elf_sz;
 	const void *elf = mqtap_bpf__elf_bytes(&elf_sz);
 	uint64_t h = 0xcbf29ce484222325ULL;
-	__u32 tgid = s->rodata->self_tgid, sizes[5];
+	__u32 sizes[5];
 	int err;
 
 	if (p->opts.transport != MQTAP_RING_BUFFER) {
@@ -690,11 +690,8 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 		set_err(p, -err, "capture.pinPath", "%s", p->pin.why);
 		return err;
 	}
-	s->rodata->self_tgid = 0;
-	s->rodata->pin_generation = 0;
 	h = fnv(h, elf, elf_sz);
-	h = fnv(h, s->rodata, bpf_map__value_size(s->maps.rodata));
-	s->rodata->self_tgid = tgid;
+	h = fnv(h, s->rodata, bpf_map__value_size(s->maps.rodata)); /* nothing per run in it: self_tgid is in .bss */
 	sizes[0] = (__u32)set;
 	sizes[1] = bpf_map__max_entries(s->maps.ringbuf);
 	sizes[2] = bpf_map__max_entries(s->maps.access0);
@@ -708,7 +705,6 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 		set_err(p, -err, "capture.pinPath", "%s (remove %s to start afresh)", p->pin.why, p->pin.dir);
 		return err;
 	}
-	s->rodata->pin_generation = p->pin.gen;
 	return 0;
 }
 
@@ -717,6 +713,8 @@ static int refill_live(struct mqtap_probe *p)
 {
 	int err;
 
+	/* the programs that go on running exclude this process now, not the one that pinned them */
+	__atomic_store_n(&p->skel->bss->self_tgid, p->opts.self_tgid, __ATOMIC_RELEASE);
 	p->set = 1; /* set_fairness writes only into a loaded probe */
 	err = sync_filters(p, &p->opts);
 	mqtap_probe_set_fairness(p, p->opts.fair_rate, p->opts.fair_burst, p->opts.fair_by_cgroup);
@@ -751,7 +749,7 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32),
 		     !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), !!p->opts.queue_life,
 		     p->opts.access_mode != 0);
-	s->rodata->self_tgid = p->opts.self_tgid;
+	s->bss->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
 	s->bss->uid_include = p->opts.n_include_uids > 0;
@@ -1018,6 +1016,74 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 	return n;
 }
 
+/*
+ * capture.pinPath, same object and settings: the pinned programs are the ones this load would attach, so they are
+ * kept running, never detached or doubled: their links are opened in the order they were pinned (set_programs'
+ * order, then the entry), and their programs' fds kept for the run counts and misses.
+ */
+static int take_over_links(struct mqtap_probe *p, struct bpf_program *enter, struct bpf_program **progs, int n)
+{
+	struct bpf_link *l;
+	char path[512];
+	int i, err = 0;
+
+	for (i = 0; i < n + 2 && !err; i++) {
+		snprintf(path, sizeof(path), "%s/g%u/link%d", p->pin.dir, p->pin.gen, i);
+		if (i == n + 1 && !(p->features & MQTAP_FEAT_IA32))
+			break;
+		l = bpf_link__open(path);
+		if (!l) {
+			err = -errno;
+			set_err(p, -err, "capture.pinPath", "the pinned link %s could not be opened (remove %s to start afresh)",
+				path, p->pin.dir);
+			break;
+		}
+		if (i < n) {
+			p->links[i] = l;
+			p->link_progs[i] = progs[i];
+			p->nlinks = i + 1;
+		} else if (i == n) {
+			p->enter_link = l;
+		} else {
+			p->compat_enter_link = l;
+		}
+	}
+	if (err) {
+		mqtap_probe_detach(p);
+		return err;
+	}
+	(void)enter;
+	mqtap_pin_take_over(&p->pin);
+	p->attached = 1;
+	return 0;
+}
+
+/* The fd of the program that runs for prog: a taken-over link's (the pinned run's program), else prog's own. */
+static int running_fd(struct mqtap_probe *p, const struct bpf_program *prog, int *owned)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	struct bpf_link *l = NULL;
+	int i;
+
+	*owned = 0;
+	if (!p->pin.reused)
+		return bpf_program__fd(prog);
+	for (i = 0; i < p->nlinks && !l; i++)
+		if (p->link_progs[i] == prog)
+			l = p->links[i];
+	if (!l && (prog == p->skel->progs.tp_sys_enter_mq_open || prog == p->skel->progs.fentry_do_mq_open ||
+		   prog == p->skel->progs.kprobe_do_mq_open))
+		l = p->enter_link;
+	if (!l && prog == p->skel->progs.raw_sys_enter_compat)
+		l = p->compat_enter_link;
+	memset(&info, 0, sizeof(info));
+	if (!l || bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return -1;
+	*owned = 1;
+	return bpf_prog_get_fd_by_id(info.prog_id);
+}
+
 int mqtap_probe_attach(struct mqtap_probe *p)
 {
 	struct bpf_program *enter, *progs[MQTAP_MAX_LINKS];
@@ -1037,6 +1103,8 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 		p->err[0] = 0; /* without tracefs the kretprobes go through the kprobe PMU */
 	}
 	n = set_programs(p, &enter, progs);
+	if (p->pin.reused)
+		return take_over_links(p, enter, progs, n);
 	log_begin(p);
 	/* exits and helpers first: every entry recorded from now on has its exit hook in place */
 	for (i = 0; i < n && !err; i++) {
@@ -1103,7 +1171,9 @@ void mqtap_probe_keep_pins(struct mqtap_probe *p, int keep)
 	p->keep_pins = keep;
 }
 
-/* The counters' raw sums for the next run to count from (pinned runs only). */
+static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total);
+
+/* The counters' raw sums and the programs' misses for the next run to count from (pinned runs only). */
 static void pin_checkpoint(struct mqtap_probe *p)
 {
 	uint64_t sums[MQ_OPEN_CTR_MAX];
@@ -1118,7 +1188,16 @@ static void pin_checkpoint(struct mqtap_probe *p)
 		for (i = 0; i < p->ncpus; i++)
 			sums[c] += p->percpu[i];
 	}
-	mqtap_pin_checkpoint(&p->pin, p->skel->maps.pin_meta, sums);
+	{
+		int64_t misses[ROLES], total;
+		uint64_t m[8] = { 0 };
+
+		prog_misses(p, misses, &total);
+		/* raw values: what prog_misses reports plus the base it took off */
+		for (c = 0; c < ROLES; c++)
+			m[c] = (misses[c] < 0 ? 0 : (uint64_t)misses[c]) + (p->pin.reused ? p->pin.miss_base[c] : 0);
+		mqtap_pin_checkpoint(&p->pin, p->skel->maps.pin_meta, sums, m);
+	}
 }
 
 static void link_misses(struct mqtap_probe *p, int64_t *by_role);
@@ -1553,12 +1632,15 @@ static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 	bpf_object__for_each_program(prog, p->skel->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+		int owned, fd = running_fd(p, prog, &owned), got;
 
 		if (fd < 0)
 			continue; /* not loaded: another set */
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		got = bpf_obj_get_info_by_fd(fd, &info, &len);
+		if (owned)
+			close(fd);
+		if (got != 0)
 			continue;
 		if (len < offsetof(struct bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses)) {
 			for (r = 0; r < ROLES; r++)
@@ -1572,6 +1654,13 @@ static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 			continue;
 		by_role[prog_role(p, prog)] += info.recursion_misses;
 		*total += info.recursion_misses;
+	}
+	/* taken over: the pinned programs' misses count from the previous run's checkpoint */
+	for (r = 0; r < ROLES && p->pin.reused; r++) {
+		int64_t base = (int64_t)p->pin.miss_base[r];
+
+		by_role[r] -= base < by_role[r] ? base : by_role[r];
+		*total -= base < *total ? base : *total;
 	}
 }
 
@@ -1703,10 +1792,15 @@ int mqtap_probe_prog_stats(struct mqtap_probe *p, int64_t *out)
 		bpf_object__for_each_program(prog, p->skel->obj) {
 			struct bpf_prog_info info;
 			__u32 len = sizeof(info);
-			int fd = bpf_program__fd(prog), r;
+			int owned, fd = running_fd(p, prog, &owned), r, got;
 
+			if (fd < 0)
+				continue;
 			memset(&info, 0, sizeof(info));
-			if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+			got = bpf_obj_get_info_by_fd(fd, &info, &len);
+			if (owned)
+				close(fd);
+			if (got != 0)
 				continue;
 			r = prog_role(p, prog);
 			out[2 * r] += info.run_cnt;
