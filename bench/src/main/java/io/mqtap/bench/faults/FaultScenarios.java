@@ -40,15 +40,15 @@ final class FaultScenarios {
         s.add(new FaultScenario("kernel-overflow", true, false, FaultScenarios::kernelOverflow));
         s.add(new FaultScenario("flood-fairness", true, false, FaultScenarios::floodFairness));
         // producer restarts with the pinned ring (capture.pinPath): the programs capture while no mqtap runs, lost=0
-        s.add(new FaultScenario("producer-sigkill-under-load", false, false, (f, tag) -> restartUnderLoad(f, tag, true, true)));
-        s.add(new FaultScenario("producer-sigkill-during-outage", false, false, (f, tag) -> sigkillDuringOutage(f, tag, true)));
-        s.add(new FaultScenario("producer-sigterm-under-load", false, false, (f, tag) -> restartUnderLoad(f, tag, false, true)));
-        s.add(new FaultScenario("restart-blind-window", false, false, (f, tag) -> blindWindow(f, tag, true)));
+        s.add(new FaultScenario("producer-sigkill-under-load", false, false, ended((f, tag) -> restartUnderLoad(f, tag, true, true))));
+        s.add(new FaultScenario("producer-sigkill-during-outage", false, false, ended((f, tag) -> sigkillDuringOutage(f, tag, true))));
+        s.add(new FaultScenario("producer-sigterm-under-load", false, false, ended((f, tag) -> restartUnderLoad(f, tag, false, true))));
+        s.add(new FaultScenario("restart-blind-window", false, false, ended((f, tag) -> blindWindow(f, tag, true))));
         // the same with the perf buffer (nothing pinned): informational, the blind window of each in calls
-        s.add(new FaultScenario("producer-sigkill-under-load-perf-buffer", false, true, (f, tag) -> restartUnderLoad(f, tag, true, false)));
-        s.add(new FaultScenario("producer-sigkill-during-outage-perf-buffer", false, true, (f, tag) -> sigkillDuringOutage(f, tag, false)));
-        s.add(new FaultScenario("producer-sigterm-under-load-perf-buffer", false, true, (f, tag) -> restartUnderLoad(f, tag, false, false)));
-        s.add(new FaultScenario("restart-blind-window-perf-buffer", false, true, (f, tag) -> blindWindow(f, tag, false)));
+        s.add(new FaultScenario("producer-sigkill-under-load-perf-buffer", false, true, ended((f, tag) -> restartUnderLoad(f, tag, true, false))));
+        s.add(new FaultScenario("producer-sigkill-during-outage-perf-buffer", false, true, ended((f, tag) -> sigkillDuringOutage(f, tag, false))));
+        s.add(new FaultScenario("producer-sigterm-under-load-perf-buffer", false, true, ended((f, tag) -> restartUnderLoad(f, tag, false, false))));
+        s.add(new FaultScenario("restart-blind-window-perf-buffer", false, true, ended((f, tag) -> blindWindow(f, tag, false))));
         return s;
     }
 
@@ -232,6 +232,18 @@ final class FaultScenarios {
         return "/sys/fs/bpf/mqtap-faults-" + tag;
     }
 
+    /** A producer restart, then its producers ended and its pins removed: the programs the last run left capturing detach. */
+    private static FaultScenario.Body ended(FaultScenario.Body body) {
+        return (f, tag) -> {
+            try {
+                return body.run(f, tag);
+            } finally {
+                f.cleanUp();
+                unpin(tag);
+            }
+        };
+    }
+
     /** A stop for good: the pins removed, so the programs the last run left capturing detach. */
     private static void unpin(String tag) {
         java.io.File[] runs = new java.io.File(pinDir(tag)).listFiles();
@@ -246,15 +258,6 @@ final class FaultScenarios {
 
     /** Under load at the high rate: the producer SIGKILLed (or SIGTERMed), started again 5 s later. */
     private static Outcome restartUnderLoad(Faults f, String tag, boolean kill, boolean pin) throws Exception {
-        try {
-            return restartUnderLoadPinned(f, tag, kill, pin);
-        } finally {
-            f.cleanUp();
-            unpin(tag);
-        }
-    }
-
-    private static Outcome restartUnderLoadPinned(Faults f, String tag, boolean kill, boolean pin) throws Exception {
         Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Generator g = f.generator(tag, "", f.highRate, 45_000);
         Faults.sleep(12);
@@ -271,15 +274,6 @@ final class FaultScenarios {
 
     /** Brokers down, the spool filling; the producer SIGKILLed and started again 5 s later; the brokers back. */
     private static Outcome sigkillDuringOutage(Faults f, String tag, boolean pin) throws Exception {
-        try {
-            return sigkillDuringOutagePinned(f, tag, pin);
-        } finally {
-            f.cleanUp();
-            unpin(tag);
-        }
-    }
-
-    private static Outcome sigkillDuringOutagePinned(Faults f, String tag, boolean pin) throws Exception {
         Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Generator g = f.generator(tag, "", f.rate, 60_000);
         Faults.sleep(8);
@@ -297,15 +291,6 @@ final class FaultScenarios {
 
     /** The service stopped cleanly, calls made while it is down (10 s), started again. */
     private static Outcome blindWindow(Faults f, String tag, boolean pin) throws Exception {
-        try {
-            return blindWindowPinned(f, tag, pin);
-        } finally {
-            f.cleanUp();
-            unpin(tag);
-        }
-    }
-
-    private static Outcome blindWindowPinned(Faults f, String tag, boolean pin) throws Exception {
         Producer a = f.producer(tag, tag + "-a", pinned(tag, pin));
         Map<String, Long> calls = new LinkedHashMap<>(Faults.calls(f.generator(tag, "-before", f.rate, 5_000)));
         a.awaitQuiet(Duration.ofMinutes(2));
