@@ -678,7 +678,7 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 	size_t elf_sz;
 	const void *elf = mqtap_bpf__elf_bytes(&elf_sz);
 	uint64_t h = 0xcbf29ce484222325ULL;
-	__u32 sizes[5];
+	__u32 sizes[6];
 	int err;
 
 	if (p->opts.transport != MQTAP_RING_BUFFER) {
@@ -697,6 +697,7 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 	sizes[2] = bpf_map__max_entries(s->maps.access0);
 	sizes[3] = bpf_map__max_entries(s->maps.access_ctx0);
 	sizes[4] = bpf_map__type(s->maps.pending);
+	sizes[5] = (__u32)p->features; /* the 32-bit caller hooks (compat32Hooks) change which programs are attached */
 	h = fnv(h, sizes, sizeof(sizes));
 	p->pin.fingerprint = h;
 	p->pin.why[0] = 0;
