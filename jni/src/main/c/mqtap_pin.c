@@ -183,7 +183,7 @@ int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_
 	return 0;
 }
 
-/* pin_meta is mmapable: the generation switches with one aligned store, never a torn copy */
+/* pin_meta is mmapable: read and written without a bpf() call (a checkpoint rides on every counters() read) */
 static struct mq_pin_meta *map_meta(struct bpf_map *meta)
 {
 	void *p = mmap(NULL, sizeof(struct mq_pin_meta), PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(meta), 0);
