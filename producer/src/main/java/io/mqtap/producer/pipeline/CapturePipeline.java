@@ -206,8 +206,8 @@ public final class CapturePipeline implements Managed {
         switch (pin.state()) {
             case FRESH -> LOG.info("capture.pinPath: nothing was pinned; this run's probe is pinned (generation {}) and "
                     + "keeps capturing across a restart", pin.generation());
-            case TAKEN_OVER -> LOG.info("capture.pinPath: took over the pinned probe of generation {} (now {}): what it caught "
-                    + "while no mqtap ran is published first", pin.previousGeneration(), pin.generation());
+            case TAKEN_OVER -> LOG.info("capture.pinPath: took over the pinned probe (generation {}) as it runs: what it caught "
+                    + "while no mqtap ran is published first", pin.generation());
             case REPLACED -> LOG.warn("capture.pinPath: the pinned probe (generation {}) was of another build or other "
                     + "load-time settings: replaced, {} events it held counted lost (lostOutput)", pin.previousGeneration(),
                     pin.discarded());
