@@ -140,7 +140,7 @@ static int read_meta(const char *dir, uint32_t gen, struct mq_pin_meta *out)
 	return err;
 }
 
-int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map *meta)
+int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj)
 {
 	struct mq_pin_meta old;
 	struct bpf_map *m;
@@ -179,7 +179,6 @@ int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_
 		}
 	}
 	pin->reused = 1;
-	(void)meta;
 	return 0;
 }
 

@@ -40,7 +40,7 @@ struct mqtap_pin {
 int mqtap_pin_check_dir(const char *dir, char *why, size_t n);
 /* Before load: finds the newest complete run; if its fingerprint is ours, the object's maps reuse its pinned maps
  * (and the attach takes its links over, mqtap_pin_take_over), else this run is the next generation. 0, or -errno. */
-int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj, struct bpf_map *meta);
+int mqtap_pin_prepare(struct mqtap_pin *pin, struct bpf_object *obj);
 /* After load: a fresh run's meta written; a reused run's counter and miss bases read. */
 int mqtap_pin_loaded(struct mqtap_pin *pin, struct bpf_map *meta);
 /* After attach of this run's own programs: pins its maps and links, then detaches a replaced run (its pins go). */

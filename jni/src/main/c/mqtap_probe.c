@@ -91,6 +91,9 @@ struct mqtap_probe {
 
 	struct mqtap_pin pin; /* capture.pinPath */
 	int keep_pins;
+	/* the counters and programs' misses as last read, before the taken-over base comes off: the checkpoint */
+	uint64_t raw[MQ_OPEN_CTR_MAX];
+	uint64_t raw_misses[8];
 	/* pinned: the ring read by hand, consumed only on commit (manual_commit) or after each drain */
 	struct mqtap_ring ring;
 	int own_ring;
@@ -701,7 +704,7 @@ static int pin_prepare(struct mqtap_probe *p, struct mqtap_bpf *s, int set)
 	h = fnv(h, sizes, sizeof(sizes));
 	p->pin.fingerprint = h;
 	p->pin.why[0] = 0;
-	err = mqtap_pin_prepare(&p->pin, s->obj, s->maps.pin_meta);
+	err = mqtap_pin_prepare(&p->pin, s->obj);
 	if (err) {
 		set_err(p, -err, "capture.pinPath", "%s (remove %s to start afresh)", p->pin.why, p->pin.dir);
 		return err;
@@ -822,6 +825,9 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 			set_err(p, -err, "pin_meta", "%s", p->pin.why);
 			goto out;
 		}
+		/* a slot this run never reads is checkpointed as it found it */
+		memcpy(p->raw, p->pin.base, sizeof(p->raw));
+		memcpy(p->raw_misses, p->pin.miss_base, sizeof(p->raw_misses));
 	}
 	err = open_reader(p);
 	if (err)
@@ -1022,7 +1028,7 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
  * kept running, never detached or doubled: their links are opened in the order they were pinned (set_programs'
  * order, then the entry), and their programs' fds kept for the run counts and misses.
  */
-static int take_over_links(struct mqtap_probe *p, struct bpf_program *enter, struct bpf_program **progs, int n)
+static int take_over_links(struct mqtap_probe *p, struct bpf_program **progs, int n)
 {
 	struct bpf_link *l;
 	char path[512];
@@ -1053,7 +1059,6 @@ static int take_over_links(struct mqtap_probe *p, struct bpf_program *enter, str
 		mqtap_probe_detach(p);
 		return err;
 	}
-	(void)enter;
 	mqtap_pin_take_over(&p->pin);
 	p->attached = 1;
 	return 0;
@@ -1105,7 +1110,7 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	}
 	n = set_programs(p, &enter, progs);
 	if (p->pin.reused)
-		return take_over_links(p, enter, progs, n);
+		return take_over_links(p, progs, n);
 	log_begin(p);
 	/* exits and helpers first: every entry recorded from now on has its exit hook in place */
 	for (i = 0; i < n && !err; i++) {
@@ -1174,31 +1179,21 @@ void mqtap_probe_keep_pins(struct mqtap_probe *p, int keep)
 
 static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total);
 
-/* The counters' raw sums and the programs' misses for the next run to count from (pinned runs only). */
-static void pin_checkpoint(struct mqtap_probe *p)
+static int64_t sum_counter(struct mqtap_probe *p, __u32 idx);
+
+/* The counters and the programs' misses as last read, for the next run to count from (pinned runs only); fresh:
+ * read them all first (the stop's checkpoint), else what the counters() read just took. */
+static void pin_checkpoint(struct mqtap_probe *p, int fresh)
 {
-	uint64_t sums[MQ_OPEN_CTR_MAX];
-	int fd = bpf_map__fd(p->skel->maps.counters), i, c;
-
-	for (c = 0; c < MQ_OPEN_CTR_MAX; c++) {
-		__u32 idx = c;
-
-		sums[c] = 0;
-		if (bpf_map_lookup_elem(fd, &idx, p->percpu))
-			continue;
-		for (i = 0; i < p->ncpus; i++)
-			sums[c] += p->percpu[i];
-	}
-	{
+	if (fresh) {
 		int64_t misses[ROLES], total;
-		uint64_t m[8] = { 0 };
+		__u32 c;
 
+		for (c = 0; c < MQ_OPEN_CTR_MAX; c++)
+			sum_counter(p, c);
 		prog_misses(p, misses, &total);
-		/* raw values: what prog_misses reports plus the base it took off */
-		for (c = 0; c < ROLES; c++)
-			m[c] = (misses[c] < 0 ? 0 : (uint64_t)misses[c]) + (p->pin.reused ? p->pin.miss_base[c] : 0);
-		mqtap_pin_checkpoint(&p->pin, p->skel->maps.pin_meta, sums, m);
 	}
+	mqtap_pin_checkpoint(&p->pin, p->skel->maps.pin_meta, p->raw, p->raw_misses);
 }
 
 static void link_misses(struct mqtap_probe *p, int64_t *by_role);
@@ -1215,7 +1210,7 @@ void mqtap_probe_detach(struct mqtap_probe *p)
 	/* pinned: a restart leaves the programs running (the pins hold them), a stop for good unpins them */
 	if (p->skel && p->pin.pinned) {
 		if (p->keep_pins)
-			pin_checkpoint(p);
+			pin_checkpoint(p, 1);
 		else
 			mqtap_pin_remove(&p->pin);
 	}
@@ -1593,8 +1588,11 @@ static int64_t sum_counter(struct mqtap_probe *p, __u32 idx)
 		return 0;
 	for (i = 0; i < p->ncpus; i++)
 		sum += p->percpu[i];
+	if (idx >= MQ_OPEN_CTR_MAX)
+		return sum;
+	p->raw[idx] = (uint64_t)sum;
 	/* a taken-over run counts from the previous run's checkpoint: the gap's losses are this run's */
-	return idx < MQ_OPEN_CTR_MAX ? sum - (int64_t)p->pin.base[idx] : sum;
+	return sum - (int64_t)p->pin.base[idx];
 }
 
 static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
@@ -1656,6 +1654,8 @@ static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 		by_role[prog_role(p, prog)] += info.recursion_misses;
 		*total += info.recursion_misses;
 	}
+	for (r = 0; r < ROLES; r++)
+		p->raw_misses[r] = (uint64_t)by_role[r];
 	/* taken over: the pinned programs' misses count from the previous run's checkpoint */
 	for (r = 0; r < ROLES && p->pin.reused; r++) {
 		int64_t base = (int64_t)p->pin.miss_base[r];
@@ -1890,7 +1890,7 @@ int mqtap_probe_counters(struct mqtap_probe *p, int64_t *out)
 		out[MQTAP_CTR_UNATTRIBUTED] = sum_counter(p, MQ_OPEN_CTR_UNATTRIBUTED);
 	}
 	if (p->skel && p->set && p->pin.pinned)
-		pin_checkpoint(p);
+		pin_checkpoint(p, 0);
 	pthread_mutex_unlock(&p->counters_lock);
 	return 0;
 }

@@ -7,6 +7,11 @@ package io.mqtap.capture;
 public record PinReport(PinState state, long generation, long previousGeneration, long discarded, String why) {
     public static final PinReport OFF = new PinReport(PinState.OFF, 0, 0, 0, "");
 
+    /** The probe's programs and maps are pinned: a stop leaves them capturing for the next run. */
+    public boolean pinned() {
+        return state == PinState.FRESH || state == PinState.TAKEN_OVER || state == PinState.REPLACED;
+    }
+
     /** The restart gap is covered: the previous run's programs kept capturing until this one took over. */
     public boolean gapCovered() {
         return state == PinState.TAKEN_OVER;

@@ -76,7 +76,8 @@ public interface EventSource extends AutoCloseable {
 
     /** True when a stop leaves the programs capturing for the next run (capture.pinPath): the reader stops at once. */
     default boolean pinned() {
-        return false;
+        io.mqtap.capture.PinReport r = pinReport();
+        return r != null && r.pinned();
     }
 
     /** Stops new events; events already buffered can still be drained. A pinned source's programs go on (for the next run). */

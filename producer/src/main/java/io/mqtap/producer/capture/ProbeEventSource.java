@@ -135,11 +135,6 @@ public final class ProbeEventSource implements EventSource {
     }
 
     @Override
-    public boolean pinned() {
-        return pin != null && pin.state() != io.mqtap.capture.PinState.OFF && pin.state() != io.mqtap.capture.PinState.UNSUPPORTED;
-    }
-
-    @Override
     public void detach() {
         if (!pinned()) probe.detach(); // pinned: the programs go on capturing into the ring the next run takes over
     }
