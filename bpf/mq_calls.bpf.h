@@ -10,8 +10,10 @@
  *   kprobe:     kretprobes on the same do_* functions (arguments from the task's saved user registers; notify
  *               and getsetattr keep the kernel's pointers from a kprobe at entry), kretprobes on the mq_unlink
  *               syscall, a kprobe on mqueue_unlink;
- *   tracepoint: syscalls/sys_exit_mq_* (arguments from the saved user registers and user memory), and for
- *               32-bit callers the raw_syscalls sys_exit program of mq_open.bpf.c.
+ *   tracepoint: syscalls/sys_exit_mq_* (arguments from the saved user registers and user memory) for unlink,
+ *               notify and getsetattr; send and receive, and every call of 32-bit callers, from the one
+ *               raw_syscalls sys_exit program of mq_open.bpf.c (a syscall tracepoint's own cost is a third of
+ *               a busy sender's rate; the raw one, through BTF, a tenth).
  * Send and receive are counted in the kernel by default (access_mode); see struct mq_access_key.
  */
 #ifndef MQTAP_MQ_CALLS_BPF_H
@@ -69,6 +71,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mq_access_overflow);
 } access_overflow SEC(".maps");
+
+/* each CPU's open runs of threads' calls, per window (struct mq_access_run): index w * SLOTS + tid % SLOTS */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * MQ_ACCESS_RUN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mq_access_run);
+} access_runs SEC(".maps");
 
 /* events of these calls are built here (a per-CPU slot of their own, not the open hooks') */
 struct {
@@ -266,11 +276,121 @@ static __always_inline struct mq_open_event *call_event(struct task_struct *task
 
 /* ---- send and receive ---- */
 
-/* Counts one call in the window's maps; the first of a process and queue in a window also leaves its caller. */
-static __always_inline void aggregate(struct task_struct *task, __u8 call, long ret, __u64 size, int timeout,
-				      struct qfile *q, int is_queue, __u8 probe, long mqdes)
+/* Runs (struct mq_access_run) only where a program can't be preempted on its CPU: not fexit (migrate_disable only). */
+#define RUNS_ON(probe) ((probe) != MQ_OPEN_PROBE_FENTRY)
+
+static __always_inline void add_run(struct mq_access_value *v, const struct mq_access_value *r)
 {
-	__u32 w = access_window & 1, idx;
+	v->calls += r->calls;
+	v->bytes += r->bytes;
+	if (r->min_size < v->min_size)
+		v->min_size = r->min_size;
+	if (r->max_size > v->max_size)
+		v->max_size = r->max_size;
+	if (r->last_ns > v->last_ns)
+		v->last_ns = r->last_ns;
+	v->unlinked += r->unlinked;
+	v->timeouts += r->timeouts;
+}
+
+/*
+ * 1 when the call, past the task filters, continues this CPU's open run (same thread and process, call, result and
+ * queue inode) and is counted in it: a few loads and three reads instead of the queue's read and a hash lookup
+ * (the name prefix filter passed when the run began: a queue keeps its name).
+ */
+static __always_inline int run_counted(struct task_struct *task, __u32 w, __u8 call, long ret, __u64 size,
+				       int timeout, long mqdes)
+{
+	__u64 id = bpf_get_current_pid_tgid(), ino;
+	__u32 slot = w * MQ_ACCESS_RUN_SLOTS + (__u32)id % MQ_ACCESS_RUN_SLOTS;
+	struct mq_access_run *r = bpf_map_lookup_elem(&access_runs, &slot);
+	struct inode *inode;
+	struct file *f;
+	__u32 nlink;
+
+	if (!r || !r->open || r->key.tid != (__u32)id || r->key.pid != id >> 32 || r->key.call != call ||
+	    r->key.err != (ret < 0 ? (__s32)-ret : 0))
+		return 0;
+	f = fd_file(task, mqdes);
+	if (!f)
+		return 0;
+	inode = BPF_CORE_READ(f, f_inode);
+	if (!inode || (__u64)inode != r->inode)
+		return 0;
+	/* the inode's number and link count sit side by side from 5.10 to 7.2: one read */
+	if (bpf_core_field_offset(struct inode, __i_nlink) == bpf_core_field_offset(struct inode, i_ino) + 8) {
+		__u64 b[2] = {};
+
+		if (bpf_probe_read_kernel(b, 12, (__u8 *)inode + bpf_core_field_offset(struct inode, i_ino)))
+			return 0;
+		ino = b[0];
+		nlink = (__u32)b[1];
+	} else {
+		ino = BPF_CORE_READ(inode, i_ino);
+		nlink = BPF_CORE_READ(inode, __i_nlink);
+	}
+	/* an inode freed and reused since the run began has another number */
+	if (ino != r->key.queue_ino || RD(task, group_leader, start_boottime) != r->key.process_start_ns)
+		return 0;
+	r->v.calls++;
+	/* the clock costs more than the rest of the run's count: read once per tick, so last_ns is the first call of
+	 * the run's last tick (within one tick, 4 ms at HZ=250, of the last call) */
+	if (bpf_jiffies64() != r->tick) {
+		r->tick = bpf_jiffies64();
+		r->v.last_ns = bpf_ktime_get_boot_ns();
+	}
+	r->v.unlinked += nlink == 0;
+	r->v.timeouts += timeout != 0;
+	if (ret >= 0) {
+		r->v.bytes += size;
+		if (size < r->v.min_size)
+			r->v.min_size = size;
+		if (size > r->v.max_size)
+			r->v.max_size = size;
+	}
+	return 1;
+}
+
+/* Ends the run in key k's slot of this CPU in window w (its calls go to their hash entry) and starts one for k, just
+ * counted there. */
+static __always_inline void start_run(__u32 w, void *m, const struct mq_access_key *k, struct inode *inode)
+{
+	__u32 slot = w * MQ_ACCESS_RUN_SLOTS + k->tid % MQ_ACCESS_RUN_SLOTS;
+	struct mq_access_run *r = bpf_map_lookup_elem(&access_runs, &slot);
+	struct mq_access_value *v;
+
+	if (!r)
+		return;
+	if (r->open && r->v.calls) {
+		v = bpf_map_lookup_elem(m, &r->key);
+		if (v) {
+			add_run(v, &r->v);
+		} else {
+			/* only user space deletes entries, after a flip: never here, but never silent either */
+			__u32 idx = w * MQ_ACCESS_CALLS + (r->key.call & 1);
+			struct mq_access_overflow *o = bpf_map_lookup_elem(&access_overflow, &idx);
+
+			if (o) {
+				o->calls += r->v.calls;
+				o->bytes += r->v.bytes;
+				o->errors += r->key.err ? r->v.calls : 0;
+				o->unlinked += r->v.unlinked;
+			}
+		}
+	}
+	r->key = *k;
+	r->inode = (__u64)inode;
+	__builtin_memset(&r->v, 0, sizeof(r->v));
+	r->v.min_size = ~0ULL;
+	r->tick = bpf_jiffies64(); /* the call just counted in the hash took the clock this tick */
+	r->open = 1;
+}
+
+/* Counts one call in the window's maps; the first of a process and queue in a window also leaves its caller. */
+static __always_inline void aggregate(struct task_struct *task, __u32 w, __u8 call, long ret, __u64 size,
+				      int timeout, struct qfile *q, int is_queue, __u8 probe, long mqdes)
+{
+	__u32 idx;
 	struct mq_access_key k = {};
 	struct mq_access_value *v;
 	struct mq_access_overflow *o;
@@ -332,6 +452,8 @@ static __always_inline void aggregate(struct task_struct *task, __u8 call, long 
 		if (size > v->max_size)
 			v->max_size = size;
 	}
+	if (RUNS_ON(probe) && is_queue)
+		start_run(w, m, &k, q->inode);
 }
 
 /*
@@ -346,19 +468,22 @@ static __always_inline int on_transfer(void *ctx, __u8 call, long mqdes, __u64 l
 	struct qfile q = {};
 	int is_queue;
 	__u64 size = call == MQ_ACCESS_SEND ? len : (ret > 0 ? (__u64)ret : 0);
+	__u32 w = access_window & 1; /* read once: the run and the hash are of one window */
 
 	if (task_filtered()) {
 		count(MQ_OPEN_CTR_FILTERED);
 		return 0;
 	}
 	task = current_task();
+	if (access_mode == MQ_ACCESS_AGGREGATE && RUNS_ON(probe) && run_counted(task, w, call, ret, size, timeout, mqdes))
+		return 0;
 	is_queue = read_qfile(fd_file(task, mqdes), &q);
 	if (!queue_prefix_kept(&q, is_queue)) {
 		count(MQ_OPEN_CTR_FILTERED);
 		return 0;
 	}
 	if (access_mode == MQ_ACCESS_AGGREGATE) {
-		aggregate(task, call, ret, size, timeout, &q, is_queue, probe, mqdes);
+		aggregate(task, w, call, ret, size, timeout, &q, is_queue, probe, mqdes);
 		return 0;
 	}
 	e = call_event(task, call == MQ_ACCESS_SEND ? MQ_OPEN_API_SEND : MQ_OPEN_API_RECEIVE, probe, ret, mqdes, &q,
@@ -847,18 +972,19 @@ int BPF_KPROBE(kprobe_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 	return on_mqueue_unlink(ctx, dentry, MQ_OPEN_PROBE_KPROBE);
 }
 
-/* ---- syscall tracepoints (32-bit callers: raw_sys_exit_compat in mq_open.bpf.c) ---- */
+/* ---- syscall tracepoints (send and receive, and 32-bit callers: btf_sys_exit in mq_open.bpf.c) ---- */
 
-SEC("tracepoint/syscalls/sys_exit_mq_timedsend")
-int tp_sys_exit_mq_timedsend(struct trace_event_raw_sys_exit *ctx)
+/*
+ * A 64-bit send or receive has returned (tracepoint set, from btf_sys_exit in mq_open.bpf.c): the arguments are
+ * direct loads of the registers the raw tracepoint hands over.
+ */
+static __always_inline int on_transfer_exit(void *ctx, struct pt_regs *regs, __u8 call, long ret)
 {
-	return on_transfer_regs(ctx, MQ_ACCESS_SEND, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mq_timedreceive")
-int tp_sys_exit_mq_timedreceive(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_transfer_regs(ctx, MQ_ACCESS_RECEIVE, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
+	/* mqdes, msg, len, prio (receive: its pointer), timeout */
+	return on_transfer(ctx, call, (int)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
+			   call == MQ_ACCESS_SEND ? (__u32)PT_REGS_PARM4_SYSCALL(regs) : 0,
+			   call == MQ_ACCESS_SEND ? 0 : PT_REGS_PARM4_SYSCALL(regs), PT_REGS_PARM5_SYSCALL(regs) != 0, ret,
+			   MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mq_notify")

@@ -215,11 +215,12 @@ static __always_inline int rejected(__u8 *flags, __u8 include, __u8 exclude)
 static __always_inline int task_filtered(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 uid = (__u32)bpf_get_current_uid_gid();
 
 	if (tgid == self_tgid)
 		return 1;
 	if (uid_include || uid_exclude) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid(); /* only then: the helper costs as much as a send's count */
+
 		if (rejected(bpf_map_lookup_elem(&uid_filter, &uid), uid_include, uid_exclude))
 			return 1;
 	}
@@ -1057,10 +1058,10 @@ int tp_sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
 
 static __always_inline int in_ia32_syscall(struct pt_regs *regs)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 
 	if (bpf_core_field_exists(t->thread_info.status))
-		return BPF_CORE_READ(t, thread_info.status) & X86_TS_COMPAT;
+		return RD(t, thread_info.status) & X86_TS_COMPAT;
 	return BPF_CORE_READ(regs, cs) == X86_USER32_CS; /* misses int $0x80 from 64-bit code only */
 }
 
@@ -1077,20 +1078,46 @@ int raw_sys_enter_compat(struct bpf_raw_tracepoint_args *ctx)
 			ATTR_COMPAT_USER, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
-SEC("raw_tracepoint/sys_exit")
-int raw_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = BPF_CORE_READ(regs, orig_ax);
+/* the syscall's number, as the raw sys_exit tracepoint's registers hold it */
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#define NR64_MQ_TIMEDSEND 242
+#define NR64_MQ_TIMEDRECEIVE 243
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#define NR64_MQ_TIMEDSEND 182
+#define NR64_MQ_TIMEDRECEIVE 183
+#endif
 
+/* set by the loader: the kernel has IA-32 emulation (an i386 caller's 242 is another call); and, tracepoint set,
+ * compat32Hooks is on */
+const volatile __u8 has_ia32 = 0;
+const volatile __u8 compat_hooks = 0;
+
+/*
+ * Tracepoint set, every syscall's exit (raw_syscalls:sys_exit through BTF: the registers are direct loads):
+ * 64-bit send and receive, and the mq_* calls of 32-bit callers. Loaded when either is wanted.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = SYSCALL_NR(regs);
+
+	if (nr == NR64_MQ_TIMEDSEND || nr == NR64_MQ_TIMEDRECEIVE) {
+		if (!queue_life || !access_mode || (has_ia32 && in_ia32_syscall(regs)))
+			return 0;
+		return on_transfer_exit(ctx, regs, nr == NR64_MQ_TIMEDSEND ? MQ_ACCESS_SEND : MQ_ACCESS_RECEIVE, ret);
+	}
+	if (!compat_hooks)
+		return 0;
 	/* i386 mq_open .. mq_getsetattr are 277..282, and the 64-bit-time send and receive 418, 419 */
 	if ((nr < IA32_NR_MQ_OPEN || nr > NR32_MQ_GETSETATTR) && nr != NR32_MQ_TIMEDSEND64 && nr != NR32_MQ_TIMEDRECEIVE64)
 		return 0;
 	if (!in_ia32_syscall(regs))
 		return 0;
 	if (nr == IA32_NR_MQ_OPEN)
-		return on_exit(ctx, (long)ctx->args[1]);
+		return on_exit(ctx, ret);
 	if (!queue_life)
 		return 0;
-	return on_compat_exit(ctx, nr, (long)ctx->args[1]);
+	return on_compat_exit(ctx, nr, ret);
 }

@@ -242,6 +242,26 @@ struct mq_access_ctx_key {
 	__u32 reserved;
 };
 
+/* runs per CPU and window: a thread's slot is tid % MQ_ACCESS_RUN_SLOTS (a sender and its receiver sharing a
+ * CPU keep a run each) */
+#define MQ_ACCESS_RUN_SLOTS 8
+
+/*
+ * A thread's run of calls of one key on one CPU (access_runs, MQ_ACCESS_RUN_SLOTS per CPU and window): calls after the
+ * run's first are added here, not in the hash, while the thread keeps calling through the same queue inode
+ * with the same result. The slot is the CPU's alone, and only hooks that run with preemption disabled use it
+ * (kretprobes, raw syscall tracepoints). A run that ends (another key on that CPU) is added to its hash entry
+ * by the program; user space adds the runs still open to the old window's entries after a flip.
+ */
+struct mq_access_run {
+	struct mq_access_key key;   /*   0 */
+	struct mq_access_value v;   /*  32: the calls not yet in the hash (first_ns unused) */
+	__u64 inode;                /*  96: the queue's inode (its address): a call through another ends the run */
+	__u64 tick;                 /* 104: jiffies when v.last_ns was last read (once per tick) */
+	__u32 open;                 /* 112: 1 while the slot holds a run */
+	__u32 reserved;             /* 116 */
+};                              /* 120 */
+
 /* what could not be kept per key when the window's hash map was full: counted per call */
 struct mq_access_overflow {
 	__u64 calls;
@@ -254,6 +274,7 @@ struct mq_access_overflow {
 #define MQ_ACCESS_VALUE_SIZE 64
 _Static_assert(sizeof(struct mq_access_key) == MQ_ACCESS_KEY_SIZE, "mq_access_key size");
 _Static_assert(sizeof(struct mq_access_value) == MQ_ACCESS_VALUE_SIZE, "mq_access_value size");
+_Static_assert(sizeof(struct mq_access_run) == 120, "mq_access_run size");
 
 /* bytes of an event on the wire: the fixed part and the variable part actually used */
 static inline unsigned int mq_open_event_wire_size(const struct mq_open_event *e)

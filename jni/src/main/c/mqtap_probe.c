@@ -278,8 +278,6 @@ static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat
 	bpf_program__set_autoload(s->progs.kretprobe_sys_mq_unlink, kp);
 	bpf_program__set_autoload(s->progs.kretprobe_ia32_sys_mq_unlink, kp && ia32);
 	bpf_program__set_autoload(s->progs.kprobe_mqueue_unlink, kp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_timedsend, tp && access);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_timedreceive, tp && access);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_notify, tp);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_getsetattr, tp);
 	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_unlink, tp);
@@ -302,7 +300,8 @@ static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat
 	bpf_program__set_autoload(s->progs.tp_sys_exit_creat, tp && opens);
 	/* 32-bit callers: the do_mq_open hooks see them, the syscall tracepoints don't */
 	bpf_program__set_autoload(s->progs.raw_sys_enter_compat, tp && compat);
-	bpf_program__set_autoload(s->progs.raw_sys_exit_compat, tp && compat);
+	/* the raw sys_exit: 64-bit send and receive, and 32-bit callers' calls */
+	bpf_program__set_autoload(s->progs.btf_sys_exit, tp && (compat || (life && access)));
 	/* task_exit (raw tracepoint sched_process_exit) serves every set */
 }
 
@@ -774,6 +773,9 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->mq_fops_kallsyms = kallsyms_address("mqueue_file_operations");
 	s->rodata->access_mode = (__u8)p->opts.access_mode;
 	s->rodata->queue_life = !!p->opts.queue_life;
+	s->rodata->has_ia32 = !!(mqtap_kernel_features() & MQTAP_FEAT_IA32);
+	s->rodata->compat_hooks = set == MQTAP_SET_TRACEPOINT &&
+				  (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32);
 	s->bss->access_window = 0;
 	p->access_old = -1;
 	err = set_access_bounds(p, s);
@@ -1007,17 +1009,13 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 			out[n++] = s->progs.tp_sys_exit_openat2;
 			out[n++] = s->progs.tp_sys_exit_creat;
 		}
-		if (life && access) {
-			out[n++] = s->progs.tp_sys_exit_mq_timedsend;
-			out[n++] = s->progs.tp_sys_exit_mq_timedreceive;
-		}
 		if (life) {
 			out[n++] = s->progs.tp_sys_exit_mq_notify;
 			out[n++] = s->progs.tp_sys_exit_mq_getsetattr;
 			out[n++] = s->progs.tp_sys_exit_mq_unlink;
 		}
-		if (p->features & MQTAP_FEAT_IA32)
-			out[n++] = s->progs.raw_sys_exit_compat;
+		if ((p->features & MQTAP_FEAT_IA32) || (life && access))
+			out[n++] = s->progs.btf_sys_exit;
 	}
 	out[n++] = s->progs.task_exit;
 	return n;
@@ -1603,7 +1601,7 @@ static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
 	    prog == s->progs.tp_sys_enter_mq_open || prog == s->progs.raw_sys_enter_compat)
 		return ROLE_ENTER;
 	if (prog == s->progs.fexit_do_mq_open || prog == s->progs.kretprobe_do_mq_open ||
-	    prog == s->progs.tp_sys_exit_mq_open || prog == s->progs.raw_sys_exit_compat)
+	    prog == s->progs.tp_sys_exit_mq_open)
 		return ROLE_EXIT;
 	if (prog == s->progs.task_exit)
 		return ROLE_TASK_EXIT;
@@ -1647,9 +1645,10 @@ static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 			*total = -1;
 			return;
 		}
-		/* the IA-32 hooks run for every syscall: a skipped run is rarely an mq_open, and a skipped
-		 * mq_open entry or exit of theirs is found by the pairing (exit without entry, missed exit) */
-		if (prog == p->skel->progs.raw_sys_enter_compat || prog == p->skel->progs.raw_sys_exit_compat)
+		/* the IA-32 entry hook runs for every syscall: a skipped run is rarely an mq_open, and a skipped
+		 * mq_open entry of its is found by the pairing (exit without entry); the raw sys_exit's skipped runs
+		 * may be sends or receives, so they count (as calls': toward loss, never silence) */
+		if (prog == p->skel->progs.raw_sys_enter_compat)
 			continue;
 		by_role[prog_role(p, prog)] += info.recursion_misses;
 		*total += info.recursion_misses;
@@ -1908,6 +1907,29 @@ static struct bpf_map *window_map(struct mqtap_probe *p, int ctx, int w)
 	return w ? s->maps.access1 : s->maps.access0;
 }
 
+/* A run's calls counted in window w's overflow (CPU 0's slot): what the programs do with a run whose entry is gone. */
+static int add_overflow(struct mqtap_probe *p, __u32 w, const struct mq_access_run *r)
+{
+	int fd = bpf_map__fd(p->skel->maps.access_overflow), err = 0;
+	__u32 idx = w * MQ_ACCESS_CALLS + (r->key.call & 1);
+	struct mq_access_overflow *o = calloc(p->ncpus, sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &idx, o) == 0) {
+		o[0].calls += r->v.calls;
+		o[0].bytes += r->v.bytes;
+		o[0].errors += r->key.err ? r->v.calls : 0;
+		o[0].unlinked += r->v.unlinked;
+		if (bpf_map_update_elem(fd, &idx, o, BPF_ANY))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	free(o);
+	return err;
+}
+
 static int access_ready(struct mqtap_probe *p)
 {
 	if (!p->skel || !p->set || !p->skel->bss) {
@@ -1919,6 +1941,60 @@ static int access_ready(struct mqtap_probe *p)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* merge_runs for one slot index of every CPU (runs: room for each CPU's) */
+static int merge_slot(struct mqtap_probe *p, int rfd, int hfd, __u32 w, __u32 slot, struct mq_access_run *runs)
+{
+	struct mq_access_value v;
+	int i, err = 0;
+
+	if (bpf_map_lookup_elem(rfd, &slot, runs))
+		return -errno;
+	for (i = 0; i < p->ncpus && !err; i++) {
+		const struct mq_access_run *r = &runs[i];
+
+		if (!r->open || !r->v.calls)
+			continue;
+		if (bpf_map_lookup_elem(hfd, &r->key, &v) == 0) {
+			v.calls += r->v.calls;
+			v.bytes += r->v.bytes;
+			v.min_size = r->v.min_size < v.min_size ? r->v.min_size : v.min_size;
+			v.max_size = r->v.max_size > v.max_size ? r->v.max_size : v.max_size;
+			v.last_ns = r->v.last_ns > v.last_ns ? r->v.last_ns : v.last_ns;
+			v.unlinked += r->v.unlinked;
+			v.timeouts += r->v.timeouts;
+			if (bpf_map_update_elem(hfd, &r->key, &v, BPF_EXIST))
+				err = -errno;
+		} else {
+			err = add_overflow(p, w, r);
+		}
+	}
+	memset(runs, 0, sizeof(*runs) * p->ncpus);
+	if (!err && bpf_map_update_elem(rfd, &slot, runs, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
+/*
+ * After a flip has waited out the programs: adds every CPU's runs still open in window w (struct mq_access_run)
+ * to their entries in the window's hash, then empties them. A run whose entry is missing (never: the programs
+ * start runs only for keys in the hash) goes to the window's overflow counts rather than nowhere.
+ */
+static int merge_runs(struct mqtap_probe *p, __u32 w)
+{
+	int rfd = bpf_map__fd(p->skel->maps.access_runs), hfd = bpf_map__fd(window_map(p, 0, (int)w)), err = 0;
+	struct mq_access_run *runs = calloc(p->ncpus, sizeof(*runs));
+	__u32 slot;
+
+	if (!runs)
+		return -ENOMEM;
+	for (slot = w * MQ_ACCESS_RUN_SLOTS; slot < (w + 1) * MQ_ACCESS_RUN_SLOTS && !err; slot++)
+		err = merge_slot(p, rfd, hfd, w, slot, runs);
+	if (err)
+		set_err(p, -err, "access runs", "the open runs of window %u could not be added to it", w);
+	free(runs);
+	return err;
 }
 
 int mqtap_probe_access_flip(struct mqtap_probe *p)
@@ -1949,6 +2025,9 @@ int mqtap_probe_access_flip(struct mqtap_probe *p)
 		set_err(p, -err, "bpf_map_update_elem(access_ctx_windows)", NULL);
 		goto out;
 	}
+	err = merge_runs(p, (__u32)old);
+	if (err)
+		goto out;
 	p->access_old = old;
 out:
 	pthread_mutex_unlock(&p->access_lock);

@@ -309,6 +309,50 @@ class QueueLifeKernelTest {
         }
     }
 
+    /**
+     * A thread's calls are counted in a per-CPU run while they keep their key (the kprobe and tracepoint sets): a
+     * descriptor closed and its number reused for another queue (a struct file likely at the same address), a
+     * result that changes and calls alternating between queues each end the run, and every call lands on its own
+     * queue and result.
+     */
+    @Test
+    void runsEndWhenTheQueueOrTheResultChanges() throws Exception {
+        String q1 = unique("run1"), q2 = unique("run2");
+        try (MqOpenProbe probe = open(AccessMode.AGGREGATE, 4096)) {
+            probe.flushAccess();
+            LifeRun run = MqLifeHelper.run(
+                    "open a name=" + q1 + " oflag=RDWR|CREAT|NONBLOCK attr=8,64",
+                    "send a size=10 repeat=300 quiet",    // 8 fit, 292 EAGAIN
+                    "close a",
+                    "open b name=" + q2 + " oflag=RDWR|CREAT|NONBLOCK attr=8,64", // a's descriptor number
+                    "send b size=20 repeat=200 quiet",    // 8 fit, 192 EAGAIN
+                    "open c name=" + q1 + " oflag=RDWR|NONBLOCK",
+                    "receive c size=64 repeat=3 quiet",
+                    "send b size=20 repeat=5 quiet",      // EAGAIN
+                    "receive c size=64 repeat=2 quiet",
+                    "unlink name=" + q1,
+                    "unlink name=" + q2);
+            AccessWindow w = probe.flushAccess();
+            long ino1 = run.calls("open").get(0).ino(), ino2 = run.calls("open").get(1).ino();
+            assertThat(ino1).isNotEqualTo(ino2);
+            List<AccessRecord> mine = w.records().stream().filter(r -> r.pid() == run.pid()).toList();
+            assertThat(w.send().any() || w.receive().any()).as("overflow in a 4096-key window").isFalse();
+
+            AccessRecord s1 = find(mine, true, ino1), s2 = find(mine, true, ino2), r1 = find(mine, false, ino1);
+            assertThat(s1.calls()).isEqualTo(300);
+            assertThat(named(s1.errors())).isEqualTo(Map.of("EAGAIN", 292L));
+            assertThat(s1.bytes()).isEqualTo(80);
+            assertThat(s2.calls()).isEqualTo(205);
+            assertThat(named(s2.errors())).isEqualTo(Map.of("EAGAIN", 197L));
+            assertThat(s2.bytes()).isEqualTo(160);
+            assertThat(s2.minSize()).isEqualTo(20);
+            assertThat(r1.calls()).isEqualTo(5);
+            assertThat(r1.bytes()).isEqualTo(50);
+            assertThat(r1.errors()).isEmpty();
+            assertThat(mine.stream().filter(r -> r.queueInode() != ino1 && r.queueInode() != ino2)).isEmpty();
+        }
+    }
+
     @Test
     void windowsSplitNoCallWhileFlushedUnderLoad() throws Exception {
         String q = unique("windows");
