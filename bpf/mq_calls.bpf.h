@@ -10,10 +10,8 @@
  *   kprobe:     kretprobes on the same do_* functions (arguments from the task's saved user registers; notify
  *               and getsetattr keep the kernel's pointers from a kprobe at entry), kretprobes on the mq_unlink
  *               syscall, a kprobe on mqueue_unlink;
- *   tracepoint: syscalls/sys_exit_mq_* (arguments from the saved user registers and user memory) for unlink,
- *               notify and getsetattr; send and receive, and every call of 32-bit callers, from the one
- *               raw_syscalls sys_exit program of mq_open.bpf.c (a syscall tracepoint's own cost is a third of
- *               a busy sender's rate; the raw one, through BTF, a tenth).
+ *   tracepoint: the raw syscalls:sys_exit program of mq_open.bpf.c, through BTF, dispatching on the syscall's
+ *               number (arguments from its registers and user memory), for 64-bit and 32-bit callers.
  * Send and receive are counted in the kernel by default (access_mode); see struct mq_access_key.
  */
 #ifndef MQTAP_MQ_CALLS_BPF_H
@@ -137,7 +135,12 @@ struct {
 } call_args SEC(".maps");
 
 /* x86_64 and i386 syscall numbers of the mq_* calls */
+#define NR64_MQ_OPEN 240
 #define NR64_MQ_UNLINK 241
+#define NR64_MQ_TIMEDSEND 242
+#define NR64_MQ_TIMEDRECEIVE 243
+#define NR64_MQ_NOTIFY 244
+#define NR64_MQ_GETSETATTR 245
 #define NR32_MQ_UNLINK 278
 #define NR32_MQ_TIMEDSEND 279
 #define NR32_MQ_TIMEDRECEIVE 280
@@ -972,40 +975,27 @@ int BPF_KPROBE(kprobe_mqueue_unlink, struct inode *dir, struct dentry *dentry)
 	return on_mqueue_unlink(ctx, dentry, MQ_OPEN_PROBE_KPROBE);
 }
 
-/* ---- syscall tracepoints (send and receive, and 32-bit callers: btf_sys_exit in mq_open.bpf.c) ---- */
+/* ---- tracepoint set (btf_sys_exit in mq_open.bpf.c: the registers are direct loads) ---- */
 
-/*
- * A 64-bit send or receive has returned (tracepoint set, from btf_sys_exit in mq_open.bpf.c): the arguments are
- * direct loads of the registers the raw tracepoint hands over.
- */
-static __always_inline int on_transfer_exit(void *ctx, struct pt_regs *regs, __u8 call, long ret)
+/* An x86_64 caller's mq_unlink .. mq_getsetattr has returned (nr: its number). */
+static __always_inline int on_call_exit(void *ctx, struct pt_regs *regs, long nr, long ret)
 {
-	/* mqdes, msg, len, prio (receive: its pointer), timeout */
-	return on_transfer(ctx, call, (int)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
-			   call == MQ_ACCESS_SEND ? (__u32)PT_REGS_PARM4_SYSCALL(regs) : 0,
-			   call == MQ_ACCESS_SEND ? 0 : PT_REGS_PARM4_SYSCALL(regs), PT_REGS_PARM5_SYSCALL(regs) != 0, ret,
-			   MQ_OPEN_PROBE_TRACEPOINT);
-}
+	if (nr == NR64_MQ_UNLINK)
+		return on_unlink(ctx, (const char *)PT_REGS_PARM1_SYSCALL(regs), ret, MQ_OPEN_PROBE_TRACEPOINT, 0);
+	if (nr == NR64_MQ_TIMEDSEND || nr == NR64_MQ_TIMEDRECEIVE) {
+		__u8 call = nr == NR64_MQ_TIMEDSEND ? MQ_ACCESS_SEND : MQ_ACCESS_RECEIVE;
 
-SEC("tracepoint/syscalls/sys_exit_mq_notify")
-int tp_sys_exit_mq_notify(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_notify_regs(ctx, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mq_getsetattr")
-int tp_sys_exit_mq_getsetattr(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_getsetattr_regs(ctx, ctx->ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mq_unlink")
-int tp_sys_exit_mq_unlink(struct trace_event_raw_sys_exit *ctx)
-{
-	unsigned long a[5] = {};
-
-	syscall_args(current_task(), 0, a);
-	return on_unlink(ctx, (const char *)a[0], ctx->ret, MQ_OPEN_PROBE_TRACEPOINT, 0);
+		if (!access_mode)
+			return 0;
+		/* mqdes, msg, len, prio (receive: its pointer), timeout */
+		return on_transfer(ctx, call, (int)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
+				   call == MQ_ACCESS_SEND ? (__u32)PT_REGS_PARM4_SYSCALL(regs) : 0,
+				   call == MQ_ACCESS_SEND ? 0 : PT_REGS_PARM4_SYSCALL(regs), PT_REGS_PARM5_SYSCALL(regs) != 0,
+				   ret, MQ_OPEN_PROBE_TRACEPOINT);
+	}
+	if (nr == NR64_MQ_NOTIFY)
+		return on_notify_regs(ctx, ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
+	return on_getsetattr_regs(ctx, ret, 0, MQ_OPEN_PROBE_TRACEPOINT);
 }
 
 /* an i386 caller's mq_* call other than mq_open has returned (tracepoint set, from raw sys_exit) */

@@ -45,8 +45,7 @@ struct mqtap_probe {
 	int set;           /* loaded set, 0 when none */
 	int features;      /* mqtap_feature bits the loaded program uses */
 	int attached;
-	struct bpf_link *enter_link;          /* do_mq_open/sys_enter_mq_open: attached last, detached first */
-	struct bpf_link *compat_enter_link;    /* tracepoint mode, IA-32 callers (raw sys_enter): with enter_link */
+	struct bpf_link *enter_link;          /* do_mq_open's entry, or the raw sys_enter: attached last, detached first */
 	struct bpf_link *links[MQTAP_MAX_LINKS]; /* every other program of the set */
 	struct bpf_program *link_progs[MQTAP_MAX_LINKS];
 	struct mqtap_kretprobe krp[MQTAP_MAX_LINKS]; /* where links[i] is a kretprobe made through tracefs */
@@ -255,9 +254,9 @@ struct mqtap_probe *mqtap_probe_new(const struct mqtap_options *opts)
 /* benchmarks only (skip_fields bit): the open hooks are neither loaded nor attached */
 #define MQTAP_SKIP_OPEN_HOOKS 0x40
 
-static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat, int ia32, int life, int access)
+static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int ia32, int life, int access)
 {
-	int fe = set == MQTAP_SET_FENTRY && life, kp = set == MQTAP_SET_KPROBE && life, tp = set == MQTAP_SET_TRACEPOINT && life;
+	int fe = set == MQTAP_SET_FENTRY && life, kp = set == MQTAP_SET_KPROBE && life, tp;
 	int opens = !(skip & MQTAP_SKIP_OPEN_HOOKS);
 
 	/* the rest of a queue's life; send and receive only when access is not off; the i386 mq_unlink syscall
@@ -278,9 +277,6 @@ static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat
 	bpf_program__set_autoload(s->progs.kretprobe_sys_mq_unlink, kp);
 	bpf_program__set_autoload(s->progs.kretprobe_ia32_sys_mq_unlink, kp && ia32);
 	bpf_program__set_autoload(s->progs.kprobe_mqueue_unlink, kp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_notify, tp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_getsetattr, tp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_unlink, tp);
 
 	/* mq_open and opens through the filesystem: always */
 	fe = set == MQTAP_SET_FENTRY, kp = set == MQTAP_SET_KPROBE, tp = set == MQTAP_SET_TRACEPOINT;
@@ -292,16 +288,9 @@ static void set_autoload(struct mqtap_bpf *s, int set, uint32_t skip, int compat
 	bpf_program__set_autoload(s->progs.kretprobe_do_mq_open, kp);
 	bpf_program__set_autoload(s->progs.kprobe_mqueue_create_attr, kp);
 	bpf_program__set_autoload(s->progs.kretprobe_do_sys_openat2, kp && opens);
-	bpf_program__set_autoload(s->progs.tp_sys_enter_mq_open, tp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_mq_open, tp);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_open, tp && opens);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_openat, tp && opens);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_openat2, tp && opens);
-	bpf_program__set_autoload(s->progs.tp_sys_exit_creat, tp && opens);
-	/* 32-bit callers: the do_mq_open hooks see them, the syscall tracepoints don't */
-	bpf_program__set_autoload(s->progs.raw_sys_enter_compat, tp && compat);
-	/* the raw sys_exit: 64-bit send and receive, and 32-bit callers' calls */
-	bpf_program__set_autoload(s->progs.btf_sys_exit, tp && (compat || (life && access)));
+	/* the raw syscall tracepoints: every call of the set, dispatched by number (rodata says which) */
+	bpf_program__set_autoload(s->progs.btf_sys_enter, tp);
+	bpf_program__set_autoload(s->progs.btf_sys_exit, tp);
 	/* task_exit (raw tracepoint sched_process_exit) serves every set */
 }
 
@@ -748,10 +737,8 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	p->skel = s;
 	for (i = 0; i < ROLES; i++)
 		p->link_missed_base[i] = -1;
-	set_autoload(s, set, p->opts.skip_fields, set == MQTAP_SET_TRACEPOINT &&
-		     (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32),
-		     !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32), !!p->opts.queue_life,
-		     p->opts.access_mode != 0);
+	set_autoload(s, set, p->opts.skip_fields, !!(mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32),
+		     !!p->opts.queue_life, p->opts.access_mode != 0);
 	s->bss->self_tgid = p->opts.self_tgid;
 	s->rodata->use_ringbuf = p->opts.transport == MQTAP_RING_BUFFER;
 	s->rodata->ringbuf_wakeup_bytes = p->opts.wakeup_bytes;
@@ -776,6 +763,7 @@ int mqtap_probe_load(struct mqtap_probe *p, int set)
 	s->rodata->has_ia32 = !!(mqtap_kernel_features() & MQTAP_FEAT_IA32);
 	s->rodata->compat_hooks = set == MQTAP_SET_TRACEPOINT &&
 				  (mqtap_kernel_features() & ~p->opts.without_features & MQTAP_FEAT_IA32);
+	s->rodata->open_hooks = !(p->opts.skip_fields & MQTAP_SKIP_OPEN_HOOKS);
 	s->bss->access_window = 0;
 	p->access_old = -1;
 	err = set_access_bounds(p, s);
@@ -1001,21 +989,8 @@ static int set_programs(struct mqtap_probe *p, struct bpf_program **enter, struc
 		out[n++] = s->progs.kprobe_mqueue_unlink;
 		break;
 	default:
-		*enter = s->progs.tp_sys_enter_mq_open;
-		out[n++] = s->progs.tp_sys_exit_mq_open;
-		if (opens) {
-			out[n++] = s->progs.tp_sys_exit_open;
-			out[n++] = s->progs.tp_sys_exit_openat;
-			out[n++] = s->progs.tp_sys_exit_openat2;
-			out[n++] = s->progs.tp_sys_exit_creat;
-		}
-		if (life) {
-			out[n++] = s->progs.tp_sys_exit_mq_notify;
-			out[n++] = s->progs.tp_sys_exit_mq_getsetattr;
-			out[n++] = s->progs.tp_sys_exit_mq_unlink;
-		}
-		if ((p->features & MQTAP_FEAT_IA32) || (life && access))
-			out[n++] = s->progs.btf_sys_exit;
+		*enter = s->progs.btf_sys_enter;
+		out[n++] = s->progs.btf_sys_exit;
 	}
 	out[n++] = s->progs.task_exit;
 	return n;
@@ -1032,10 +1007,8 @@ static int take_over_links(struct mqtap_probe *p, struct bpf_program **progs, in
 	char path[512];
 	int i, err = 0;
 
-	for (i = 0; i < n + 2 && !err; i++) {
+	for (i = 0; i < n + 1 && !err; i++) {
 		snprintf(path, sizeof(path), "%s/g%u/link%d", p->pin.dir, p->pin.gen, i);
-		if (i == n + 1 && !(p->features & MQTAP_FEAT_IA32))
-			break;
 		l = bpf_link__open(path);
 		if (!l) {
 			err = -errno;
@@ -1047,10 +1020,8 @@ static int take_over_links(struct mqtap_probe *p, struct bpf_program **progs, in
 			p->links[i] = l;
 			p->link_progs[i] = progs[i];
 			p->nlinks = i + 1;
-		} else if (i == n) {
-			p->enter_link = l;
 		} else {
-			p->compat_enter_link = l;
+			p->enter_link = l;
 		}
 	}
 	if (err) {
@@ -1076,11 +1047,9 @@ static int running_fd(struct mqtap_probe *p, const struct bpf_program *prog, int
 	for (i = 0; i < p->nlinks && !l; i++)
 		if (p->link_progs[i] == prog)
 			l = p->links[i];
-	if (!l && (prog == p->skel->progs.tp_sys_enter_mq_open || prog == p->skel->progs.fentry_do_mq_open ||
+	if (!l && (prog == p->skel->progs.btf_sys_enter || prog == p->skel->progs.fentry_do_mq_open ||
 		   prog == p->skel->progs.kprobe_do_mq_open))
 		l = p->enter_link;
-	if (!l && prog == p->skel->progs.raw_sys_enter_compat)
-		l = p->compat_enter_link;
 	memset(&info, 0, sizeof(info));
 	if (!l || bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
 		return -1;
@@ -1122,8 +1091,6 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 	}
 	if (!err)
 		p->enter_link = attach_one(p, enter, &err);
-	if (!err && (p->features & MQTAP_FEAT_IA32))
-		p->compat_enter_link = attach_one(p, p->skel->progs.raw_sys_enter_compat, &err);
 	log_end();
 	if (err) {
 		mqtap_probe_detach(p);
@@ -1136,7 +1103,6 @@ int mqtap_probe_attach(struct mqtap_probe *p)
 		for (i = 0; i < p->nlinks; i++)
 			all[nall++] = p->links[i];
 		all[nall++] = p->enter_link;
-		all[nall++] = p->compat_enter_link;
 		mqtap_pin_commit(&p->pin, p->skel->obj, p->skel->maps.pin_meta, all, nall);
 	}
 	p->attached = 1;
@@ -1215,9 +1181,7 @@ void mqtap_probe_detach(struct mqtap_probe *p)
 	/* entry first: calls in flight still reach their exit and are emitted */
 	if (p->enter_link)
 		bpf_link__destroy(p->enter_link);
-	if (p->compat_enter_link)
-		bpf_link__destroy(p->compat_enter_link);
-	p->enter_link = p->compat_enter_link = NULL;
+	p->enter_link = NULL;
 	for (i = 0; i < p->nlinks; i++) {
 		if (p->krp[i].event[0])
 			mqtap_kretprobe_detach(tracefs_dir(), &p->krp[i]);
@@ -1598,18 +1562,18 @@ static int prog_role(struct mqtap_probe *p, const struct bpf_program *prog)
 	const struct mqtap_bpf *s = p->skel;
 
 	if (prog == s->progs.fentry_do_mq_open || prog == s->progs.kprobe_do_mq_open ||
-	    prog == s->progs.tp_sys_enter_mq_open || prog == s->progs.raw_sys_enter_compat)
+	    prog == s->progs.btf_sys_enter)
 		return ROLE_ENTER;
+	/* the tracepoint set's exit serves every call (mq_open's, opens', the rest's): its skipped runs count as the
+	 * mq_open exits' (each could be one) */
 	if (prog == s->progs.fexit_do_mq_open || prog == s->progs.kretprobe_do_mq_open ||
-	    prog == s->progs.tp_sys_exit_mq_open)
+	    prog == s->progs.btf_sys_exit)
 		return ROLE_EXIT;
 	if (prog == s->progs.task_exit)
 		return ROLE_TASK_EXIT;
 	if (prog == s->progs.fentry_mqueue_create_attr || prog == s->progs.kprobe_mqueue_create_attr)
 		return ROLE_CREATE;
-	if (prog == s->progs.fexit_do_sys_openat2 || prog == s->progs.kretprobe_do_sys_openat2 ||
-	    prog == s->progs.tp_sys_exit_open || prog == s->progs.tp_sys_exit_openat ||
-	    prog == s->progs.tp_sys_exit_openat2 || prog == s->progs.tp_sys_exit_creat)
+	if (prog == s->progs.fexit_do_sys_openat2 || prog == s->progs.kretprobe_do_sys_openat2)
 		return ROLE_OPEN_EXIT;
 	return ROLE_CALLS;
 }
@@ -1645,11 +1609,6 @@ static void prog_misses(struct mqtap_probe *p, int64_t *by_role, int64_t *total)
 			*total = -1;
 			return;
 		}
-		/* the IA-32 entry hook runs for every syscall: a skipped run is rarely an mq_open, and a skipped
-		 * mq_open entry of its is found by the pairing (exit without entry); the raw sys_exit's skipped runs
-		 * may be sends or receives, so they count (as calls': toward loss, never silence) */
-		if (prog == p->skel->progs.raw_sys_enter_compat)
-			continue;
 		by_role[prog_role(p, prog)] += info.recursion_misses;
 		*total += info.recursion_misses;
 	}
