@@ -1072,6 +1072,32 @@ static __always_inline int nr32_recorded(long nr)
 	       nr == NR32_MQ_TIMEDRECEIVE64;
 }
 
+/*
+ * The exit's branches, each a subprogram of its own: inlined into one program their locals took 496 bytes of stack,
+ * and 5.10's verifier refused that with the global subprograms they call (a 512-byte limit across a call chain).
+ */
+static __noinline int sys_exit_mq_open(void *ctx, long ret)
+{
+	return on_exit(ctx, ret);
+}
+
+static __noinline int sys_exit_open(void *ctx, long ret, int sys)
+{
+	return on_open_exit(ctx, ret, sys, NULL, MQ_OPEN_PROBE_TRACEPOINT);
+}
+
+static __noinline int sys_exit_call(void *ctx, struct pt_regs *regs, long nr, long ret)
+{
+	return on_call_exit(ctx, regs, nr, ret);
+}
+
+static __noinline int sys_exit_compat(void *ctx, long nr, long ret)
+{
+	if (nr == IA32_NR_MQ_OPEN)
+		return on_exit(ctx, ret);
+	return queue_life ? on_compat_exit(ctx, nr, ret) : 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1080,25 +1106,23 @@ int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
 	if (nr32_recorded(nr)) {
 		if (!compat_hooks || !in_ia32_syscall(regs))
 			return 0;
-		if (nr == IA32_NR_MQ_OPEN)
-			return on_exit(ctx, ret);
-		return queue_life ? on_compat_exit(ctx, nr, ret) : 0;
+		return sys_exit_compat(ctx, nr, ret);
 	}
 	if (!nr64_recorded(nr) || (has_ia32 && in_ia32_syscall(regs)))
 		return 0;
 	switch (nr) {
 	case NR64_MQ_OPEN:
-		return on_exit(ctx, ret);
+		return sys_exit_mq_open(ctx, ret);
 	case NR64_OPEN:
-		return open_hooks ? on_open_exit(ctx, ret, OPEN_SYS_OPEN, NULL, MQ_OPEN_PROBE_TRACEPOINT) : 0;
+		return open_hooks ? sys_exit_open(ctx, ret, OPEN_SYS_OPEN) : 0;
 	case NR64_CREAT:
-		return open_hooks ? on_open_exit(ctx, ret, OPEN_SYS_CREAT, NULL, MQ_OPEN_PROBE_TRACEPOINT) : 0;
+		return open_hooks ? sys_exit_open(ctx, ret, OPEN_SYS_CREAT) : 0;
 	case NR64_OPENAT:
-		return open_hooks ? on_open_exit(ctx, ret, OPEN_SYS_OPENAT, NULL, MQ_OPEN_PROBE_TRACEPOINT) : 0;
+		return open_hooks ? sys_exit_open(ctx, ret, OPEN_SYS_OPENAT) : 0;
 	case NR64_OPENAT2:
-		return open_hooks ? on_open_exit(ctx, ret, OPEN_SYS_OPENAT2, NULL, MQ_OPEN_PROBE_TRACEPOINT) : 0;
+		return open_hooks ? sys_exit_open(ctx, ret, OPEN_SYS_OPENAT2) : 0;
 	}
 	if (!queue_life)
 		return 0;
-	return on_call_exit(ctx, regs, nr, ret);
+	return sys_exit_call(ctx, regs, nr, ret);
 }
