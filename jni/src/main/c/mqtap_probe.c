@@ -887,7 +887,7 @@ static struct bpf_link *attach_one(struct mqtap_probe *p, struct bpf_program *pr
 		if (p->set == MQTAP_SET_KPROBE && stat("/sys/bus/event_source/devices/kprobe", &st) != 0)
 			hint = "kprobes are not available on this kernel (no kprobe PMU; CONFIG_KPROBES is likely unset)";
 		else if (p->set == MQTAP_SET_TRACEPOINT)
-			hint = "is tracefs mounted and does the syscalls:sys_*_mq_open tracepoint exist?";
+			hint = "does the kernel have BTF and the raw_syscalls sys_enter/sys_exit tracepoints (CONFIG_FTRACE_SYSCALLS)?";
 		set_err(p, -*err, "bpf_program__attach", "%s: %s", bpf_program__name(prog), hint);
 	}
 	return l;
