@@ -88,7 +88,6 @@ static __always_inline long dentry_name(__u8 *dst, struct dentry *d)
 static __always_inline void fill_caller(struct task_struct *task, struct mq_open_event *e, __u32 exe_off)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u64 ugid = bpf_get_current_uid_gid();
 	struct task_struct *leader = RD(task, group_leader);
 	const struct cred *cred = RD(task, cred);
 	struct nsproxy *nsp = RD(task, nsproxy);
@@ -97,11 +96,27 @@ static __always_inline void fill_caller(struct task_struct *task, struct mq_open
 
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
+	if (HAVE_TASK_BTF) {
+		/* what bpf_get_current_uid_gid and bpf_get_current_cgroup_id read, by loads: two helper calls less
+		 * on every mq_open */
+		e->uid = cred->uid.val;
+		e->gid = cred->gid.val;
+		e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	} else {
+		__u64 ugid = bpf_get_current_uid_gid();
+
+		e->uid = (__u32)ugid;
+		e->gid = ugid >> 32;
+		e->cgroup_id = bpf_get_current_cgroup_id();
+	}
 	e->cpu = bpf_get_smp_processor_id();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (HAVE_TASK_BTF && bpf_core_field_size(task->comm) == 16 && sizeof(e->comm) == 16) {
+		/* the kernel keeps comm NUL-padded (strscpy_pad), as bpf_get_current_comm copies it: two loads */
+		__builtin_memcpy(e->comm, &task->comm[0], 8);
+		__builtin_memcpy(e->comm + 8, &task->comm[8], 8);
+	} else {
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	}
 	e->ppid = RD(task, real_parent, tgid);
 	e->process_start_ns = (skip_fields & SKIP_START) ? 0 : RD(leader, start_boottime);
 

@@ -282,56 +282,26 @@ static __always_inline struct mq_open_event *call_event(struct task_struct *task
 /* Runs (struct mq_access_run) only where a program can't be preempted on its CPU: not fexit (migrate_disable only). */
 #define RUNS_ON(probe) ((probe) != MQ_OPEN_PROBE_FENTRY)
 
-static __always_inline void add_run(struct mq_access_value *v, const struct mq_access_value *r)
-{
-	v->calls += r->calls;
-	v->bytes += r->bytes;
-	if (r->min_size < v->min_size)
-		v->min_size = r->min_size;
-	if (r->max_size > v->max_size)
-		v->max_size = r->max_size;
-	if (r->last_ns > v->last_ns)
-		v->last_ns = r->last_ns;
-	v->unlinked += r->unlinked;
-	v->timeouts += r->timeouts;
-}
-
 /*
  * 1 when the call, past the task filters, continues this CPU's open run (same thread and process, call, result and
- * queue inode) and is counted in it: a few loads and three reads instead of the queue's read and a hash lookup
- * (the name prefix filter passed when the run began: a queue keeps its name).
+ * queue inode) and is counted in it: a few loads (and three reads before 6.2) instead of the queue's read and a hash
+ * lookup (the name prefix filter passed when the run began: a queue keeps its name).
  */
-static __always_inline int run_counted(struct task_struct *task, __u32 w, __u8 call, long ret, __u64 size,
-				       int timeout, long mqdes)
+static __always_inline int run_counted(struct task_struct *task, __u64 id, __u32 w, __u8 call, long ret,
+				       __u64 size, int timeout, long mqdes)
 {
-	__u64 id = bpf_get_current_pid_tgid(), ino;
+	__u64 ino;
 	__u32 slot = w * MQ_ACCESS_RUN_SLOTS + (__u32)id % MQ_ACCESS_RUN_SLOTS;
 	struct mq_access_run *r = bpf_map_lookup_elem(&access_runs, &slot);
 	struct inode *inode;
-	struct file *f;
 	__u32 nlink;
 
 	if (!r || !r->open || r->key.tid != (__u32)id || r->key.pid != id >> 32 || r->key.call != call ||
 	    r->key.err != (ret < 0 ? (__s32)-ret : 0))
 		return 0;
-	f = fd_file(task, mqdes);
-	if (!f)
-		return 0;
-	inode = BPF_CORE_READ(f, f_inode);
+	inode = inode_of(fd_file(task, mqdes), &ino, &nlink);
 	if (!inode || (__u64)inode != r->inode)
 		return 0;
-	/* the inode's number and link count sit side by side from 5.10 to 7.2: one read */
-	if (bpf_core_field_offset(struct inode, __i_nlink) == bpf_core_field_offset(struct inode, i_ino) + 8) {
-		__u64 b[2] = {};
-
-		if (bpf_probe_read_kernel(b, 12, (__u8 *)inode + bpf_core_field_offset(struct inode, i_ino)))
-			return 0;
-		ino = b[0];
-		nlink = (__u32)b[1];
-	} else {
-		ino = BPF_CORE_READ(inode, i_ino);
-		nlink = BPF_CORE_READ(inode, __i_nlink);
-	}
 	/* an inode freed and reused since the run began has another number */
 	if (ino != r->key.queue_ino || RD(task, group_leader, start_boottime) != r->key.process_start_ns)
 		return 0;
@@ -367,18 +337,14 @@ static __always_inline void start_run(__u32 w, void *m, const struct mq_access_k
 	if (r->open && r->v.calls) {
 		v = bpf_map_lookup_elem(m, &r->key);
 		if (v) {
-			add_run(v, &r->v);
+			mq_access_add_run(v, &r->v);
 		} else {
 			/* only user space deletes entries, after a flip: never here, but never silent either */
 			__u32 idx = w * MQ_ACCESS_CALLS + (r->key.call & 1);
 			struct mq_access_overflow *o = bpf_map_lookup_elem(&access_overflow, &idx);
 
-			if (o) {
-				o->calls += r->v.calls;
-				o->bytes += r->v.bytes;
-				o->errors += r->key.err ? r->v.calls : 0;
-				o->unlinked += r->v.unlinked;
-			}
+			if (o)
+				mq_access_run_overflow(o, r);
 		}
 	}
 	r->key = *k;
@@ -390,14 +356,14 @@ static __always_inline void start_run(__u32 w, void *m, const struct mq_access_k
 }
 
 /* Counts one call in the window's maps; the first of a process and queue in a window also leaves its caller. */
-static __always_inline void aggregate(struct task_struct *task, __u32 w, __u8 call, long ret, __u64 size,
+static __always_inline void aggregate(struct task_struct *task, __u64 id, __u32 w, __u8 call, long ret, __u64 size,
 				      int timeout, struct qfile *q, int is_queue, __u8 probe, long mqdes)
 {
 	__u32 idx;
 	struct mq_access_key k = {};
 	struct mq_access_value *v;
 	struct mq_access_overflow *o;
-	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_boot_ns();
+	__u64 now = bpf_ktime_get_boot_ns();
 	int unlinked = is_queue && q->nlink == 0;
 	void *m = bpf_map_lookup_elem(&access_windows, &w);
 
@@ -472,13 +438,14 @@ static __always_inline int on_transfer(void *ctx, __u8 call, long mqdes, __u64 l
 	int is_queue;
 	__u64 size = call == MQ_ACCESS_SEND ? len : (ret > 0 ? (__u64)ret : 0);
 	__u32 w = access_window & 1; /* read once: the run and the hash are of one window */
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (task_filtered()) {
+	if (task_filtered_id(id)) {
 		count(MQ_OPEN_CTR_FILTERED);
 		return 0;
 	}
 	task = current_task();
-	if (access_mode == MQ_ACCESS_AGGREGATE && RUNS_ON(probe) && run_counted(task, w, call, ret, size, timeout, mqdes))
+	if (access_mode == MQ_ACCESS_AGGREGATE && RUNS_ON(probe) && run_counted(task, id, w, call, ret, size, timeout, mqdes))
 		return 0;
 	is_queue = read_qfile(fd_file(task, mqdes), &q);
 	if (!queue_prefix_kept(&q, is_queue)) {
@@ -486,7 +453,7 @@ static __always_inline int on_transfer(void *ctx, __u8 call, long mqdes, __u64 l
 		return 0;
 	}
 	if (access_mode == MQ_ACCESS_AGGREGATE) {
-		aggregate(task, w, call, ret, size, timeout, &q, is_queue, probe, mqdes);
+		aggregate(task, id, w, call, ret, size, timeout, &q, is_queue, probe, mqdes);
 		return 0;
 	}
 	e = call_event(task, call == MQ_ACCESS_SEND ? MQ_OPEN_API_SEND : MQ_OPEN_API_RECEIVE, probe, ret, mqdes, &q,

@@ -212,9 +212,10 @@ static __always_inline int rejected(__u8 *flags, __u8 include, __u8 exclude)
 }
 
 /* Filters that need only the current task: own process, uid, comm, cgroup. */
-static __always_inline int task_filtered(void)
+/* id: the caller's bpf_get_current_pid_tgid() */
+static __always_inline int task_filtered_id(__u64 id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = id >> 32;
 
 	if (tgid == self_tgid)
 		return 1;
@@ -240,7 +241,10 @@ static __always_inline int task_filtered(void)
 	return 0;
 }
 
-
+static __always_inline int task_filtered(void)
+{
+	return task_filtered_id(bpf_get_current_pid_tgid());
+}
 
 /* Reads the name at most MQ_OPEN_NAME_MAX + 1 bytes: a result of MQ_OPEN_NAME_MAX + 1 means longer than kept. */
 static __always_inline long read_name(__u8 *dst, const void *u_name)

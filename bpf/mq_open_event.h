@@ -276,6 +276,33 @@ _Static_assert(sizeof(struct mq_access_key) == MQ_ACCESS_KEY_SIZE, "mq_access_ke
 _Static_assert(sizeof(struct mq_access_value) == MQ_ACCESS_VALUE_SIZE, "mq_access_value size");
 _Static_assert(sizeof(struct mq_access_run) == 120, "mq_access_run size");
 
+/* A run's calls added to its key's entry: by the program when the run ends, by user space for the runs a window
+ * flip finds still open. */
+static inline __attribute__((always_inline)) void mq_access_add_run(struct mq_access_value *v,
+								       const struct mq_access_value *r)
+{
+	v->calls += r->calls;
+	v->bytes += r->bytes;
+	if (r->min_size < v->min_size)
+		v->min_size = r->min_size;
+	if (r->max_size > v->max_size)
+		v->max_size = r->max_size;
+	if (r->last_ns > v->last_ns)
+		v->last_ns = r->last_ns;
+	v->unlinked += r->unlinked;
+	v->timeouts += r->timeouts;
+}
+
+/* A run whose hash entry is gone, added to its window's overflow counts instead: never silent. */
+static inline __attribute__((always_inline)) void mq_access_run_overflow(struct mq_access_overflow *o,
+									    const struct mq_access_run *r)
+{
+	o->calls += r->v.calls;
+	o->bytes += r->v.bytes;
+	o->errors += r->key.err ? r->v.calls : 0;
+	o->unlinked += r->v.unlinked;
+}
+
 /* bytes of an event on the wire: the fixed part and the variable part actually used */
 static inline unsigned int mq_open_event_wire_size(const struct mq_open_event *e)
 {

@@ -51,8 +51,44 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 	if (!fdt || fd < 0 || (unsigned long)fd >= RD(fdt, max_fds))
 		return NULL;
 	fds = (unsigned long)RD(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), (void *)(fds + (unsigned long)fd * sizeof(f)));
+	fds += (unsigned long)fd * sizeof(f);
+	if (HAVE_RDONLY_CAST)
+		return (struct file *)KPTR(struct list_head, fds)->next; /* any kernel struct that starts with a pointer */
+	bpf_probe_read_kernel(&f, sizeof(f), (void *)fds);
 	return f;
+}
+
+/* The file's (a plain address, or NULL) inode, with its number and link count; NULL when unreadable. */
+static __always_inline struct inode *inode_of(struct file *f, __u64 *ino, __u32 *nlink)
+{
+	struct inode *inode;
+
+	if (!f)
+		return NULL;
+	if (HAVE_RDONLY_CAST) {
+		inode = KPTR(struct file, f)->f_inode;
+		if (inode) {
+			*ino = inode->i_ino;
+			*nlink = inode->__i_nlink;
+		}
+		return inode;
+	}
+	inode = BPF_CORE_READ(f, f_inode);
+	if (!inode)
+		return NULL;
+	/* the inode's number and link count sit side by side from 5.10 to 7.2: one read */
+	if (bpf_core_field_offset(struct inode, __i_nlink) == bpf_core_field_offset(struct inode, i_ino) + 8) {
+		__u64 b[2] = {};
+
+		if (bpf_probe_read_kernel(b, 12, (__u8 *)inode + bpf_core_field_offset(struct inode, i_ino)))
+			return NULL;
+		*ino = b[0];
+		*nlink = (__u32)b[1];
+	} else {
+		*ino = BPF_CORE_READ(inode, i_ino);
+		*nlink = BPF_CORE_READ(inode, __i_nlink);
+	}
+	return inode;
 }
 
 #define MQ_S_IFMT 00170000
@@ -87,6 +123,31 @@ struct qfile {
 	(bpf_core_field_offset(type, field) + (size) <= sizeof(buf))
 #define AT(buf, ctype, type, field) (*(ctype *)((__u8 *)(buf) + bpf_core_field_offset(type, field)))
 
+/* read_qfile by loads (bpf_rdonly_cast): no helper call at all for a file that is not a queue */
+static __always_inline int read_qfile_loads(struct file *f, struct qfile *q, __u64 known)
+{
+	struct inode *inode;
+	struct super_block *sb;
+
+	q->f_op = (__u64)f->f_op;
+	q->f_mode = f->f_mode;
+	if (known && q->f_op != known && !(q->f_mode & MQ_FMODE_PATH))
+		return 0;
+	inode = f->f_inode;
+	if (!inode)
+		return 0;
+	q->inode = inode;
+	q->dentry = f->f_path.dentry;
+	q->i_mode = inode->i_mode;
+	q->uid = inode->i_uid.val;
+	q->gid = inode->i_gid.val;
+	q->ino = inode->i_ino;
+	q->nlink = inode->__i_nlink;
+	sb = inode->i_sb;
+	q->sb = sb;
+	return sb && sb->s_magic == MQUEUE_MAGIC && (q->i_mode & MQ_S_IFMT) == MQ_S_IFREG;
+}
+
 /*
  * Reads the file (a plain address) and its inode: 1 when it is a queue, a regular file on an mqueue
  * filesystem (the filesystem's root is a directory). Every successful open on the host passes here:
@@ -102,6 +163,9 @@ static __always_inline int read_qfile(struct file *f, struct qfile *q)
 	if (!f)
 		return 0;
 	__u64 known = mq_fops_kallsyms ? mq_fops_kallsyms : mq_fops_learned;
+
+	if (HAVE_RDONLY_CAST)
+		return read_qfile_loads(KPTR(struct file, f), q, known);
 
 	if (BLOCK_FIELD(fb, struct file, f_inode, 8) && BLOCK_FIELD(fb, struct file, f_mode, 4) &&
 	    BLOCK_FIELD(fb, struct file, f_path.dentry, 8) && BLOCK_FIELD(fb, struct file, f_op, 8)) {

@@ -15,8 +15,9 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int features;
 
-/* IA-32 emulation: the kernel has the compat mq_open syscall (kallsyms is read once, ~0.1 s) */
-static int has_ia32_mq_open(void)
+/* What kallsyms shows (read once, ~0.1 s): IA-32 emulation (the compat mq_open syscall) and the
+ * bpf_rdonly_cast kfunc (6.2+) */
+static int kallsyms_features(void)
 {
 	char line[512];
 	int found = 0;
@@ -24,16 +25,19 @@ static int has_ia32_mq_open(void)
 
 	if (!f)
 		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " __ia32_compat_sys_mq_open\n") || strstr(line, " __ia32_sys_mq_open\n");
+	while (found != (MQTAP_FEAT_IA32 | MQTAP_FEAT_RDONLY_CAST) && fgets(line, sizeof(line), f)) {
+		if (strstr(line, " __ia32_compat_sys_mq_open\n") || strstr(line, " __ia32_sys_mq_open\n"))
+			found |= MQTAP_FEAT_IA32;
+		else if (strstr(line, " bpf_rdonly_cast\n"))
+			found |= MQTAP_FEAT_RDONLY_CAST;
+	}
 	fclose(f);
 	return found;
 }
 
 static void probe_features(void)
 {
-	if (has_ia32_mq_open())
-		features |= MQTAP_FEAT_IA32;
+	features |= kallsyms_features();
 	/* kprobe programs stand in for fentry here: both take these helpers from the tracing set */
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_task_btf, NULL) == 1)
 		features |= MQTAP_FEAT_TASK_BTF;

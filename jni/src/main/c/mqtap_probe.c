@@ -576,8 +576,9 @@ static int use_kernel_features(struct mqtap_probe *p, struct mqtap_bpf *s)
 	int f = mqtap_kernel_features() & ~p->opts.without_features, err = 0;
 
 	if (!(f & MQTAP_FEAT_TASK_BTF))
-		f &= ~MQTAP_FEAT_TASK_STORAGE; /* bpf_task_storage_get takes a BTF task pointer */
+		f &= ~(MQTAP_FEAT_TASK_STORAGE | MQTAP_FEAT_RDONLY_CAST); /* both take the task's BTF pointer path */
 	s->rodata->use_task_btf = !!(f & MQTAP_FEAT_TASK_BTF);
+	s->rodata->use_rdonly_cast = !!(f & MQTAP_FEAT_RDONLY_CAST);
 	s->rodata->use_task_storage = !!(f & MQTAP_FEAT_TASK_STORAGE);
 	if (!(f & MQTAP_FEAT_TASK_STORAGE)) {
 		/* preallocated: PREEMPT_RT kernels refuse run-time allocation in tracing programs */
@@ -1876,10 +1877,7 @@ static int add_overflow(struct mqtap_probe *p, __u32 w, const struct mq_access_r
 	if (!o)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(fd, &idx, o) == 0) {
-		o[0].calls += r->v.calls;
-		o[0].bytes += r->v.bytes;
-		o[0].errors += r->key.err ? r->v.calls : 0;
-		o[0].unlinked += r->v.unlinked;
+		mq_access_run_overflow(&o[0], r);
 		if (bpf_map_update_elem(fd, &idx, o, BPF_ANY))
 			err = -errno;
 	} else {
@@ -1916,13 +1914,7 @@ static int merge_slot(struct mqtap_probe *p, int rfd, int hfd, __u32 w, __u32 sl
 		if (!r->open || !r->v.calls)
 			continue;
 		if (bpf_map_lookup_elem(hfd, &r->key, &v) == 0) {
-			v.calls += r->v.calls;
-			v.bytes += r->v.bytes;
-			v.min_size = r->v.min_size < v.min_size ? r->v.min_size : v.min_size;
-			v.max_size = r->v.max_size > v.max_size ? r->v.max_size : v.max_size;
-			v.last_ns = r->v.last_ns > v.last_ns ? r->v.last_ns : v.last_ns;
-			v.unlinked += r->v.unlinked;
-			v.timeouts += r->v.timeouts;
+			mq_access_add_run(&v, &r->v);
 			if (bpf_map_update_elem(hfd, &r->key, &v, BPF_EXIST))
 				err = -errno;
 		} else {

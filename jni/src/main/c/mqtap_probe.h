@@ -52,6 +52,7 @@ enum mqtap_feature {
 	MQTAP_FEAT_TASK_STORAGE = 1, /* task storage in tracing programs (5.11+): else an LRU hash by tid */
 	MQTAP_FEAT_TASK_BTF = 2,     /* bpf_get_current_task_btf (5.11+): else bpf_get_current_task + CO-RE reads */
 	MQTAP_FEAT_IA32 = 4,         /* IA-32 emulation: tracepoint mode adds raw_syscalls hooks for 32-bit callers */
+	MQTAP_FEAT_RDONLY_CAST = 8,  /* bpf_rdonly_cast (6.2+, with TASK_BTF): files and inodes read by loads, else probe reads */
 };
 
 /* The features this kernel has, probed once per process (needs CAP_BPF). */

@@ -29,7 +29,7 @@ public final class KernelFeatures {
     }
 
     private static final Set<String> SYMBOLS = Set.of("do_mq_open", "bpf_get_current_task_btf", "bpf_task_storage_get",
-            "__ia32_compat_sys_mq_open", "__ia32_sys_mq_open", "compat_sys_mq_open");
+            "__ia32_compat_sys_mq_open", "__ia32_sys_mq_open", "compat_sys_mq_open", "bpf_rdonly_cast");
 
     private final String release;
     private final Map<String, String> config;
@@ -200,6 +200,7 @@ public final class KernelFeatures {
             s.add(ProbeFeature.COMPAT32_HOOKS);
         if (hasSymbol("bpf_get_current_task_btf")) s.add(ProbeFeature.TASK_BTF);
         if (hasSymbol("bpf_task_storage_get") && hasSymbol("bpf_get_current_task_btf")) s.add(ProbeFeature.TASK_STORAGE);
+        if (hasSymbol("bpf_rdonly_cast") && hasSymbol("bpf_get_current_task_btf")) s.add(ProbeFeature.RDONLY_CAST);
         return s;
     }
 

@@ -17,7 +17,12 @@ public enum ProbeFeature {
      * Tracepoint mode on a kernel with IA-32 emulation: raw_syscalls hooks catch 32-bit callers, whose
      * compat calls the syscall tracepoints skip (the do_mq_open hooks see them without help).
      */
-    COMPAT32_HOOKS(4, "raw_syscalls hooks", null);
+    COMPAT32_HOOKS(4, "raw_syscalls hooks", null),
+    /**
+     * {@code bpf_rdonly_cast} (6.2+, with {@link #TASK_BTF}): a descriptor's file and inode read by loads; else a
+     * {@code bpf_probe_read_kernel} each (on every send, receive and open on the host).
+     */
+    RDONLY_CAST(8, "loads (bpf_rdonly_cast)", "probe reads");
 
     private final int bit;
     private final String used, fallback;
@@ -62,6 +67,7 @@ public enum ProbeFeature {
             case TASK_STORAGE -> "pairing";
             case TASK_BTF -> "task";
             case COMPAT32_HOOKS -> "32-bit callers";
+            case RDONLY_CAST -> "files";
         };
     }
 }

@@ -107,8 +107,9 @@ class ProbeModesKernelTest {
             AttachReport r = p.attach(AttachMode.AUTO);
             assertThat(p.features()).doesNotContainAnyElementsOf(without)
                     .containsAll(KERNEL.expectedProbeFeatures(p.loadedMode()).stream()
-                            .filter(f -> !without.contains(f) && !(f == ProbeFeature.TASK_STORAGE
-                                    && without.contains(ProbeFeature.TASK_BTF))).toList());
+                            .filter(f -> !without.contains(f) && !((f == ProbeFeature.TASK_STORAGE
+                                    || f == ProbeFeature.RDONLY_CAST) && without.contains(ProbeFeature.TASK_BTF)))
+                            .toList());
             assertThat(r.features()).isEqualTo(p.features());
             assertThat(r.describe()).contains("(fallback)");
             HelperRun run = MqOpenHelper.run("name=mqtap-t-fallback oflag=RDWR|CREAT mode=0600 attr=4,64 threads=3 repeat=4",
@@ -189,7 +190,8 @@ class ProbeModesKernelTest {
     }
 
     static List<Set<ProbeFeature>> fallbacks() {
-        return List.of(Set.of(ProbeFeature.TASK_STORAGE), Set.of(ProbeFeature.TASK_STORAGE, ProbeFeature.TASK_BTF));
+        return List.of(Set.of(ProbeFeature.TASK_STORAGE), Set.of(ProbeFeature.RDONLY_CAST),
+                Set.of(ProbeFeature.TASK_STORAGE, ProbeFeature.TASK_BTF));
     }
 
     /** The inode of one of this process's namespaces: /proc/self/ns/mnt -> "mnt:[4026531841]". */
