@@ -13,7 +13,7 @@ const volatile __u8 use_task_btf = 1;
 
 #define HAVE_TASK_BTF use_task_btf
 
-/* 1: the kernel has bpf_rdonly_cast (6.2+). Set by the loader from the kernel's BTF. */
+/* 1: the kernel has bpf_rdonly_cast (6.2+). Set by the loader from kallsyms (mqtap_features.c). */
 const volatile __u8 use_rdonly_cast = 0;
 extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
 
